@@ -1,0 +1,11 @@
+"""Beanie documents: what visitplan stores in MongoDB."""
+
+from models.customer import Customer
+from models.demand import Demand
+from models.rep import Rep
+from models.visit import Visit
+
+#: Every document class, in the order ``init_beanie`` gets them.
+DOCUMENT_MODELS: list[type] = [Customer, Rep, Demand, Visit]
+
+__all__ = ["DOCUMENT_MODELS", "Customer", "Demand", "Rep", "Visit"]

@@ -1,0 +1,104 @@
+"""The Visit document: a planned visit and, once made, its record."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import pymongo
+from beanie import Document, PydanticObjectId
+from pydantic import BaseModel, Field
+
+from models.common import GeoPoint, Stamp
+
+
+class Purpose(StrEnum):
+    """Why the rep goes."""
+
+    INTRO = "intro"
+    FOLLOW_UP = "follow_up"
+    DEMO = "demo"
+    NEGOTIATION = "negotiation"
+    SERVICE = "service"
+    RELATIONSHIP = "relationship"
+    COLLECTION = "collection"
+    OTHER = "other"
+
+
+class VisitStatus(StrEnum):
+    """Lifecycle states of a visit."""
+
+    PLANNED = "planned"
+    CONFIRMED = "confirmed"
+    CHECKED_IN = "checked_in"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    MISSED = "missed"
+
+
+V = VisitStatus
+#: planned → confirmed → checked_in → completed; cancelled or missed before check-in.
+VISIT_TRANSITIONS: dict[VisitStatus, frozenset[VisitStatus]] = {
+    V.PLANNED: frozenset({V.CONFIRMED, V.CHECKED_IN, V.CANCELLED, V.MISSED}),
+    V.CONFIRMED: frozenset({V.CHECKED_IN, V.CANCELLED, V.MISSED}),
+    V.CHECKED_IN: frozenset({V.COMPLETED}),
+    V.COMPLETED: frozenset(),
+    V.CANCELLED: frozenset(),
+    V.MISSED: frozenset(),
+}
+#: A visit in one of these states still takes up the rep's time.
+ACTIVE_VISIT_STATUSES = (V.PLANNED, V.CONFIRMED, V.CHECKED_IN)
+
+#: The result score R of a completed visit, 0 to 10 (see docs/visits.md).
+RESULT_MIN, RESULT_MAX = 0.0, 10.0
+
+
+class Presence(BaseModel):
+    """A check-in or check-out: when, where, and how far from the customer."""
+
+    at: datetime
+    location: GeoPoint | None = None
+    distance_m: float | None = None
+
+
+class Outcome(BaseModel):
+    """What a completed visit produced."""
+
+    notes: str = Field(default="", max_length=10_000)
+    result: float = Field(ge=RESULT_MIN, le=RESULT_MAX)
+    follow_up_demand_ids: list[PydanticObjectId] = Field(default_factory=list)
+    recorded_at: datetime
+
+
+class Visit(Document):
+    """One visit of a rep to a customer."""
+
+    customer_id: PydanticObjectId
+    rep_id: PydanticObjectId
+    purpose: Purpose
+    purpose_text: str | None = Field(default=None, max_length=500)
+    agenda: str = Field(default="", max_length=10_000)
+    planned_start: datetime
+    planned_end: datetime
+    status: VisitStatus = VisitStatus.PLANNED
+    cancel_reason: str | None = Field(default=None, max_length=2000)
+    check_in: Presence | None = None
+    check_out: Presence | None = None
+    duration_min: float | None = None
+    outcome: Outcome | None = None
+    demand_ids: list[PydanticObjectId] = Field(default_factory=list)
+    plan_id: PydanticObjectId | None = None
+    stamp: Stamp = Field(default_factory=Stamp)
+
+    class Settings:
+        name = "visits"
+        use_revision = True
+        validate_on_save = True
+        indexes = [
+            pymongo.IndexModel([("rep_id", 1), ("planned_start", 1), ("_id", 1)]),
+            pymongo.IndexModel([("customer_id", 1), ("planned_start", -1), ("_id", 1)]),
+            pymongo.IndexModel([("status", 1), ("planned_start", 1), ("_id", 1)]),
+            pymongo.IndexModel([("planned_start", 1), ("_id", 1)]),
+            pymongo.IndexModel([("demand_ids", 1)]),
+            pymongo.IndexModel([("plan_id", 1)]),
+        ]

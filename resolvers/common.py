@@ -1,0 +1,120 @@
+"""Helpers every domain's resolvers share: ids, revisions, validated changes, geo."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+from beanie import Document, PydanticObjectId
+from beanie.exceptions import RevisionIdWasChanged
+from bson.errors import InvalidId
+from pydantic import ValidationError
+
+from models.common import GeoPoint
+from resolvers.errors import Conflict, Invalid, NotFound, from_validation
+
+D = TypeVar("D", bound=Document)
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+def object_id(raw: str | PydanticObjectId, field: str) -> PydanticObjectId:
+    """Parse a database id, refusing malformed ones as a validation error."""
+    if isinstance(raw, PydanticObjectId):
+        return raw
+    try:
+        return PydanticObjectId(raw)
+    except (InvalidId, TypeError):
+        raise Invalid(f"{field}: {raw!r} is not a valid id", field=field) from None
+
+
+async def fetch(model: type[D], doc_id: PydanticObjectId, field: str = "id") -> D:
+    """Load one document or raise ``NotFound`` naming the field."""
+    doc = await model.get(doc_id)
+    if doc is None:
+        raise NotFound(f"{model.__name__} {doc_id} does not exist", field=field)
+    return doc
+
+
+def revision_of(doc: Document) -> str:
+    """The opaque revision a client sends back to update ``doc``."""
+    return str(doc.revision_id) if doc.revision_id else ""
+
+
+def check_revision(doc: Document, revision: str | None) -> None:
+    """Refuse a change made against an older revision of ``doc``."""
+    if revision is not None and revision != revision_of(doc):
+        raise Conflict(
+            f"{type(doc).__name__} {doc.id} was changed by someone else; "
+            "reload it and try again",
+            field="revision",
+        )
+
+
+def build(model: type[D], data: dict[str, Any], prefix: str = "") -> D:
+    """Validate ``data`` into a ``model`` document, as an ``Invalid`` on failure."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise from_validation(error, prefix) from None
+
+
+def changed(doc: D, changes: dict[str, Any], prefix: str = "") -> D:
+    """Return a validated copy of ``doc`` with ``changes`` applied."""
+    data = doc.model_dump()
+    data.update(changes)
+    data["id"] = doc.id
+    new = build(type(doc), data, prefix)
+    new.revision_id = doc.revision_id
+    return new
+
+
+async def save(doc: D, session: Any = None) -> D:
+    """Write ``doc`` back, refusing if someone else wrote it since it was read."""
+    try:
+        await doc.replace(session=session)
+    except RevisionIdWasChanged:
+        raise Conflict(
+            f"{type(doc).__name__} {doc.id} was changed by someone else; "
+            "reload it and try again",
+            field="revision",
+        ) from None
+    return doc
+
+
+def point(lat: float, lng: float, field: str) -> GeoPoint:
+    """A validated point from latitude and longitude."""
+    if not -90.0 <= lat <= 90.0:
+        raise Invalid(f"{field}.lat must be between -90 and 90", field=f"{field}.lat")
+    if not -180.0 <= lng <= 180.0:
+        raise Invalid(f"{field}.lng must be between -180 and 180", field=f"{field}.lng")
+    return GeoPoint.at(lat, lng)
+
+
+def haversine_km(a: GeoPoint, b: GeoPoint) -> float:
+    """Great-circle distance between two points in kilometres."""
+    lat1, lat2 = math.radians(a.lat), math.radians(b.lat)
+    dlat, dlng = lat2 - lat1, math.radians(b.lng - a.lng)
+    h = (
+        math.sin(dlat / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin(dlng / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
+@asynccontextmanager
+async def transaction(doc_type: type[Document]) -> AsyncIterator[Any]:
+    """A session in a multi-document transaction where the store offers them.
+
+    Yields ``None`` on stores without sessions (the in-memory test double), where
+    callers validate everything before their first write instead.
+    """
+    client = doc_type.get_motor_collection().database.client
+    start = getattr(client, "start_session", None)
+    if start is None or type(client).__module__.startswith("mongomock"):
+        yield None
+        return
+    async with await start() as session, session.start_transaction():
+        yield session

@@ -1,0 +1,258 @@
+"""Reading and changing customers and their contacts."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from beanie import PydanticObjectId
+
+from models import Customer, Rep
+from models.customer import LifecycleStatus, search_tokens
+from resolvers.common import (
+    EARTH_RADIUS_KM,
+    build,
+    changed,
+    check_revision,
+    fetch,
+    object_id,
+    point,
+    save,
+)
+from resolvers.context import Context
+from resolvers.errors import Invalid, NotFound
+from resolvers.pagination import Page, paginate
+
+MAX_RADIUS_KM = 500.0
+
+CUSTOMER_SORTS: dict[str, list[tuple[str, int]]] = {
+    "NAME_ASC": [("name", 1), ("_id", 1)],
+    "NAME_DESC": [("name", -1), ("_id", -1)],
+    "UPDATED_DESC": [("stamp.updated_at", -1), ("_id", 1)],
+}
+
+
+@dataclass
+class Near:
+    """A circle on the map: centre in degrees, radius in kilometres."""
+
+    lat: float
+    lng: float
+    radius_km: float
+
+
+@dataclass
+class CustomFieldCondition:
+    """Match customers whose custom field ``key`` equals, or lies within, values."""
+
+    key: str
+    equals: Any = None
+    min: float | datetime | None = None
+    max: float | datetime | None = None
+
+
+@dataclass
+class CustomerFilter:
+    """Which customers to list; every set criterion must hold."""
+
+    owner_ids: list[str] | None = None
+    territories: list[str] | None = None
+    tiers: list[str] | None = None
+    statuses: list[str] | None = None
+    tags_all: list[str] | None = None
+    tags_any: list[str] | None = None
+    custom: list[CustomFieldCondition] = field(default_factory=list)
+    include_archived: bool = False
+
+
+def _custom_condition(cond: CustomFieldCondition) -> dict[str, Any]:
+    value: dict[str, Any] = {}
+    if cond.equals is not None:
+        value["$eq"] = cond.equals
+    if cond.min is not None:
+        value["$gte"] = cond.min
+    if cond.max is not None:
+        value["$lte"] = cond.max
+    if not value:
+        raise Invalid(
+            "a custom field condition needs equals, min or max", field="filter.custom"
+        )
+    return {"custom_fields": {"$elemMatch": {"key": cond.key, "value": value}}}
+
+
+def customer_query(flt: CustomerFilter | None, search: str | None) -> dict[str, Any]:
+    """The MongoDB filter for a customer filter and free-text search."""
+    flt = flt or CustomerFilter()
+    clauses: list[dict[str, Any]] = []
+    if flt.owner_ids is not None:
+        ids = [object_id(i, "filter.ownerIds") for i in flt.owner_ids]
+        clauses.append({"owner_id": {"$in": ids}})
+    if flt.territories is not None:
+        clauses.append({"territory": {"$in": flt.territories}})
+    if flt.tiers is not None:
+        clauses.append({"tier": {"$in": flt.tiers}})
+    if flt.statuses is not None:
+        clauses.append({"status": {"$in": flt.statuses}})
+    elif not flt.include_archived:
+        clauses.append({"status": {"$ne": LifecycleStatus.ARCHIVED.value}})
+    if flt.tags_all:
+        clauses.append({"tags": {"$all": flt.tags_all}})
+    if flt.tags_any:
+        clauses.append({"tags": {"$in": flt.tags_any}})
+    clauses.extend(_custom_condition(c) for c in flt.custom)
+    if search is not None:
+        words = search_tokens(search)[:8]
+        if not words:
+            raise Invalid("search needs at least one letter or digit", field="search")
+        clauses.extend({"search": {"$regex": f"^{re.escape(w)}"}} for w in words)
+    return {"$and": clauses} if clauses else {}
+
+
+def _near_clauses(near: Near) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A ``$near`` clause (sorted by distance) and a ``$geoWithin`` one (countable)."""
+    centre = point(near.lat, near.lng, "near")
+    if not 0 < near.radius_km <= MAX_RADIUS_KM:
+        raise Invalid(
+            f"near.radiusKm must be above 0 and at most {MAX_RADIUS_KM:g}",
+            field="near.radiusKm",
+        )
+    geometry = {"type": "Point", "coordinates": centre.coordinates}
+    nearest = {"$near": {"$geometry": geometry, "$maxDistance": near.radius_km * 1000}}
+    within = {
+        "$geoWithin": {
+            "$centerSphere": [centre.coordinates, near.radius_km / EARTH_RADIUS_KM]
+        }
+    }
+    return {"addresses.location": nearest}, {"addresses.location": within}
+
+
+async def list_customers(
+    ctx: Context,
+    *,
+    flt: CustomerFilter | None = None,
+    search: str | None = None,
+    near: Near | None = None,
+    order_by: str | None = None,
+    first: int | None = None,
+    offset: int = 0,
+) -> Page[Customer]:
+    """A page of customers; with ``near`` and no order, nearest first."""
+    query = customer_query(flt, search)
+    if near is None:
+        sort = CUSTOMER_SORTS[order_by or "NAME_ASC"]
+        return await paginate(Customer, query, sort, first=first, offset=offset)
+    nearest, within = _near_clauses(near)
+    count_query = {"$and": [query, within]} if query else within
+    if order_by is None or order_by == "DISTANCE":
+        # $near sorts by distance and must stay a top-level clause.
+        listed = {**query, **nearest}
+        return await paginate(
+            Customer, listed, [], first=first, offset=offset, count_query=count_query
+        )
+    return await paginate(
+        Customer, count_query, CUSTOMER_SORTS[order_by], first=first, offset=offset
+    )
+
+
+async def get_customer(ctx: Context, customer_id: str) -> Customer | None:
+    """One customer by id, or ``None``."""
+    try:
+        oid = object_id(customer_id, "id")
+    except Invalid:
+        return None
+    return await ctx.loaders.customer_by_id.load(oid)
+
+
+async def _check_owner(owner_id: PydanticObjectId | None, field: str) -> None:
+    if owner_id is not None and await Rep.get(owner_id) is None:
+        raise NotFound(f"{field}: rep {owner_id} does not exist", field=field)
+
+
+async def create_customer(ctx: Context, data: dict[str, Any]) -> Customer:
+    """Validate and store a new customer."""
+    if data.get("owner_id") is not None:
+        data["owner_id"] = object_id(data["owner_id"], "ownerId")
+    customer = build(Customer, data)
+    await _check_owner(customer.owner_id, "ownerId")
+    customer.stamp.created_by = customer.stamp.updated_by = ctx.actor_id
+    await customer.insert()
+    return customer
+
+
+async def _load_for_change(customer_id: str, revision: str | None) -> Customer:
+    customer = await fetch(Customer, object_id(customer_id, "id"))
+    check_revision(customer, revision)
+    return customer
+
+
+async def _store(ctx: Context, customer: Customer) -> Customer:
+    customer.stamp.touch(ctx.actor_id)
+    await save(customer)
+    ctx.loaders.forget(customer)
+    return customer
+
+
+async def update_customer(
+    ctx: Context, customer_id: str, revision: str | None, changes: dict[str, Any]
+) -> Customer:
+    """Apply ``changes`` to a customer, refusing a stale revision."""
+    customer = await _load_for_change(customer_id, revision)
+    if "owner_id" in changes and changes["owner_id"] is not None:
+        changes["owner_id"] = object_id(changes["owner_id"], "ownerId")
+        await _check_owner(changes["owner_id"], "ownerId")
+    return await _store(ctx, changed(customer, changes))
+
+
+async def archive_customer(
+    ctx: Context, customer_id: str, revision: str | None
+) -> Customer:
+    """Mark a customer archived: hidden from lists by default, history kept."""
+    customer = await _load_for_change(customer_id, revision)
+    customer.status = LifecycleStatus.ARCHIVED
+    return await _store(ctx, customer)
+
+
+async def add_contact(
+    ctx: Context, customer_id: str, revision: str | None, contact: dict[str, Any]
+) -> Customer:
+    """Add a contact person to a customer."""
+    customer = await _load_for_change(customer_id, revision)
+    contacts = [c.model_dump() for c in customer.contacts] + [contact]
+    return await _store(ctx, changed(customer, {"contacts": contacts}, "contact"))
+
+
+def _contact_index(customer: Customer, contact_id: str) -> int:
+    oid = object_id(contact_id, "contactId")
+    for index, contact in enumerate(customer.contacts):
+        if contact.id == oid:
+            return index
+    raise NotFound(
+        f"contact {contact_id} does not exist on this customer", field="contactId"
+    )
+
+
+async def update_contact(
+    ctx: Context,
+    customer_id: str,
+    contact_id: str,
+    revision: str | None,
+    changes: dict[str, Any],
+) -> Customer:
+    """Change fields of one contact."""
+    customer = await _load_for_change(customer_id, revision)
+    index = _contact_index(customer, contact_id)
+    contacts = [c.model_dump() for c in customer.contacts]
+    contacts[index].update(changes)
+    return await _store(ctx, changed(customer, {"contacts": contacts}, "contact"))
+
+
+async def remove_contact(
+    ctx: Context, customer_id: str, contact_id: str, revision: str | None
+) -> Customer:
+    """Remove one contact from a customer."""
+    customer = await _load_for_change(customer_id, revision)
+    index = _contact_index(customer, contact_id)
+    customer.contacts.pop(index)
+    return await _store(ctx, changed(customer, {}))

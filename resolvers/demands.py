@@ -1,0 +1,150 @@
+"""Reading demands, creating them and moving them through their workflow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from models import Customer, Demand, Rep
+from models.demand import DEMAND_TRANSITIONS, DemandStatus, Transition
+from resolvers.common import build, check_revision, fetch, object_id, save
+from resolvers.context import Context
+from resolvers.errors import Invalid, NotFound, TransitionRefused
+from resolvers.pagination import Page, paginate
+
+DEMAND_SORTS: dict[str, list[tuple[str, int]]] = {
+    "CREATED_DESC": [("stamp.created_at", -1), ("_id", 1)],
+    "DUE_ASC": [("due", 1), ("_id", 1)],
+}
+
+
+@dataclass
+class DemandFilter:
+    """Which demands to list; every set criterion must hold."""
+
+    customer_ids: list[str] | None = None
+    assignee_ids: list[str] | None = None
+    statuses: list[str] | None = None
+    priorities: list[str] | None = None
+    types: list[str] | None = None
+    due_after: datetime | None = None
+    due_before: datetime | None = None
+
+
+def demand_query(flt: DemandFilter | None) -> dict[str, Any]:
+    """The MongoDB filter for a demand filter."""
+    flt = flt or DemandFilter()
+    query: dict[str, Any] = {}
+    if flt.customer_ids is not None:
+        query["customer_id"] = {
+            "$in": [object_id(i, "filter.customerIds") for i in flt.customer_ids]
+        }
+    if flt.assignee_ids is not None:
+        query["assignee_id"] = {
+            "$in": [object_id(i, "filter.assigneeIds") for i in flt.assignee_ids]
+        }
+    for key, values in (
+        ("status", flt.statuses),
+        ("priority", flt.priorities),
+        ("type", flt.types),
+    ):
+        if values is not None:
+            query[key] = {"$in": values}
+    due: dict[str, datetime] = {}
+    if flt.due_after is not None:
+        due["$gte"] = flt.due_after
+    if flt.due_before is not None:
+        due["$lt"] = flt.due_before
+    if due:
+        query["due"] = due
+    return query
+
+
+async def list_demands(
+    ctx: Context,
+    *,
+    flt: DemandFilter | None = None,
+    order_by: str | None = None,
+    first: int | None = None,
+    offset: int = 0,
+) -> Page[Demand]:
+    """A page of demands, newest first unless asked otherwise."""
+    query = demand_query(flt)
+    sort = DEMAND_SORTS[order_by or "CREATED_DESC"]
+    return await paginate(Demand, query, sort, first=first, offset=offset)
+
+
+async def get_demand(ctx: Context, demand_id: str) -> Demand | None:
+    """One demand by id, or ``None``."""
+    try:
+        return await ctx.loaders.demand_by_id.load(object_id(demand_id, "id"))
+    except Invalid:
+        return None
+
+
+async def new_demand(ctx: Context, data: dict[str, Any], prefix: str = "") -> Demand:
+    """A validated, not yet stored, demand whose references exist."""
+    field = f"{prefix}." if prefix else ""
+    data["customer_id"] = object_id(data["customer_id"], f"{field}customerId")
+    if data.get("assignee_id") is not None:
+        data["assignee_id"] = object_id(data["assignee_id"], f"{field}assigneeId")
+        if await Rep.get(data["assignee_id"]) is None:
+            raise NotFound(
+                f"rep {data['assignee_id']} does not exist", field=f"{field}assigneeId"
+            )
+    demand = build(Demand, data, prefix)
+    await fetch(Customer, demand.customer_id, f"{field}customerId")
+    demand.history = [
+        Transition(
+            from_status=None,
+            to_status=demand.status,
+            by=ctx.actor_id,
+            comment="created",
+        )
+    ]
+    demand.stamp.created_by = demand.stamp.updated_by = ctx.actor_id
+    return demand
+
+
+async def create_demand(ctx: Context, data: dict[str, Any]) -> Demand:
+    """Validate and store a new open demand."""
+    demand = await new_demand(ctx, {**data, "status": DemandStatus.OPEN})
+    await demand.insert()
+    ctx.loaders.forget(demand)
+    return demand
+
+
+async def transition_demand(
+    ctx: Context,
+    demand_id: str,
+    to_status: DemandStatus,
+    comment: str | None,
+    revision: str | None,
+) -> Demand:
+    """Move a demand to ``to_status`` if its workflow allows, recording the step."""
+    demand = await fetch(Demand, object_id(demand_id, "id"))
+    check_revision(demand, revision)
+    if to_status not in DEMAND_TRANSITIONS[demand.status]:
+        allowed = ", ".join(sorted(s.value for s in DEMAND_TRANSITIONS[demand.status]))
+        raise TransitionRefused(
+            f"a {demand.status.value} demand cannot become {to_status.value}; "
+            f"allowed: {allowed}",
+            current=demand.status.value,
+            requested=to_status.value,
+        )
+    if comment is not None and len(comment) > 2000:
+        raise Invalid("comment is longer than 2000 characters", field="comment")
+    demand.history.append(
+        Transition(
+            from_status=demand.status,
+            to_status=to_status,
+            by=ctx.actor_id,
+            comment=comment,
+        )
+    )
+    demand.status = to_status
+    demand.stamp.touch(ctx.actor_id)
+    await save(demand)
+    ctx.loaders.forget(demand)
+    return demand

@@ -1,0 +1,344 @@
+"""Planning visits and recording them: the visit lifecycle."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from beanie import PydanticObjectId
+
+from models import Customer, Demand, Rep, Visit
+from models.common import GeoPoint, as_utc, utc_now
+from models.customer import LifecycleStatus
+from models.visit import (
+    ACTIVE_VISIT_STATUSES,
+    VISIT_TRANSITIONS,
+    Outcome,
+    Presence,
+    VisitStatus,
+)
+from resolvers.common import (
+    build,
+    check_revision,
+    fetch,
+    haversine_km,
+    object_id,
+    save,
+    transaction,
+)
+from resolvers.context import Context
+from resolvers.demands import new_demand
+from resolvers.errors import Conflict, Invalid, NotFound, TransitionRefused
+from resolvers.pagination import Page, paginate
+
+MAX_VISIT = timedelta(hours=12)
+MAX_FOLLOW_UPS = 20
+
+VISIT_SORTS: dict[str, list[tuple[str, int]]] = {
+    "PLANNED_START_ASC": [("planned_start", 1), ("_id", 1)],
+    "PLANNED_START_DESC": [("planned_start", -1), ("_id", 1)],
+}
+
+
+@dataclass
+class VisitFilter:
+    """Which visits to list; every set criterion must hold."""
+
+    rep_ids: list[str] | None = None
+    customer_ids: list[str] | None = None
+    statuses: list[str] | None = None
+    purposes: list[str] | None = None
+    starts_after: datetime | None = None
+    starts_before: datetime | None = None
+
+
+def visit_query(flt: VisitFilter | None) -> dict[str, Any]:
+    """The MongoDB filter for a visit filter."""
+    flt = flt or VisitFilter()
+    query: dict[str, Any] = {}
+    if flt.rep_ids is not None:
+        query["rep_id"] = {"$in": [object_id(i, "filter.repIds") for i in flt.rep_ids]}
+    if flt.customer_ids is not None:
+        query["customer_id"] = {
+            "$in": [object_id(i, "filter.customerIds") for i in flt.customer_ids]
+        }
+    if flt.statuses is not None:
+        query["status"] = {"$in": flt.statuses}
+    if flt.purposes is not None:
+        query["purpose"] = {"$in": flt.purposes}
+    window: dict[str, datetime] = {}
+    if flt.starts_after is not None:
+        window["$gte"] = as_utc(flt.starts_after)
+    if flt.starts_before is not None:
+        window["$lt"] = as_utc(flt.starts_before)
+    if window:
+        query["planned_start"] = window
+    return query
+
+
+async def list_visits(
+    ctx: Context,
+    *,
+    flt: VisitFilter | None = None,
+    order_by: str | None = None,
+    first: int | None = None,
+    offset: int = 0,
+) -> Page[Visit]:
+    """A page of visits in planned-start order."""
+    sort = VISIT_SORTS[order_by or "PLANNED_START_ASC"]
+    return await paginate(Visit, visit_query(flt), sort, first=first, offset=offset)
+
+
+async def get_visit(ctx: Context, visit_id: str) -> Visit | None:
+    """One visit by id, or ``None``."""
+    try:
+        return await ctx.loaders.visit_by_id.load(object_id(visit_id, "id"))
+    except Invalid:
+        return None
+
+
+def _check_times(start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    start, end = as_utc(start), as_utc(end)
+    if end <= start:
+        raise Invalid("plannedEnd must be after plannedStart", field="plannedEnd")
+    if end - start > MAX_VISIT:
+        raise Invalid("a visit lasts at most 12 hours", field="plannedEnd")
+    return start, end
+
+
+async def _check_free(
+    rep_id: PydanticObjectId,
+    start: datetime,
+    end: datetime,
+    skip: PydanticObjectId | None = None,
+) -> None:
+    query: dict[str, Any] = {
+        "rep_id": rep_id,
+        "planned_start": {"$lt": end},
+        "planned_end": {"$gt": start},
+        "status": {"$in": [s.value for s in ACTIVE_VISIT_STATUSES]},
+    }
+    if skip is not None:
+        query["_id"] = {"$ne": skip}
+    clash = await Visit.find_one(query)
+    if clash is not None:
+        raise Conflict(
+            f"the rep already has visit {clash.id} from "
+            f"{as_utc(clash.planned_start):%Y-%m-%d %H:%M} to "
+            f"{as_utc(clash.planned_end):%H:%M} UTC",
+            field="plannedStart",
+        )
+
+
+async def _check_demands(raw: list[str], customer_id: PydanticObjectId) -> list[Any]:
+    ids = [object_id(i, "demandIds") for i in raw]
+    found = {d.id: d for d in await Demand.find({"_id": {"$in": ids}}).to_list()}
+    for demand_id in ids:
+        demand = found.get(demand_id)
+        if demand is None:
+            raise NotFound(f"demand {demand_id} does not exist", field="demandIds")
+        if demand.customer_id != customer_id:
+            raise Invalid(
+                f"demand {demand_id} belongs to another customer", field="demandIds"
+            )
+    return ids
+
+
+async def plan_visit(ctx: Context, data: dict[str, Any]) -> Visit:
+    """Put a visit in a rep's calendar."""
+    customer_id = object_id(data["customer_id"], "customerId")
+    rep_id = object_id(data["rep_id"], "repId")
+    start, end = _check_times(data["planned_start"], data["planned_end"])
+    customer = await fetch(Customer, customer_id, "customerId")
+    if customer.status == LifecycleStatus.ARCHIVED:
+        raise Invalid("the customer is archived", field="customerId")
+    rep = await fetch(Rep, rep_id, "repId")
+    if not rep.active:
+        raise Invalid("the rep is disabled", field="repId")
+    demand_ids = await _check_demands(data.get("demand_ids") or [], customer_id)
+    visit = build(
+        Visit,
+        {
+            **data,
+            "customer_id": customer_id,
+            "rep_id": rep_id,
+            "planned_start": start,
+            "planned_end": end,
+            "demand_ids": demand_ids,
+        },
+    )
+    await _check_free(rep_id, start, end)
+    visit.stamp.created_by = visit.stamp.updated_by = ctx.actor_id
+    await visit.insert()
+    ctx.loaders.forget(visit)
+    return visit
+
+
+async def _load(visit_id: str, revision: str | None) -> Visit:
+    visit = await fetch(Visit, object_id(visit_id, "id"))
+    check_revision(visit, revision)
+    return visit
+
+
+def _move(visit: Visit, to_status: VisitStatus) -> None:
+    if to_status not in VISIT_TRANSITIONS[visit.status]:
+        raise TransitionRefused(
+            f"a {visit.status.value} visit cannot become {to_status.value}",
+            current=visit.status.value,
+            requested=to_status.value,
+        )
+    visit.status = to_status
+
+
+async def _store(ctx: Context, visit: Visit, session: Any = None) -> Visit:
+    visit.stamp.touch(ctx.actor_id)
+    await save(visit, session)
+    ctx.loaders.forget(visit)
+    return visit
+
+
+async def reschedule_visit(
+    ctx: Context, visit_id: str, revision: str | None, start: datetime, end: datetime
+) -> Visit:
+    """Move a visit that has not started to another time."""
+    visit = await _load(visit_id, revision)
+    if visit.status not in (VisitStatus.PLANNED, VisitStatus.CONFIRMED):
+        raise TransitionRefused(
+            f"a {visit.status.value} visit cannot be rescheduled",
+            current=visit.status.value,
+            requested="planned",
+        )
+    start, end = _check_times(start, end)
+    await _check_free(visit.rep_id, start, end, skip=visit.id)
+    visit.planned_start, visit.planned_end = start, end
+    visit.status = VisitStatus.PLANNED
+    return await _store(ctx, visit)
+
+
+async def confirm_visit(ctx: Context, visit_id: str, revision: str | None) -> Visit:
+    """Mark a planned visit as agreed with the customer."""
+    visit = await _load(visit_id, revision)
+    _move(visit, VisitStatus.CONFIRMED)
+    return await _store(ctx, visit)
+
+
+async def _presence(
+    visit: Visit, at: datetime | None, where: GeoPoint | None
+) -> Presence:
+    moment = as_utc(at) if at is not None else utc_now()
+    if moment > utc_now() + timedelta(minutes=5):
+        raise Invalid("at cannot be in the future", field="at")
+    distance = None
+    if where is not None:
+        customer = await Customer.get(visit.customer_id)
+        points = [a.location for a in customer.addresses] if customer else []
+        if points:
+            distance = round(min(haversine_km(where, p) for p in points) * 1000, 1)
+    return Presence(at=moment, location=where, distance_m=distance)
+
+
+async def check_in_visit(
+    ctx: Context,
+    visit_id: str,
+    revision: str | None,
+    at: datetime | None,
+    where: GeoPoint | None,
+) -> Visit:
+    """Record the rep's arrival; the distance to the customer is kept."""
+    visit = await _load(visit_id, revision)
+    _move(visit, VisitStatus.CHECKED_IN)
+    visit.check_in = await _presence(visit, at, where)
+    return await _store(ctx, visit)
+
+
+async def check_out_visit(
+    ctx: Context,
+    visit_id: str,
+    revision: str | None,
+    at: datetime | None,
+    where: GeoPoint | None,
+) -> Visit:
+    """Record the rep's departure; the visit is completed and its duration kept."""
+    visit = await _load(visit_id, revision)
+    _move(visit, VisitStatus.COMPLETED)
+    presence = await _presence(visit, at, where)
+    assert visit.check_in is not None  # a checked-in visit always has one
+    minutes = (presence.at - as_utc(visit.check_in.at)).total_seconds() / 60
+    if minutes <= 0:
+        raise Invalid("check-out must be after check-in", field="at")
+    visit.check_out = presence
+    visit.duration_min = round(minutes, 2)
+    return await _store(ctx, visit)
+
+
+async def cancel_visit(
+    ctx: Context, visit_id: str, revision: str | None, reason: str
+) -> Visit:
+    """Cancel a visit that has not started, with a reason."""
+    if not reason.strip():
+        raise Invalid("a cancellation needs a reason", field="reason")
+    if len(reason) > 2000:
+        raise Invalid("reason is longer than 2000 characters", field="reason")
+    visit = await _load(visit_id, revision)
+    _move(visit, VisitStatus.CANCELLED)
+    visit.cancel_reason = reason.strip()
+    return await _store(ctx, visit)
+
+
+async def mark_visit_missed(ctx: Context, visit_id: str, revision: str | None) -> Visit:
+    """Record that a visit did not happen."""
+    visit = await _load(visit_id, revision)
+    _move(visit, VisitStatus.MISSED)
+    return await _store(ctx, visit)
+
+
+async def record_outcome(
+    ctx: Context,
+    visit_id: str,
+    revision: str | None,
+    notes: str,
+    result: float,
+    follow_ups: list[dict[str, Any]],
+) -> Visit:
+    """Record a completed visit's result and create its follow-up demands.
+
+    Everything is validated before the first write; on a store with transactions
+    the visit and its new demands are written together or not at all.
+    """
+    visit = await _load(visit_id, revision)
+    if visit.status != VisitStatus.COMPLETED:
+        raise TransitionRefused(
+            "an outcome is recorded on a completed visit only",
+            current=visit.status.value,
+            requested="completed",
+        )
+    if len(follow_ups) > MAX_FOLLOW_UPS:
+        raise Invalid(f"at most {MAX_FOLLOW_UPS} follow-ups", field="followUps")
+    demands = [
+        await new_demand(
+            ctx,
+            {**f, "customer_id": visit.customer_id, "source_visit_id": visit.id},
+            "followUps",
+        )
+        for f in follow_ups
+    ]
+    earlier = visit.outcome.follow_up_demand_ids if visit.outcome else []
+    visit.outcome = build(
+        Outcome,
+        {
+            "notes": notes,
+            "result": result,
+            "recorded_at": utc_now(),
+            "follow_up_demand_ids": [*earlier, *(PydanticObjectId() for _ in demands)],
+        },
+    )
+    new_ids = visit.outcome.follow_up_demand_ids[len(earlier) :]
+    async with transaction(Visit) as session:
+        # The visit first: a stale revision then stops the change before any demand.
+        await _store(ctx, visit, session)
+        for demand, demand_id in zip(demands, new_ids, strict=True):
+            demand.id = demand_id
+            await demand.insert(session=session)
+            ctx.loaders.forget(demand)
+    return visit

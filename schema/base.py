@@ -1,0 +1,312 @@
+"""What every domain of the schema shares: Info, errors, ids, connections, inputs."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+import strawberry
+from strawberry import relay
+from strawberry.types.base import StrawberryObjectDefinition
+
+from models.common import GeoPoint as GeoPointModel
+from models.common import Weekday as WeekdayModel
+from resolvers.context import Context
+from resolvers.errors import DomainError, Invalid
+from resolvers.pagination import Page
+
+Info = strawberry.Info[Context, None]
+T = TypeVar("T")
+
+
+@strawberry.enum(description="Why a mutation was refused.")
+class ErrorCode(enum.Enum):
+    VALIDATION = "VALIDATION"
+    NOT_FOUND = "NOT_FOUND"
+    CONFLICT = "CONFLICT"
+    INVALID_TRANSITION = "INVALID_TRANSITION"
+
+
+@strawberry.interface(
+    description="A refusal the client can act on; nothing was written."
+)
+class Error:
+    message: str = strawberry.field(description="What went wrong, in plain words.")
+    code: ErrorCode = strawberry.field(description="Machine-readable reason.")
+    field: str | None = strawberry.field(
+        description="The input field at fault, as a dotted camelCase path, if any."
+    )
+
+
+@strawberry.type(description="The input breaks a rule (range, format, required value).")
+class ValidationError(Error):
+    pass
+
+
+@strawberry.type(description="A referenced object does not exist.")
+class NotFoundError(Error):
+    pass
+
+
+@strawberry.type(
+    description="The object changed since it was read (send the current revision), "
+    "or the change clashes with another object."
+)
+class ConflictError(Error):
+    pass
+
+
+@strawberry.type(
+    description="The status change is not allowed from the current status."
+)
+class InvalidTransitionError(Error):
+    current_status: str = strawberry.field(description="The status the object is in.")
+    requested_status: str = strawberry.field(
+        description="The status that was asked for."
+    )
+
+
+def to_error(exc: DomainError) -> Error:
+    """The error type for a domain exception."""
+    code = ErrorCode(exc.code)
+    if code is ErrorCode.INVALID_TRANSITION:
+        return InvalidTransitionError(
+            message=exc.message,
+            code=code,
+            field=exc.field,
+            current_status=getattr(exc, "current", ""),
+            requested_status=getattr(exc, "requested", ""),
+        )
+    kind = {ErrorCode.NOT_FOUND: NotFoundError, ErrorCode.CONFLICT: ConflictError}
+    return kind.get(code, ValidationError)(
+        message=exc.message, code=code, field=exc.field
+    )
+
+
+async def attempt(call: Awaitable[T], payload: Callable[[T], Any]) -> Any:
+    """Run a resolver; its result becomes ``payload``, its refusal an error type."""
+    try:
+        return payload(await call)
+    except DomainError as exc:
+        return to_error(exc)
+
+
+def raw_id(gid: relay.GlobalID | str, type_name: str, field: str) -> str:
+    """The database id inside a global id, refusing an id of another type."""
+    if isinstance(gid, str):
+        try:
+            gid = relay.GlobalID.from_id(gid)
+        except Exception:
+            raise Invalid(f"{field}: {gid!r} is not a valid id", field=field) from None
+    if gid.type_name != type_name:
+        raise Invalid(
+            f"{field}: expected a {type_name} id, got a {gid.type_name} id", field=field
+        )
+    return gid.node_id
+
+
+def raw_ids(
+    gids: Sequence[relay.GlobalID] | None, type_name: str, field: str
+) -> list[str] | None:
+    """``raw_id`` over a list, keeping ``None``."""
+    return None if gids is None else [raw_id(g, type_name, field) for g in gids]
+
+
+def given(value: Any) -> bool:
+    """Whether an optional input value was sent."""
+    return value is not strawberry.UNSET
+
+
+def to_data(value: Any) -> Any:
+    """Turn Strawberry input objects into plain data for the models (snake_case keys).
+
+    Fields that were not sent are left out, so the result suits partial updates.
+    """
+    if hasattr(value, "to_data"):
+        return value.to_data()
+    if isinstance(value, relay.GlobalID):
+        return value.node_id
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, list):
+        return [to_data(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: to_data(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if getattr(value, f.name) is not strawberry.UNSET
+        }
+    return value
+
+
+Weekday = strawberry.enum(WeekdayModel, description="Day of the week.")
+
+
+@strawberry.type(description="A point on the map in WGS84 degrees.")
+class GeoPoint:
+    lat: float = strawberry.field(description="Latitude, -90 to 90.")
+    lng: float = strawberry.field(description="Longitude, -180 to 180.")
+
+    @classmethod
+    def from_model(cls, p: GeoPointModel | None) -> GeoPoint | None:
+        """Convert a stored GeoJSON point."""
+        return None if p is None else cls(lat=p.lat, lng=p.lng)
+
+
+@strawberry.input(description="A point on the map in WGS84 degrees.")
+class GeoPointInput:
+    lat: float = strawberry.field(description="Latitude, -90 to 90.")
+    lng: float = strawberry.field(description="Longitude, -180 to 180.")
+
+    def to_data(self) -> dict[str, Any]:
+        """As a GeoJSON point, longitude first."""
+        return {"type": "Point", "coordinates": [self.lng, self.lat]}
+
+    def to_model(self, field: str) -> GeoPointModel:
+        """As a validated point."""
+        from resolvers.common import point
+
+        return point(self.lat, self.lng, field)
+
+
+@strawberry.type(description="A local time-of-day interval.")
+class TimeRange:
+    start: str = strawberry.field(description='Local start time, "HH:MM".')
+    end: str = strawberry.field(
+        description='Local end time, "HH:MM" ("24:00" allowed).'
+    )
+
+
+@strawberry.input(description="A local time-of-day interval; end after start.")
+class TimeRangeInput:
+    start: str = strawberry.field(description='Local start time, "HH:MM".')
+    end: str = strawberry.field(
+        description='Local end time, "HH:MM" ("24:00" allowed).'
+    )
+
+
+@strawberry.type(
+    description="The hours of one weekday; gaps between intervals are breaks."
+)
+class DayHours:
+    weekday: Weekday
+    intervals: list[TimeRange] = strawberry.field(description="Empty when closed.")
+
+    @classmethod
+    def from_models(cls, days: Sequence[Any]) -> list[DayHours]:
+        """Convert stored weekly hours."""
+        return [
+            cls(
+                weekday=d.weekday,
+                intervals=[TimeRange(start=i.start, end=i.end) for i in d.intervals],
+            )
+            for d in days
+        ]
+
+
+@strawberry.input(description="The hours of one weekday; a weekday left out is closed.")
+class DayHoursInput:
+    weekday: Weekday
+    intervals: list[TimeRangeInput] = strawberry.field(
+        description="At most a few per day."
+    )
+
+
+@strawberry.type(description="Who created and last changed an object, and when.")
+class Stamp:
+    created_at: datetime = strawberry.field(description="UTC.")
+    updated_at: datetime = strawberry.field(description="UTC.")
+    created_by_id: strawberry.ID | None
+    updated_by_id: strawberry.ID | None
+
+    @classmethod
+    def from_model(cls, s: Any) -> Stamp:
+        """Convert a stored stamp."""
+        return cls(
+            created_at=s.created_at,
+            updated_at=s.updated_at,
+            created_by_id=_rep_gid(s.created_by),
+            updated_by_id=_rep_gid(s.updated_by),
+        )
+
+
+def _rep_gid(oid: Any) -> strawberry.ID | None:
+    return None if oid is None else strawberry.ID(str(relay.GlobalID("Rep", str(oid))))
+
+
+# --- connections ---------------------------------------------------------------
+
+
+@strawberry.type(description="An item of a page, with the cursor to page after it.")
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type(
+    description="A page of results (at most 100), in Relay's connection form."
+)
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: relay.PageInfo
+    count_all: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="The items of this page, without cursors.")
+    def nodes(self) -> list[T]:
+        return [edge.node for edge in self.edges]
+
+    @strawberry.field(description="How many items match, on all pages together.")
+    async def total_count(self) -> int:
+        return await self.count_all()
+
+    @classmethod
+    def of(cls, page: Page[Any], convert: Callable[[Any], T]) -> Connection[T]:
+        """Wrap a page of documents, converting each into its API type."""
+        edges = [
+            Edge(cursor=relay.to_base64("offset", page.offset + n), node=convert(doc))
+            for n, doc in enumerate(page.items)
+        ]
+        info = relay.PageInfo(
+            has_next_page=page.has_next,
+            has_previous_page=page.offset > 0,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        )
+        return cls(edges=edges, page_info=info, count_all=page.count)
+
+
+def offset_after(after: str | None) -> int:
+    """The offset of the item following cursor ``after``."""
+    if after is None:
+        return 0
+    try:
+        kind, raw = relay.from_base64(after)
+        if kind != "offset":
+            raise ValueError(kind)
+        return int(raw) + 1
+    except (ValueError, TypeError):
+        raise Invalid(
+            "after is not a cursor this list gave out", field="after"
+        ) from None
+
+
+def is_object_type(cls: type) -> bool:
+    """Whether ``cls`` is a Strawberry object type (used by schema tests)."""
+    return isinstance(
+        getattr(cls, "__strawberry_definition__", None), StrawberryObjectDefinition
+    )
+
+
+async def guard(call: Awaitable[T]) -> T:
+    """Run a query resolver; a refusal becomes a top-level error with its code."""
+    from graphql import GraphQLError
+
+    try:
+        return await call
+    except DomainError as exc:
+        raise GraphQLError(
+            exc.message, extensions={"code": exc.code, "field": exc.field}
+        ) from None

@@ -1,0 +1,197 @@
+"""Reps (users) in the API: types, inputs, queries and mutations."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import strawberry
+from strawberry import relay
+
+import models
+from models.rep import Role as RoleModel
+from resolvers import reps as resolve
+from resolvers.common import revision_of
+from schema.base import (
+    ConflictError,
+    Connection,
+    DayHours,
+    DayHoursInput,
+    GeoPoint,
+    GeoPointInput,
+    Info,
+    NotFoundError,
+    Stamp,
+    ValidationError,
+    attempt,
+    guard,
+    offset_after,
+    raw_id,
+    to_data,
+)
+
+Role = strawberry.enum(RoleModel, description="What a user may do.")
+
+
+@strawberry.type(description="A sales rep, manager, admin or partner account.")
+class Rep(relay.Node):
+    id: relay.NodeID[str]
+    revision: str = strawberry.field(
+        description="Send back with updates (optimistic locking)."
+    )
+    name: str
+    email: str
+    role: Role
+    home: GeoPoint | None = strawberry.field(
+        description="Where the working day starts."
+    )
+    working_hours: list[DayHours] = strawberry.field(
+        description="Local times, per weekday."
+    )
+    time_zone: str = strawberry.field(
+        description="IANA time zone of the working hours."
+    )
+    territory: str | None
+    active: bool
+    stamp: Stamp
+    manager_ref: strawberry.Private[Any]
+
+    @classmethod
+    def from_document(cls, doc: models.Rep) -> Rep:
+        """Convert a stored rep."""
+        return cls(
+            id=str(doc.id),
+            revision=revision_of(doc),
+            name=doc.name,
+            email=str(doc.email),
+            role=doc.role,
+            home=GeoPoint.from_model(doc.home),
+            working_hours=DayHours.from_models(doc.working_hours),
+            time_zone=doc.time_zone,
+            territory=doc.territory,
+            active=doc.active,
+            stamp=Stamp.from_model(doc.stamp),
+            manager_ref=doc.manager_id,
+        )
+
+    @strawberry.field(description="The rep's manager.")
+    async def manager(self, info: Info) -> Rep | None:
+        if self.manager_ref is None:
+            return None
+        doc = await info.context.loaders.rep_by_id.load(self.manager_ref)
+        return None if doc is None else Rep.from_document(doc)
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Any, required: bool = False
+    ) -> Any:
+        """Load reps for ``node(id:)`` through the request's loader."""
+        return [
+            None if r is None else cls.from_document(r)
+            for r in [await resolve.get_rep(info.context, i) for i in node_ids]
+        ]
+
+
+@strawberry.input(description="A new rep or other user.")
+class CreateRepInput:
+    name: str
+    email: str = strawberry.field(description="Unique; stored in lower case.")
+    role: Role = RoleModel.REP
+    home: GeoPointInput | None = None
+    working_hours: list[DayHoursInput] = strawberry.field(default_factory=list)
+    time_zone: str = strawberry.field(default="UTC", description="IANA name.")
+    territory: str | None = None
+    manager_id: relay.GlobalID | None = None
+
+
+@strawberry.input(description="Changes to a rep; fields left out stay as they are.")
+class UpdateRepInput:
+    id: relay.GlobalID
+    revision: str | None = None
+    name: str | None = strawberry.UNSET
+    email: str | None = strawberry.UNSET
+    role: Role | None = strawberry.UNSET
+    home: GeoPointInput | None = strawberry.UNSET
+    working_hours: list[DayHoursInput] | None = strawberry.UNSET
+    time_zone: str | None = strawberry.UNSET
+    territory: str | None = strawberry.UNSET
+    manager_id: relay.GlobalID | None = strawberry.UNSET
+    active: bool | None = strawberry.UNSET
+
+
+@strawberry.type(description="The rep after the change.")
+class RepPayload:
+    rep: Rep
+
+
+RepResult = Annotated[
+    RepPayload | ValidationError | NotFoundError | ConflictError,
+    strawberry.union("RepResult", description="A rep, or why not."),
+]
+
+
+def _payload(doc: models.Rep) -> RepPayload:
+    return RepPayload(rep=Rep.from_document(doc))
+
+
+def rep_data(inp: Any) -> dict[str, Any]:
+    """Input fields as model data with raw ids."""
+    data = to_data(inp)
+    for key in ("id", "revision"):
+        data.pop(key, None)
+    if getattr(inp, "manager_id", None):
+        data["manager_id"] = raw_id(inp.manager_id, "Rep", "managerId")
+    for key in ("name", "email", "role", "working_hours", "time_zone", "active"):
+        if key in data and data[key] is None:
+            data.pop(key)
+    return data
+
+
+@strawberry.type
+class RepQueries:
+    @strawberry.field(description="One rep by id; null when there is none.")
+    async def rep(self, info: Info, id: relay.GlobalID) -> Rep | None:
+        if id.type_name != "Rep":
+            return None
+        doc = await resolve.get_rep(info.context, id.node_id)
+        return None if doc is None else Rep.from_document(doc)
+
+    @strawberry.field(description="Reps page by page (first: 1 to 100, default 20).")
+    async def reps(
+        self,
+        info: Info,
+        territory: str | None = None,
+        manager_id: relay.GlobalID | None = None,
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> Connection[Rep]:
+        async def run() -> Any:
+            manager = raw_id(manager_id, "Rep", "managerId") if manager_id else None
+            return await resolve.list_reps(
+                info.context,
+                territory=territory,
+                manager_id=manager,
+                first=first,
+                offset=offset_after(after),
+            )
+
+        return Connection.of(await guard(run()), Rep.from_document)
+
+
+@strawberry.type
+class RepMutations:
+    @strawberry.mutation(description="Create a rep or other user.")
+    async def create_rep(self, info: Info, input: CreateRepInput) -> RepResult:
+        async def run() -> models.Rep:
+            return await resolve.create_rep(info.context, rep_data(input))
+
+        return await attempt(run(), _payload)
+
+    @strawberry.mutation(description="Change a rep; send the revision you read.")
+    async def update_rep(self, info: Info, input: UpdateRepInput) -> RepResult:
+        async def run() -> models.Rep:
+            rep_id = raw_id(input.id, "Rep", "id")
+            return await resolve.update_rep(
+                info.context, rep_id, input.revision, rep_data(input)
+            )
+
+        return await attempt(run(), _payload)

@@ -1,0 +1,149 @@
+"""The database connection: a given MongoDB, or the embedded store run beside us.
+
+The embedded store is SecantusDB, a MongoDB-wire-compatible server. It is GPL-2.0
+licensed, so it always runs as its own process and is never imported.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from beanie import init_beanie
+from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
+
+from models import DOCUMENT_MODELS
+
+log = logging.getLogger(__name__)
+
+
+class StoreUnavailable(RuntimeError):
+    """The database could not be started or reached."""
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """Ask the OS for a TCP port nobody listens on."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def _answers(host: str, port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection((host, port), 0.2):
+        return True
+    return False
+
+
+@dataclass
+class EmbeddedStore:
+    """A SecantusDB process keeping its data under ``data_dir``.
+
+    Use as a context manager, or call ``start`` and ``stop``.
+    """
+
+    data_dir: Path
+    host: str = "127.0.0.1"
+    port: int = 0
+    startup_timeout: float = 30.0
+    _process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def uri(self) -> str:
+        """The connection string of the running store."""
+        return f"mongodb://{self.host}:{self.port}/?directConnection=true"
+
+    def start(self) -> EmbeddedStore:
+        """Start the store and wait until it accepts connections."""
+        storage = str(self.data_dir)
+        if storage != ":memory:":
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            storage = str(self.data_dir.resolve())
+        self.port = self.port or free_port(self.host)
+        command = [
+            sys.executable,
+            "-m",
+            "secantus",
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--storage-path",
+            storage,
+            "--log-level",
+            "WARNING",
+        ]
+        log.info(
+            "starting the embedded store on %s:%s (%s)", self.host, self.port, storage
+        )
+        self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + self.startup_timeout
+        while not _answers(self.host, self.port):
+            if self._process.poll() is not None:
+                raise StoreUnavailable(
+                    f"the embedded store exited with code {self._process.returncode}; "
+                    f"is another server using {storage}?"
+                )
+            if time.monotonic() > deadline:
+                self.stop()
+                raise StoreUnavailable("the embedded store did not answer in time")
+            time.sleep(0.05)
+        return self
+
+    def stop(self) -> None:
+        """Stop the store, giving it time to close its files cleanly."""
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def __enter__(self) -> EmbeddedStore:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+async def open_database(
+    uri: str, database: str
+) -> tuple[AsyncIOMotorClient, AsyncIOMotorDatabase]:
+    """Connect to ``uri``, check that it answers, and initialise Beanie on it."""
+    client: AsyncIOMotorClient = AsyncIOMotorClient(
+        uri, serverSelectionTimeoutMS=10_000, tz_aware=True
+    )
+    try:
+        await client.admin.command("ping")
+    except Exception as error:
+        client.close()
+        raise StoreUnavailable(
+            f"cannot reach MongoDB at {redact(uri)}: {error}"
+        ) from None
+    db = client[database]
+    await init_beanie(database=db, document_models=DOCUMENT_MODELS)
+    return client, db
+
+
+def redact(uri: str) -> str:
+    """Hide the password in a connection string."""
+    if "@" not in uri or "://" not in uri:
+        return uri
+    scheme, rest = uri.split("://", 1)
+    credentials, host = rest.rsplit("@", 1)
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}"
