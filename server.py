@@ -72,6 +72,17 @@ class GraphQLView(GraphQL[Context, None]):
         )
 
 
+async def _seed_demo_if_empty() -> None:
+    from seed import seed_demo, store_is_empty
+
+    if not await store_is_empty():
+        log.info("the store holds data; no demo data added")
+        return
+    counts = await seed_demo()
+    log.warning("demo data added: %s users, %s customers, %s demands, %s visits",
+                counts.reps, counts.customers, counts.demands, counts.visits)  # fmt: skip
+
+
 def create_app(settings: Settings | None = None, *, connect: bool = True) -> Starlette:
     """Build the application.
 
@@ -106,6 +117,8 @@ def create_app(settings: Settings | None = None, *, connect: bool = True) -> Sta
             state["uri"] = redact(uri)
             state["client"] = client
             app.state.client = client
+            if settings.demo:
+                await _seed_demo_if_empty()
             yield
         finally:
             if client is not None:

@@ -30,6 +30,7 @@ class Settings:
     data_dir: Path = Path("data")
     production: bool = False
     debug_errors: bool = field(default=False)
+    demo: bool = False
 
     @classmethod
     def from_env(cls) -> Settings:

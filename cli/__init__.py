@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from cli import planning
+from cli import planning, server
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -16,6 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="GraphQL server and route planner for CRM customer visits.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    server.add_commands(commands)
     planning.add_commands(commands)
     return parser
 

@@ -1,0 +1,197 @@
+"""The ``serve``, ``seed`` and ``export-schema`` commands."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from settings import Settings
+from store import EmbeddedStore, StoreUnavailable, open_database
+
+DEMO_SIZE = {"customers": 200, "reps": 8, "months": 6, "seed": 42}
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _positive(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a TCP port (1-65535)")
+    return value
+
+
+def _store_options() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    group = parent.add_argument_group("store")
+    group.add_argument(
+        "--mongodb-uri",
+        metavar="URI",
+        help="MongoDB to use (default: $MONGODB_URI, else the embedded store)",
+    )
+    group.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        help="where the embedded store keeps its files "
+        "(default: $VISITPLAN_DATA_DIR or ./data)",
+    )
+    group.add_argument(
+        "--database",
+        metavar="NAME",
+        help="database name (default: $VISITPLAN_DB or visitplan)",
+    )
+    return parent  # fmt: skip
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """Environment settings, overridden by the command-line options given."""
+    settings = Settings.from_env()
+    if args.mongodb_uri:
+        settings = replace(settings, mongodb_uri=args.mongodb_uri)
+    if args.data_dir:
+        settings = replace(settings, data_dir=args.data_dir)
+    if args.database:
+        settings = replace(settings, database=args.database)
+    return settings
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Run the HTTP server until interrupted."""
+    import uvicorn
+
+    from server import create_app
+
+    settings = replace(settings_from(args), demo=args.demo)
+    if args.production:
+        settings = replace(settings, production=True)
+    app = create_app(settings)
+    where = (
+        settings.mongodb_uri and "MongoDB"
+    ) or f"the embedded store in {settings.data_dir}"
+    print(f"visitplan on http://{args.host}:{args.port}/graphql, data in {where}",
+          file=sys.stderr)  # fmt: skip
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    except StoreUnavailable as error:
+        print(f"visitplan: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+async def _seed(settings: Settings, args: argparse.Namespace) -> str:
+    from seed import generate, insert_dataset, store_is_empty
+
+    embedded = (
+        None if settings.mongodb_uri else EmbeddedStore(settings.data_dir).start()
+    )
+    try:
+        uri = settings.mongodb_uri or (embedded.uri if embedded else "")
+        client, db = await open_database(uri, settings.database)
+        try:
+            if not await store_is_empty():
+                if not args.replace:
+                    raise SystemExit("visitplan: the store already holds data; "
+                                     "pass --replace to delete it first")  # fmt: skip
+                for name in ("customers", "reps", "demands", "visits"):
+                    await db[name].delete_many({})
+            from models.common import utc_now
+
+            data = generate(customers=args.customers, reps=args.reps, months=args.months,
+                            seed=args.seed, now=utc_now())  # fmt: skip
+            counts = await insert_dataset(data)
+        finally:
+            client.close()
+    finally:
+        if embedded is not None:
+            embedded.stop()
+    return (f"seeded {counts.reps} users, {counts.customers} customers, "
+            f"{counts.demands} demands and {counts.visits} visits")  # fmt: skip
+
+
+def seed(args: argparse.Namespace) -> int:
+    """Fill the store with generated demo data."""
+    try:
+        print(asyncio.run(_seed(settings_from(args), args)))
+    except StoreUnavailable as error:
+        print(f"visitplan: {error}", file=sys.stderr)
+        return 1
+    except SystemExit as stop:
+        print(stop, file=sys.stderr)
+        return 1
+    return 0
+
+
+def export_schema(args: argparse.Namespace) -> int:
+    """Print the GraphQL SDL, or write it to a file."""
+    from schema import schema
+
+    sdl = schema.as_str() + "\n"
+    if args.out is None:
+        sys.stdout.write(sdl)
+    else:
+        args.out.write_text(sdl, encoding="utf-8")
+    return 0
+
+
+def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Register the server's sub-commands."""
+    store = _store_options()
+    run = commands.add_parser("serve", parents=[store], help="run the GraphQL server")
+    run.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    run.add_argument("--port", type=_port, default=8000, help="TCP port (default 8000)")
+    run.add_argument(
+        "--demo", action="store_true", help="seed demo data when the store is empty"
+    )
+    run.add_argument(
+        "--production",
+        action="store_true",
+        help="hide GraphiQL and mask unexpected errors",
+    )
+    run.add_argument(
+        "--log-level",
+        default="info",
+        choices=["critical", "error", "warning", "info", "debug"],
+    )
+    run.set_defaults(handler=serve)
+
+    fill = commands.add_parser(
+        "seed", parents=[store], help="fill the store with demo data"
+    )
+    fill.add_argument("--customers", type=_positive, default=DEMO_SIZE["customers"])
+    fill.add_argument(
+        "--reps",
+        type=_positive,
+        default=DEMO_SIZE["reps"],
+        help="field reps (an admin, managers and a partner come on top)",
+    )
+    fill.add_argument(
+        "--months",
+        type=_positive,
+        default=DEMO_SIZE["months"],
+        help="months of visit history",
+    )
+    fill.add_argument(
+        "--seed",
+        type=int,
+        default=DEMO_SIZE["seed"],
+        help="random seed: the same seed gives the same data",
+    )
+    fill.add_argument(
+        "--replace", action="store_true", help="delete what the store holds first"
+    )
+    fill.set_defaults(handler=seed)
+
+    export = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
+    export.add_argument("--out", type=Path, help="write to this file instead of stdout")
+    export.set_defaults(handler=export_schema)  # fmt: skip
