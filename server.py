@@ -79,8 +79,13 @@ async def _seed_demo_if_empty() -> None:
         log.info("the store holds data; no demo data added")
         return
     counts = await seed_demo()
-    log.warning("demo data added: %s users, %s customers, %s demands, %s visits",
-                counts.reps, counts.customers, counts.demands, counts.visits)  # fmt: skip
+    log.warning(
+        "demo data added: %s users, %s customers, %s demands, %s visits",
+        counts.reps,
+        counts.customers,
+        counts.demands,
+        counts.visits,
+    )
 
 
 def create_app(settings: Settings | None = None, *, connect: bool = True) -> Starlette:

@@ -51,7 +51,7 @@ def _store_options() -> argparse.ArgumentParser:
         metavar="NAME",
         help="database name (default: $VISITPLAN_DB or visitplan)",
     )
-    return parent  # fmt: skip
+    return parent
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -79,8 +79,10 @@ def serve(args: argparse.Namespace) -> int:
     where = (
         settings.mongodb_uri and "MongoDB"
     ) or f"the embedded store in {settings.data_dir}"
-    print(f"visitplan on http://{args.host}:{args.port}/graphql, data in {where}",
-          file=sys.stderr)  # fmt: skip
+    print(
+        f"visitplan on http://{args.host}:{args.port}/graphql, data in {where}",
+        file=sys.stderr,
+    )
     try:
         uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     except StoreUnavailable as error:
@@ -101,22 +103,31 @@ async def _seed(settings: Settings, args: argparse.Namespace) -> str:
         try:
             if not await store_is_empty():
                 if not args.replace:
-                    raise SystemExit("visitplan: the store already holds data; "
-                                     "pass --replace to delete it first")  # fmt: skip
+                    raise SystemExit(
+                        "visitplan: the store already holds data; "
+                        "pass --replace to delete it first"
+                    )
                 for name in ("customers", "reps", "demands", "visits"):
                     await db[name].delete_many({})
             from models.common import utc_now
 
-            data = generate(customers=args.customers, reps=args.reps, months=args.months,
-                            seed=args.seed, now=utc_now())  # fmt: skip
+            data = generate(
+                customers=args.customers,
+                reps=args.reps,
+                months=args.months,
+                seed=args.seed,
+                now=utc_now(),
+            )
             counts = await insert_dataset(data)
         finally:
             client.close()
     finally:
         if embedded is not None:
             embedded.stop()
-    return (f"seeded {counts.reps} users, {counts.customers} customers, "
-            f"{counts.demands} demands and {counts.visits} visits")  # fmt: skip
+    return (
+        f"seeded {counts.reps} users, {counts.customers} customers, "
+        f"{counts.demands} demands and {counts.visits} visits"
+    )
 
 
 def seed(args: argparse.Namespace) -> int:
@@ -194,4 +205,4 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
 
     export = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
     export.add_argument("--out", type=Path, help="write to this file instead of stdout")
-    export.set_defaults(handler=export_schema)  # fmt: skip
+    export.set_defaults(handler=export_schema)
