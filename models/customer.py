@@ -114,6 +114,7 @@ class Customer(Document):
     custom_fields: list[CustomField] = Field(default_factory=list, max_length=100)
     search: list[str] = Field(default_factory=list)
     stamp: Stamp = Field(default_factory=Stamp)
+    rev: int = 0
 
     @field_validator("time_zone")
     @classmethod
@@ -142,7 +143,6 @@ class Customer(Document):
 
     class Settings:
         name = "customers"
-        use_revision = True
         validate_on_save = True
         indexes = [
             # The version is spelt out because MongoDB adds it to the stored index;

@@ -80,10 +80,10 @@ class Demand(Document):
     history: list[Transition] = Field(default_factory=list)
     source_visit_id: PydanticObjectId | None = None
     stamp: Stamp = Field(default_factory=Stamp)
+    rev: int = 0
 
     class Settings:
         name = "demands"
-        use_revision = True
         validate_on_save = True
         indexes = [
             pymongo.IndexModel([("customer_id", 1), ("status", 1), ("_id", 1)]),

@@ -35,6 +35,7 @@ class Rep(Document):
     manager_id: PydanticObjectId | None = None
     active: bool = True
     stamp: Stamp = Field(default_factory=Stamp)
+    rev: int = 0
 
     @field_validator("time_zone")
     @classmethod
@@ -53,7 +54,6 @@ class Rep(Document):
 
     class Settings:
         name = "reps"
-        use_revision = True
         validate_on_save = True
         indexes = [
             pymongo.IndexModel([("name", 1), ("_id", 1)]),

@@ -89,10 +89,10 @@ class Visit(Document):
     demand_ids: list[PydanticObjectId] = Field(default_factory=list)
     plan_id: PydanticObjectId | None = None
     stamp: Stamp = Field(default_factory=Stamp)
+    rev: int = 0
 
     class Settings:
         name = "visits"
-        use_revision = True
         validate_on_save = True
         indexes = [
             pymongo.IndexModel([("rep_id", 1), ("planned_start", 1), ("_id", 1)]),

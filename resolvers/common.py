@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from beanie import Document, PydanticObjectId
-from beanie.exceptions import RevisionIdWasChanged
+from beanie.exceptions import DocumentNotFound
 from bson.errors import InvalidId
 from pydantic import ValidationError
 
@@ -40,7 +40,7 @@ async def fetch(model: type[D], doc_id: PydanticObjectId, field: str = "id") -> 
 
 def revision_of(doc: Document) -> str:
     """The opaque revision a client sends back to update ``doc``."""
-    return str(doc.revision_id) if doc.revision_id else ""
+    return str(getattr(doc, "rev", 0))
 
 
 def check_revision(doc: Document, revision: str | None) -> None:
@@ -66,16 +66,23 @@ def changed(doc: D, changes: dict[str, Any], prefix: str = "") -> D:
     data = doc.model_dump()
     data.update(changes)
     data["id"] = doc.id
-    new = build(type(doc), data, prefix)
-    new.revision_id = doc.revision_id
-    return new
+    return build(type(doc), data, prefix)
 
 
 async def save(doc: D, session: Any = None) -> D:
-    """Write ``doc`` back, refusing if someone else wrote it since it was read."""
+    """Write ``doc`` back, refusing if someone else wrote it since it was read.
+
+    Every document carries a revision counter ``rev``; the write only matches the
+    stored document while its counter is still the one read, so of two concurrent
+    changes the second is refused instead of silently overwriting the first.
+    """
+    expected = doc.rev  # type: ignore[attr-defined]
+    doc.rev = expected + 1  # type: ignore[attr-defined]
+    query = type(doc).find_one({"_id": doc.id, "rev": expected}, session=session)
     try:
-        await doc.replace(session=session)
-    except RevisionIdWasChanged:
+        await query.replace_one(doc, session=session)
+    except DocumentNotFound:
+        doc.rev = expected  # type: ignore[attr-defined]
         raise Conflict(
             f"{type(doc).__name__} {doc.id} was changed by someone else; "
             "reload it and try again",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -73,6 +74,11 @@ async def _last_visits(
     return [found.get(key, []) for key in keys]
 
 
+def _drop(loader: DataLoader[Any, Any], key: Any) -> None:
+    with contextlib.suppress(KeyError):  # nothing cached for that key
+        loader.clear(key)
+
+
 @dataclass
 class Loaders:
     """The loaders of one request, named ``<things>_by_<key>``."""
@@ -104,8 +110,8 @@ class Loaders:
             self.demand_by_id,
             self.visit_by_id,
         ):
-            loader.clear(doc.id)
+            _drop(loader, doc.id)
         if isinstance(doc, Demand):
-            self.open_demands_by_customer_id.clear(doc.customer_id)
+            _drop(self.open_demands_by_customer_id, doc.customer_id)
         if isinstance(doc, Visit):
             self.last_visits_by_customer_id.clear_all()
