@@ -7,7 +7,7 @@ from enum import StrEnum
 
 import pymongo
 from beanie import Document, PydanticObjectId
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from models.common import GeoPoint, Stamp
 
@@ -90,6 +90,14 @@ class Visit(Document):
     plan_id: PydanticObjectId | None = None
     stamp: Stamp = Field(default_factory=Stamp)
     rev: int = 0
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Visit:
+        if self.planned_end <= self.planned_start:
+            raise ValueError("planned_end must be after planned_start")
+        if self.duration_min is not None and self.duration_min < 0:
+            raise ValueError("duration_min cannot be negative")
+        return self
 
     class Settings:
         name = "visits"

@@ -468,8 +468,8 @@ class CustomerQueries:
         first: int | None = 20,
         after: str | None = None,
     ) -> Connection[Customer]:
-        page = await guard(
-            resolve.list_customers(
+        async def run() -> Any:
+            return await resolve.list_customers(
                 info.context,
                 flt=filter.to_filter() if filter else None,
                 search=search,
@@ -478,7 +478,8 @@ class CustomerQueries:
                 first=first,
                 offset=offset_after(after),
             )
-        )
+
+        page = await guard(run())
         return Connection.of(page, Customer.from_document)
 
 

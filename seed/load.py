@@ -1,0 +1,88 @@
+"""Store a generated data set through Beanie, in batches per collection."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from beanie import Document
+
+from models.common import utc_now
+from models.customer import Customer
+from models.rep import Rep
+from seed.generate import Dataset, generate
+
+#: Documents per ``insert_many`` call: large enough to be quick, small enough to stay
+#: far below MongoDB's 48 MB message limit.
+BATCH_SIZE = 1000
+
+
+@dataclass(frozen=True)
+class SeedCounts:
+    """How many documents of each kind were inserted."""
+
+    reps: int
+    customers: int
+    demands: int
+    visits: int
+
+
+async def _insert(documents: Sequence[Document], batch_size: int) -> int:
+    for start in range(0, len(documents), batch_size):
+        batch = documents[start : start + batch_size]
+        await type(batch[0]).insert_many(list(batch))
+    return len(documents)
+
+
+async def insert_dataset(ds: Dataset, *, batch_size: int = BATCH_SIZE) -> SeedCounts:
+    """Insert every document of ``ds``; ``init_beanie`` must have run.
+
+    Args:
+        ds: The data set from :func:`seed.generate`.
+        batch_size: Documents per ``insert_many`` call.
+
+    Returns:
+        The number of documents inserted per collection.
+    """
+    return SeedCounts(
+        reps=await _insert(ds.reps, batch_size),
+        customers=await _insert(ds.customers, batch_size),
+        demands=await _insert(ds.demands, batch_size),
+        visits=await _insert(ds.visits, batch_size),
+    )
+
+
+async def store_is_empty() -> bool:
+    """Tell whether the store holds neither customers nor reps."""
+    return await Customer.find_one() is None and await Rep.find_one() is None
+
+
+async def seed_demo(
+    *,
+    customers: int = 200,
+    reps: int = 8,
+    months: int = 6,
+    seed: int = 42,
+    now: datetime | None = None,
+) -> SeedCounts:
+    """Generate the demo data set and insert it; ``init_beanie`` must have run.
+
+    Args:
+        customers: How many customers to create.
+        reps: How many field reps to create (admin, managers and partner on top).
+        months: Months of past visits per field rep.
+        seed: Seed of every random choice.
+        now: The moment the data is generated at; the current time when omitted.
+
+    Returns:
+        The number of documents inserted per collection.
+    """
+    ds = generate(
+        customers=customers,
+        reps=reps,
+        months=months,
+        seed=seed,
+        now=now or utc_now(),
+    )
+    return await insert_dataset(ds)
