@@ -102,7 +102,7 @@ def create_app(settings: Settings | None = None, *, connect: bool = True) -> Sta
         graphql_ide=None if settings.production else "graphiql",
         mask_errors=settings.production and not settings.debug_errors,
     )
-    state: dict[str, Any] = {"store": "not connected"}
+    state: dict[str, Any] = {"store": "not connected" if connect else "external"}
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

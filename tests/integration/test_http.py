@@ -1,0 +1,107 @@
+"""The HTTP surface: GraphQL over POST and GET, GraphiQL, health, error masking."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from resolvers import customers
+from server import create_app
+from settings import Settings
+
+QUERY = "{ customers(first: 1) { totalCount } }"
+
+
+def client_for(settings: Settings) -> httpx.AsyncClient:
+    """An HTTP client talking to the app in-process (Beanie already initialised)."""
+    app = create_app(settings, connect=False)
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test"
+    )
+
+
+async def test_graphql_over_post(db):
+    """Tests that a query over HTTP POST answers with data."""
+    # given
+    async with client_for(Settings()) as client:
+        # when
+        response = await client.post("/graphql", json={"query": QUERY})
+    # then
+    assert response.status_code == 200
+    assert response.json() == {"data": {"customers": {"totalCount": 0}}}
+
+
+async def test_graphiql_is_served_in_development_only(db):
+    """Tests that browsers get GraphiQL in development and not in production."""
+    # given
+    headers = {"accept": "text/html"}
+    # when
+    async with client_for(Settings()) as dev:
+        shown = await dev.get("/graphql", headers=headers)
+    async with client_for(Settings(production=True)) as prod:
+        hidden = await prod.get("/graphql", headers=headers)
+    # then
+    assert shown.status_code == 200
+    assert "graphiql" in shown.text.lower()
+    assert hidden.status_code == 404
+
+
+async def test_mutations_are_refused_over_get(db):
+    """Tests that GET cannot change data (CSRF through links)."""
+    # when
+    async with client_for(Settings()) as client:
+        response = await client.get(
+            "/graphql",
+            params={
+                "query": 'mutation { archiveCustomer(input: {id: "x"}) { __typename } }'
+            },
+        )
+    # then
+    assert response.status_code == 400
+    assert "not allowed" in response.text
+
+
+@pytest.mark.parametrize(
+    ("production", "shown"), [(False, "disk on fire"), (True, "Unexpected error.")]
+)
+async def test_unexpected_errors_are_masked_in_production(
+    db, monkeypatch, production, shown
+):
+    """Tests that a bug's message reaches clients only outside production."""
+
+    # given
+    async def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(customers, "list_customers", broken)
+    # when
+    async with client_for(Settings(production=production)) as client:
+        response = await client.post("/graphql", json={"query": QUERY})
+    # then
+    error = response.json()["errors"][0]
+    assert error["message"] == shown
+    assert error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+
+
+async def test_expected_errors_keep_their_message_in_production(db):
+    """Tests that a refused argument keeps its message and code when masking is on."""
+    # when
+    async with client_for(Settings(production=True)) as client:
+        response = await client.post(
+            "/graphql", json={"query": "{ customers(first: 0) { totalCount } }"}
+        )
+    # then
+    error = response.json()["errors"][0]
+    assert error["extensions"] == {"code": "VALIDATION", "field": "first"}
+    assert "between 1 and 100" in error["message"]
+
+
+async def test_health_names_the_store(db):
+    """Tests that /healthz answers and says which store it uses."""
+    # when
+    async with client_for(Settings()) as client:
+        response = await client.get("/healthz")
+    # then
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+    assert response.json()["store"] == "external"
