@@ -148,7 +148,8 @@ class Customer(Document):
             # The version is spelt out because MongoDB adds it to the stored index;
             # without it a restart would see a different index and try to rebuild it.
             pymongo.IndexModel(
-                [("addresses.location", pymongo.GEOSPHERE)], **{"2dsphereIndexVersion": 3}
+                [("addresses.location", pymongo.GEOSPHERE)],
+                **{"2dsphereIndexVersion": 3},
             ),
             pymongo.IndexModel([("owner_id", 1), ("name", 1), ("_id", 1)]),
             pymongo.IndexModel([("territory", 1), ("name", 1), ("_id", 1)]),

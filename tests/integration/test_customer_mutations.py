@@ -182,7 +182,8 @@ async def test_update_with_stale_revision_is_a_conflict_and_keeps_the_first_chan
     assert second["updateCustomer"]["__typename"] == "ConflictError"
     assert second["updateCustomer"]["code"] == "CONFLICT"
     stored = await Customer.find_one()
-    assert stored is not None and stored.name == "First"
+    assert stored is not None
+    assert stored.name == "First"
     assert first["updateCustomer"]["customer"]["revision"] != customer["revision"]
 
 
@@ -305,4 +306,5 @@ async def test_contact_changes_are_validated(gql):
     assert missing["removeContact"]["__typename"] == "NotFoundError"
     assert missing["removeContact"]["field"] == "contactId"
     stored = await Customer.find_one()
-    assert stored is not None and stored.contacts[0].emails == []
+    assert stored is not None
+    assert stored.contacts[0].emails == []
