@@ -17,6 +17,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
+from resolvers import solver_pool
 from resolvers.context import Context
 from schema import schema
 from settings import Settings
@@ -126,6 +127,7 @@ def create_app(settings: Settings | None = None, *, connect: bool = True) -> Sta
                 await _seed_demo_if_empty()
             yield
         finally:
+            solver_pool.shutdown()
             if client is not None:
                 client.close()
             if embedded is not None:

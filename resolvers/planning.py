@@ -1,0 +1,357 @@
+"""planVisits, acceptVisitPlan and discardVisitPlan: the planner applied to the data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from beanie import PydanticObjectId
+
+import planner
+from models import Customer, Rep, Visit, VisitPlan
+from models.common import utc_now
+from models.customer import LifecycleStatus
+from models.plan import (
+    PlannedRoute,
+    PlannedStop,
+    PlanStatus,
+    PlanTotals,
+    SolverStats,
+    UnservedCustomer,
+)
+from models.visit import ACTIVE_VISIT_STATUSES, Purpose
+from resolvers.common import fetch, object_id, save, transaction
+from resolvers.context import Context
+from resolvers.customers import CustomerFilter, customer_query
+from resolvers.errors import Conflict, Invalid, TransitionRefused
+from resolvers.plan_problem import (
+    Built,
+    Travel,
+    active_visits,
+    build_problem,
+    candidates_for,
+    moment,
+    open_demands,
+    point,
+    rep_shifts,
+)
+from resolvers.solver_pool import run_solver
+
+MAX_DAYS = 31
+MAX_CANDIDATES = 5_000
+PLANNABLE = [
+    LifecycleStatus.LEAD.value,
+    LifecycleStatus.ACTIVE.value,
+    LifecycleStatus.DORMANT.value,
+]
+
+
+@dataclass
+class PlanRequest:
+    """What to plan: whose days, which days, which customers, and how."""
+
+    rep_ids: list[str]
+    first_day: date
+    last_day: date
+    customer_filter: CustomerFilter | None = None
+    visit_minutes: float = 45.0
+    travel: Travel = field(default_factory=Travel)
+    time_limit: float = 10.0
+    seed: int = 1
+    max_candidates: int = 2_500
+
+
+def _check(req: PlanRequest) -> None:
+    if not req.rep_ids:
+        raise Invalid("name at least one rep", field="repIds")
+    if req.last_day < req.first_day:
+        raise Invalid("lastDay must not be before firstDay", field="lastDay")
+    if (req.last_day - req.first_day).days >= MAX_DAYS:
+        raise Invalid(f"plan at most {MAX_DAYS} days at once", field="lastDay")
+    checks = [
+        (req.visit_minutes, 5, 480, "visitMinutes"),
+        (req.time_limit, 1, 300, "timeLimitSeconds"),
+        (req.travel.speed_kmh, 1, 200, "speedKmh"),
+        (req.travel.road_factor, 1, 3, "roadFactor"),
+        (req.travel.cost_per_minute, 0, 1000, "travelCostPerMinute"),
+        (req.max_candidates, 1, MAX_CANDIDATES, "maxCandidates"),
+    ]
+    for value, low, high, name in checks:
+        if not low <= value <= high:
+            raise Invalid(f"{name} must be between {low:g} and {high:g}", field=name)
+
+
+async def _reps(raw_ids: list[str]) -> list[Rep]:
+    reps = []
+    for raw in dict.fromkeys(raw_ids):
+        rep = await fetch(Rep, object_id(raw, "repIds"), "repIds")
+        if not rep.active:
+            raise Invalid(f"rep {rep.name} is disabled", field="repIds")
+        if rep.home is None:
+            raise Invalid(
+                f"rep {rep.name} has no home location to start from", field="repIds"
+            )
+        reps.append(rep)
+    return reps
+
+
+async def _customers(
+    req: PlanRequest, reps: list[Rep], busy: set[PydanticObjectId]
+) -> list[Customer]:
+    flt = req.customer_filter or CustomerFilter(owner_ids=[str(r.id) for r in reps])
+    if flt.statuses is None:
+        flt.statuses = PLANNABLE
+    found = (
+        await Customer.find(customer_query(flt, None))
+        .limit(MAX_CANDIDATES + 1)
+        .to_list()
+    )
+    if len(found) > MAX_CANDIDATES:
+        raise Invalid(
+            f"more than {MAX_CANDIDATES} customers match; narrow the filter",
+            field="customerFilter",
+        )
+    return [c for c in found if c.id not in busy]
+
+
+async def prepare(req: PlanRequest, now: datetime) -> Built:
+    """Turn a plan request into a planner problem."""
+    _check(req)
+    reps = await _reps(req.rep_ids)
+    origin = datetime.combine(req.first_day - timedelta(days=1), time(0), tzinfo=UTC)
+    end = datetime.combine(req.last_day + timedelta(days=2), time(0), tzinfo=UTC)
+    shifts = {
+        str(r.id): rep_shifts(r, req.first_day, req.last_day, origin, now) for r in reps
+    }
+    if not any(shifts.values()):
+        raise Invalid("none of the reps works on these days", field="firstDay")
+    fixed_visits = [
+        v
+        for v in await active_visits([r.id for r in reps], now, end)
+        if v.planned_start >= now
+    ]
+    busy = {v.customer_id for v in fixed_visits}
+    customers = await _customers(req, reps, busy)
+    chosen, skipped = await candidates_for(
+        customers, reps, req.first_day, req.last_day, origin, now, req.visit_minutes
+    )
+    chosen.sort(key=lambda c: -c.value.total)
+    for extra in chosen[req.max_candidates :]:
+        skipped.append(
+            (extra.customer, extra.value, "not among the most valuable candidates")
+        )
+    places = {
+        c.id: point(c.location)
+        for c in await Customer.find({"_id": {"$in": list(busy)}}).to_list()
+        if c.location
+    }
+    fixed = [
+        (v, places[v.customer_id]) for v in fixed_visits if v.customer_id in places
+    ]
+    built = build_problem(
+        name=f"plan {req.first_day}..{req.last_day}",
+        reps=reps,
+        shifts=shifts,
+        candidates=chosen[: req.max_candidates],
+        fixed=fixed,
+        origin=origin,
+        travel=req.travel,
+        visit_minutes=req.visit_minutes,
+    )
+    built.skipped = skipped
+    return built
+
+
+def read_plan(
+    built: Built, plan: planner.Plan
+) -> tuple[list[PlannedRoute], list[UnservedCustomer]]:
+    """The planner's routes and unserved visits as stored sub-documents."""
+    routes = []
+    for route in plan.routes:
+        stops, previous = [], route.depart
+        for stop in route.stops:
+            cand = built.candidates.get(stop.visit)
+            fixed = built.fixed.get(stop.visit)
+            customer_id = cand.customer.id if cand else fixed.customer_id  # type: ignore[union-attr]
+            stops.append(
+                PlannedStop(
+                    customer_id=customer_id,
+                    arrive=moment(stop.arrive, built.origin),
+                    start=moment(stop.start, built.origin),
+                    end=moment(stop.end, built.origin),
+                    value=cand.value.total if cand else 0.0,
+                    reason=cand.value.explain() if cand else "already in the calendar",
+                    travel_minutes=round(stop.arrive - previous, 2),
+                    visit_id=fixed.id if fixed else None,
+                    fixed=fixed is not None,
+                )
+            )
+            previous = stop.end
+        travel = sum(s.travel_minutes for s in stops)
+        back_leg = route.return_ - previous
+        routes.append(
+            PlannedRoute(
+                rep_id=PydanticObjectId(route.rep),
+                day=built.shift_days[(route.rep, route.shift)],
+                depart=moment(route.depart, built.origin),
+                back=moment(route.return_, built.origin),
+                travel_minutes=round(travel + back_leg, 2),
+                stops=stops,
+            )
+        )
+    unserved = [
+        UnservedCustomer(
+            customer_id=c.customer.id,
+            value=c.value.total,
+            reason=plan.reason(vid) or "not chosen",
+        )
+        for vid, c in built.candidates.items()
+        if vid in set(plan.unserved)
+    ]
+    unserved += [
+        UnservedCustomer(customer_id=c.id, value=v.total, reason=why)
+        for c, v, why in built.skipped
+    ]
+    return routes, unserved
+
+
+async def plan_visits(ctx: Context, req: PlanRequest) -> VisitPlan:
+    """Plan the reps' days and store the result as a draft VisitPlan."""
+    now = utc_now()
+    built = await prepare(req, now)
+    plan = await run_solver(built.problem, time_limit=req.time_limit, seed=req.seed)
+    routes, unserved = read_plan(built, plan)
+    served = sum(1 for r in routes for s in r.stops if not s.fixed)
+    doc = VisitPlan(
+        rep_ids=[object_id(r, "repIds") for r in dict.fromkeys(req.rep_ids)],
+        first_day=req.first_day,
+        last_day=req.last_day,
+        routes=routes,
+        unserved=unserved,
+        infeasible_visit_ids=[
+            built.fixed[v].id for v in plan.infeasible_required if v in built.fixed
+        ],
+        totals=PlanTotals(
+            objective=round(plan.objective, 4),
+            value=round(plan.value, 4),
+            travel_minutes=round(plan.travel, 2),
+            travel_cost=round(plan.travel * req.travel.cost_per_minute, 4),
+            visits=served,
+            candidates=len(built.candidates),
+        ),
+        solver=SolverStats(
+            name=plan.solver.name if plan.solver else "planner",
+            seconds=plan.solver.seconds if plan.solver else 0.0,
+            seed=req.seed,
+            time_limit=req.time_limit,
+        ),
+        settings={
+            "visitMinutes": req.visit_minutes,
+            "speedKmh": req.travel.speed_kmh,
+            "roadFactor": req.travel.road_factor,
+            "travelCostPerMinute": req.travel.cost_per_minute,
+        },
+    )
+    doc.stamp.created_by = doc.stamp.updated_by = ctx.actor_id
+    await doc.insert()
+    return doc
+
+
+async def get_plan(ctx: Context, plan_id: str) -> VisitPlan | None:
+    """One plan by id, or ``None``."""
+    try:
+        return await VisitPlan.get(object_id(plan_id, "id"))
+    except Invalid:
+        return None
+
+
+def _new_visits(
+    plan: VisitPlan, purpose: Purpose, demands: dict[Any, list[Any]]
+) -> list[Visit]:
+    return [
+        Visit(
+            customer_id=s.customer_id,
+            rep_id=r.rep_id,
+            purpose=purpose,
+            agenda="Planned by visitplan",
+            planned_start=s.start,
+            planned_end=s.end,
+            plan_id=plan.id,
+            demand_ids=demands.get(s.customer_id, []),
+        )
+        for r in plan.routes
+        for s in r.stops
+        if not s.fixed
+    ]
+
+
+async def _clashes(visits: list[Visit]) -> None:
+    for visit in visits:
+        clash = await Visit.find_one(
+            {
+                "rep_id": visit.rep_id,
+                "planned_start": {"$lt": visit.planned_end},
+                "planned_end": {"$gt": visit.planned_start},
+                "status": {"$in": [s.value for s in ACTIVE_VISIT_STATUSES]},
+            }
+        )
+        if clash is not None:
+            raise Conflict(
+                f"the calendar changed since planning: visit {clash.id} now "
+                "overlaps the plan; plan again",
+                field="id",
+            )
+
+
+async def accept_plan(ctx: Context, plan_id: str, purpose: Purpose) -> VisitPlan:
+    """Create the plan's visits, exactly once however often this is called."""
+    plan = await fetch(VisitPlan, object_id(plan_id, "id"))
+    if plan.status == PlanStatus.ACCEPTED:
+        return plan
+    if plan.status != PlanStatus.DRAFT:
+        raise TransitionRefused(
+            f"a {plan.status.value} plan cannot be accepted",
+            current=plan.status.value,
+            requested="accepted",
+        )
+    demands = await open_demands([s.customer_id for r in plan.routes for s in r.stops])
+    visits = _new_visits(
+        plan, purpose, {k: [d.id for d in v] for k, v in demands.items()}
+    )
+    await _clashes(visits)
+    for visit in visits:
+        visit.id = PydanticObjectId()
+        visit.stamp.created_by = visit.stamp.updated_by = ctx.actor_id
+    plan.status = PlanStatus.ACCEPTED
+    plan.created_visit_ids = [v.id for v in visits if v.id]
+    plan.stamp.touch(ctx.actor_id)
+    async with transaction(VisitPlan) as session:
+        try:
+            # The revision check makes the draft → accepted step happen once only.
+            await save(plan, session)
+        except Conflict:
+            again = await fetch(VisitPlan, plan.id)  # type: ignore[arg-type]
+            if again.status == PlanStatus.ACCEPTED:
+                return again
+            raise
+        if visits:
+            await Visit.insert_many(visits, session=session)
+    return plan
+
+
+async def discard_plan(ctx: Context, plan_id: str) -> VisitPlan:
+    """Drop a draft plan; an accepted plan stays (cancel its visits instead)."""
+    plan = await fetch(VisitPlan, object_id(plan_id, "id"))
+    if plan.status == PlanStatus.DISCARDED:
+        return plan
+    if plan.status != PlanStatus.DRAFT:
+        raise TransitionRefused(
+            f"a {plan.status.value} plan cannot be discarded",
+            current=plan.status.value,
+            requested="discarded",
+        )
+    plan.status = PlanStatus.DISCARDED
+    plan.stamp.touch(ctx.actor_id)
+    await save(plan)
+    return plan

@@ -1,0 +1,43 @@
+"""Runs the planner off the event loop, in a worker process.
+
+The planner is CPU-bound; in a worker process it neither blocks the server's
+event loop nor competes with it for the interpreter lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+
+from planner import Plan, Problem, solve
+
+_pool: ProcessPoolExecutor | None = None
+
+
+def _solve(problem: Problem, time_limit: float, seed: int) -> Plan:
+    return solve(problem, time_limit=time_limit, seed=seed)
+
+
+def _executor() -> ProcessPoolExecutor:
+    global _pool
+    if _pool is None:
+        # spawn: a fork of a process running an event loop and Motor threads is unsafe
+        _pool = ProcessPoolExecutor(
+            max_workers=1, mp_context=multiprocessing.get_context("spawn")
+        )
+    return _pool
+
+
+async def run_solver(problem: Problem, *, time_limit: float, seed: int) -> Plan:
+    """Solve ``problem`` in the worker process and return the plan."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_executor(), _solve, problem, time_limit, seed)
+
+
+def shutdown() -> None:
+    """Stop the worker process (the server calls this on exit)."""
+    global _pool
+    if _pool is not None:
+        _pool.shutdown(wait=False, cancel_futures=True)
+        _pool = None
