@@ -20,7 +20,7 @@ from models.plan import (
     SolverStats,
     UnservedCustomer,
 )
-from models.visit import ACTIVE_VISIT_STATUSES, Purpose
+from models.visit import ACTIVE_VISIT_STATUSES, Purpose, VisitStatus
 from resolvers.common import fetch, object_id, save, transaction
 from resolvers.context import Context
 from resolvers.customers import CustomerFilter, customer_query
@@ -269,6 +269,7 @@ async def get_plan(ctx: Context, plan_id: str) -> VisitPlan | None:
 def _new_visits(
     plan: VisitPlan, purpose: Purpose, demands: dict[Any, list[Any]]
 ) -> list[Visit]:
+    """Visits for the plan's new stops (not those already in the calendar)."""
     return [
         Visit(
             customer_id=s.customer_id,
@@ -282,20 +283,21 @@ def _new_visits(
         )
         for r in plan.routes
         for s in r.stops
-        if not s.fixed
+        if not s.fixed and s.visit_id is None
     ]
 
 
-async def _clashes(visits: list[Visit]) -> None:
+async def _clashes(visits: list[Visit], skip: set[Any]) -> None:
     for visit in visits:
-        clash = await Visit.find_one(
-            {
-                "rep_id": visit.rep_id,
-                "planned_start": {"$lt": visit.planned_end},
-                "planned_end": {"$gt": visit.planned_start},
-                "status": {"$in": [s.value for s in ACTIVE_VISIT_STATUSES]},
-            }
-        )
+        query: dict[str, Any] = {
+            "rep_id": visit.rep_id,
+            "planned_start": {"$lt": visit.planned_end},
+            "planned_end": {"$gt": visit.planned_start},
+            "status": {"$in": [s.value for s in ACTIVE_VISIT_STATUSES]},
+        }
+        if skip:
+            query["_id"] = {"$nin": list(skip)}
+        clash = await Visit.find_one(query)
         if clash is not None:
             raise Conflict(
                 f"the calendar changed since planning: visit {clash.id} now "
@@ -319,7 +321,8 @@ async def accept_plan(ctx: Context, plan_id: str, purpose: Purpose) -> VisitPlan
     visits = _new_visits(
         plan, purpose, {k: [d.id for d in v] for k, v in demands.items()}
     )
-    await _clashes(visits)
+    changed = await _replan_changes(plan)
+    await _clashes(visits, skip={v.id for v in changed})
     for visit in visits:
         visit.id = PydanticObjectId()
         visit.stamp.created_by = visit.stamp.updated_by = ctx.actor_id
@@ -335,9 +338,34 @@ async def accept_plan(ctx: Context, plan_id: str, purpose: Purpose) -> VisitPlan
             if again.status == PlanStatus.ACCEPTED:
                 return again
             raise
+        for visit in changed:
+            await save(visit, session)
         if visits:
             await Visit.insert_many(visits, session=session)
     return plan
+
+
+async def _replan_changes(plan: VisitPlan) -> list[Visit]:
+    """The existing visits a re-plan moves or drops, changed but not yet saved."""
+    moves = {c.visit_id: c for c in plan.changes if c.kind in ("moved", "dropped")}
+    if not moves:
+        return []
+    visits = await Visit.find({"_id": {"$in": list(moves)}}).to_list()
+    for visit in visits:
+        change = moves[visit.id]
+        if visit.status not in (VisitStatus.PLANNED, VisitStatus.CONFIRMED):
+            raise Conflict(
+                f"visit {visit.id} is {visit.status.value} now; re-plan again",
+                field="id",
+            )
+        if change.kind == "dropped":
+            visit.status = VisitStatus.CANCELLED
+            visit.cancel_reason = "dropped when the day was re-planned"
+            continue
+        stop = next(s for r in plan.routes for s in r.stops if s.visit_id == visit.id)
+        visit.planned_start, visit.planned_end = stop.start, stop.end
+        visit.status = VisitStatus.PLANNED
+    return visits
 
 
 async def discard_plan(ctx: Context, plan_id: str) -> VisitPlan:

@@ -39,17 +39,20 @@ class ValueParts:
     base: float
     due_factor: float
     demand_points: float
+    bonus: float = 0.0
 
     @property
     def total(self) -> float:
         """The value itself."""
-        return round(self.base * self.due_factor + self.demand_points, 2)
+        return round(self.base * self.due_factor + self.demand_points + self.bonus, 2)
 
     def explain(self) -> str:
         """The value in plain words."""
         parts = [f"tier {self.base:g} x due {self.due_factor:.2f}"]
         if self.demand_points:
             parts.append(f"+ {self.demand_points:g} for open demands")
+        if self.bonus:
+            parts.append(f"+ {self.bonus:g} to keep the visit already planned")
         return f"value {self.total:g} ({' '.join(parts)})"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -12,8 +13,10 @@ import models
 from models.plan import PlanStatus as PlanStatusModel
 from models.visit import Purpose as PurposeModel
 from resolvers import planning as resolve
+from resolvers import replanning
 from resolvers.plan_problem import Travel
 from resolvers.planning import PlanRequest
+from resolvers.replanning import ReplanRequest
 from schema.base import (
     ConflictError,
     Info,
@@ -116,10 +119,45 @@ class SolverStats:
     time_limit: float
 
 
+@strawberry.enum(description="What a re-plan does to a visit or customer.")
+class PlanChangeKind(enum.Enum):
+    KEPT = "kept"
+    MOVED = "moved"
+    ADDED = "added"
+    DROPPED = "dropped"
+
+
+@strawberry.type(description="One change a re-plan makes to the rep's day.")
+class PlanChange:
+    kind: PlanChangeKind
+    before: datetime | None = strawberry.field(
+        description="UTC start before (kept, moved, dropped)."
+    )
+    after: datetime | None = strawberry.field(
+        description="UTC start after (kept, moved, added)."
+    )
+    doc: strawberry.Private[Any]
+
+    @strawberry.field(description="The customer concerned.")
+    async def customer(self, info: Info) -> Customer | None:
+        return await _customer(info, self.doc.customer_id)
+
+    @strawberry.field(description="The existing visit concerned (not for added ones).")
+    async def visit(self, info: Info) -> Visit | None:
+        if self.doc.visit_id is None:
+            return None
+        doc = await info.context.loaders.visit_by_id.load(self.doc.visit_id)
+        return None if doc is None else Visit.from_document(doc)
+
+
 @strawberry.type(description="Proposed routes for some reps over some days.")
 class VisitPlan(relay.Node):
     id: relay.NodeID[str]
     status: PlanStatus
+    is_replan: bool = strawberry.field(description="Made by replanDay.")
+    changes: list[PlanChange] = strawberry.field(
+        description="For a re-plan: what is kept, moved, added and dropped."
+    )
     first_day: date
     last_day: date
     routes: list[PlannedRoute]
@@ -159,9 +197,17 @@ class VisitPlan(relay.Node):
             UnservedCustomer(value=u.value, reason=u.reason, customer_ref=u.customer_id)
             for u in doc.unserved
         ]
+        changes = [
+            PlanChange(
+                kind=PlanChangeKind(c.kind), before=c.before, after=c.after, doc=c
+            )
+            for c in doc.changes
+        ]
         return cls(
             id=str(doc.id),
             status=doc.status,
+            is_replan=doc.kind == "replan",
+            changes=changes,
             first_day=doc.first_day,
             last_day=doc.last_day,
             routes=routes,
@@ -243,6 +289,21 @@ class DiscardVisitPlanInput:
     id: relay.GlobalID
 
 
+@strawberry.input(description="Re-plan the rest of a rep's day.")
+class ReplanDayInput:
+    rep_id: relay.GlobalID
+    day: date = strawberry.field(description="The rep's local date; today, usually.")
+    time_limit_seconds: float = strawberry.field(
+        default=1.5, description="0.2-30 seconds."
+    )
+    max_candidates: int = strawberry.field(
+        default=200, description="Nearest customers of the rep considered, 1-1000."
+    )
+    visit_minutes: float = strawberry.field(
+        default=45, description="Length of added visits."
+    )
+
+
 @strawberry.type(description="The plan after the change.")
 class VisitPlanPayload:
     plan: VisitPlan
@@ -317,6 +378,24 @@ class PlanMutations:
             return await resolve.accept_plan(
                 info.context, plan_id, PurposeModel(input.purpose.value)
             )
+
+        return await attempt(run(), _payload)
+
+    @strawberry.mutation(
+        description="Re-plan the rest of a rep's day from where the rep "
+        "is: done and under-way visits stay; the draft says what "
+        "moves, what is added and what is dropped. Accept it to apply."
+    )
+    async def replan_day(self, info: Info, input: ReplanDayInput) -> PlanVisitsResult:
+        async def run() -> models.VisitPlan:
+            req = ReplanRequest(
+                rep_id=raw_id(input.rep_id, "Rep", "repId"),
+                day=input.day,
+                time_limit=input.time_limit_seconds,
+                max_candidates=input.max_candidates,
+                visit_minutes=input.visit_minutes,
+            )
+            return await replanning.replan_day(info.context, req)
 
         return await attempt(run(), _payload)
 

@@ -136,3 +136,13 @@ async def make_visit(
     )
     assert data["planVisit"]["__typename"] == "VisitPayload", data
     return data["planVisit"]["visit"]
+
+
+WEEKDAYS = ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY"]
+
+
+def hours(start: str, end: str) -> list[dict]:
+    """The same hours every working day."""
+    return [
+        {"weekday": d, "intervals": [{"start": start, "end": end}]} for d in WEEKDAYS
+    ]

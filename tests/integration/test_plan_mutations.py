@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from models import Visit, VisitPlan
-from tests.integration.factories import make_customer, make_rep
+from tests.integration.factories import hours, make_rep
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MONDAY = "2031-03-03"  # a Monday, far enough ahead to stay in the future
@@ -50,46 +50,6 @@ mutation Discard($input: DiscardVisitPlanInput!) {
   }
 }
 """
-
-WEEKDAYS = ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY"]
-
-
-def hours(start: str, end: str) -> list[dict]:
-    """The same hours every working day."""
-    return [
-        {"weekday": d, "intervals": [{"start": start, "end": end}]} for d in WEEKDAYS
-    ]
-
-
-@pytest.fixture
-async def team(gql):
-    """A rep working 08:00-17:00 in Munich and six customers of theirs nearby."""
-    rep = await make_rep(
-        gql, home={"lat": 48.137, "lng": 11.575}, workingHours=hours("08:00", "17:00")
-    )
-    places = [
-        (48.140, 11.560),
-        (48.150, 11.580),
-        (48.130, 11.600),
-        (48.125, 11.550),
-        (48.160, 11.570),
-        (48.145, 11.590),
-    ]
-    customers = []
-    for n, (lat, lng) in enumerate(places):
-        customers.append(
-            await make_customer(
-                gql,
-                f"Customer {n}",
-                ownerId=rep["id"],
-                tier="ABC"[n % 3],
-                addresses=[{"label": "shop", "location": {"lat": lat, "lng": lng}}],
-                openingHours=hours("09:00", "12:00")
-                if n == 0
-                else hours("08:00", "18:00"),
-            )
-        )
-    return rep, customers
 
 
 def local(iso: str) -> datetime:

@@ -1,0 +1,226 @@
+"""replanDay: after a cancellation or a late check-out, re-plan the rest of a day.
+
+What is done or under way stays. The rep starts from where they are (the customer
+checked in at, once the visit's planned end is reached, or the last check-out) at
+the later of now and that moment; the day's other open visits and the rep's nearest
+customers are the candidates. Open visits score a bonus so that the plan keeps them
+where it can; the result says what moved, what was added and what was dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+
+from beanie import PydanticObjectId
+
+from models import Customer, Rep, Visit, VisitPlan
+from models.common import GeoPoint, as_utc, utc_now
+from models.plan import PlanChange, PlanTotals, SolverStats
+from models.visit import VisitStatus
+from resolvers.calendar import intervals_on, local_day_bounds
+from resolvers.common import fetch, haversine_km, object_id
+from resolvers.context import Context
+from resolvers.errors import Invalid
+from resolvers.plan_problem import (
+    Candidate,
+    Travel,
+    build_problem,
+    candidates_for,
+    minutes,
+    point,
+)
+from resolvers.planning import read_plan
+from resolvers.solver_pool import run_solver
+
+#: Added to an open visit's value so that re-planning keeps it unless it must go.
+KEEP_BONUS = 50.0
+MAX_NEARBY = 200
+
+
+@dataclass
+class ReplanRequest:
+    """Whose day, which day, and how hard to try."""
+
+    rep_id: str
+    day: date
+    time_limit: float = 1.5
+    max_candidates: int = MAX_NEARBY
+    visit_minutes: float = 45.0
+    travel: Travel = field(default_factory=Travel)
+
+
+def _position(
+    rep: Rep,
+    done: list[Visit],
+    places: dict[PydanticObjectId, tuple[float, float]],
+    now: datetime,
+) -> tuple[tuple[float, float], datetime]:
+    """Where the rep is free again, and from when."""
+    if not done:
+        return point(rep.home), now
+    last = max(done, key=lambda v: v.planned_start)
+    where = places.get(last.customer_id, point(rep.home))
+    if last.status == VisitStatus.CHECKED_IN:
+        return where, max(now, as_utc(last.planned_end))
+    free = as_utc(last.check_out.at) if last.check_out else as_utc(last.planned_end)
+    return where, max(now, free)
+
+
+async def _nearby(
+    rep: Rep, where: tuple[float, float], limit: int, exclude: set[PydanticObjectId]
+) -> list[Customer]:
+    owned = await Customer.find(
+        {"owner_id": rep.id, "status": {"$in": ["lead", "active", "dormant"]}}
+    ).to_list()
+    near = [c for c in owned if c.location and c.id not in exclude]
+    centre = GeoPoint.at(*where)
+    near.sort(key=lambda c: haversine_km(centre, c.location))  # type: ignore[arg-type]
+    return near[:limit]
+
+
+def _changes(open_visits: list[Visit], routes: list) -> list[PlanChange]:
+    planned = {s.customer_id: s for r in routes for s in r.stops if not s.fixed}
+    changes = []
+    for visit in open_visits:
+        stop = planned.pop(visit.customer_id, None)
+        if stop is None:
+            changes.append(
+                PlanChange(
+                    kind="dropped",
+                    customer_id=visit.customer_id,
+                    visit_id=visit.id,
+                    before=visit.planned_start,
+                )
+            )
+            continue
+        stop.visit_id = visit.id
+        moved = abs((stop.start - as_utc(visit.planned_start)).total_seconds()) >= 60
+        changes.append(
+            PlanChange(
+                kind="moved" if moved else "kept",
+                customer_id=visit.customer_id,
+                visit_id=visit.id,
+                before=visit.planned_start,
+                after=stop.start,
+            )
+        )
+    changes += [
+        PlanChange(kind="added", customer_id=cid, after=s.start)
+        for cid, s in planned.items()
+    ]
+    return changes
+
+
+async def replan_day(ctx: Context, req: ReplanRequest) -> VisitPlan:
+    """Re-plan what is left of a rep's day; the result is a draft plan."""
+    if not 0.2 <= req.time_limit <= 30:
+        raise Invalid(
+            "timeLimitSeconds must be between 0.2 and 30", field="timeLimitSeconds"
+        )
+    if not 1 <= req.max_candidates <= 1000:
+        raise Invalid("maxCandidates must be between 1 and 1000", field="maxCandidates")
+    rep = await fetch(Rep, object_id(req.rep_id, "repId"), "repId")
+    if rep.home is None:
+        raise Invalid(
+            f"rep {rep.name} has no home location to start from", field="repId"
+        )
+    now = utc_now()
+    day_start, day_end = local_day_bounds(req.day, rep.time_zone)
+    spans = intervals_on(req.day, rep.working_hours, rep.time_zone)
+    if not spans or spans[-1][1] <= now:
+        raise Invalid(
+            "the rep's working day is over or the rep does not work that day",
+            field="day",
+        )
+    visits = await Visit.find(
+        {"rep_id": rep.id, "planned_start": {"$gte": day_start, "$lt": day_end}}
+    ).to_list()
+    done = [
+        v for v in visits if v.status in (VisitStatus.COMPLETED, VisitStatus.CHECKED_IN)
+    ]
+    open_visits = [
+        v
+        for v in visits
+        if v.status in (VisitStatus.PLANNED, VisitStatus.CONFIRMED)
+        and as_utc(v.planned_start) >= now
+    ]
+    customers = {
+        c.id: c
+        for c in await Customer.find(
+            {"_id": {"$in": [v.customer_id for v in visits]}}
+        ).to_list()
+    }
+    places = {cid: point(c.location) for cid, c in customers.items() if c.location}
+    where, free = _position(rep, done, places, now)
+    origin = datetime.combine(req.day - timedelta(days=1), time(0), tzinfo=UTC)
+    shift_start = max(free, spans[0][0])
+    if spans[-1][1] - shift_start < timedelta(minutes=15):
+        raise Invalid("less than 15 minutes of the working day are left", field="day")
+    shifts = {
+        str(rep.id): [
+            (req.day, minutes(shift_start, origin), minutes(spans[-1][1], origin))
+        ]
+    }
+    taken = {v.customer_id for v in visits}
+    nearby = await _nearby(rep, where, req.max_candidates, taken)
+    pool = [
+        customers[v.customer_id] for v in open_visits if v.customer_id in customers
+    ] + nearby
+    chosen, skipped = await candidates_for(
+        pool, [rep], req.day, req.day, origin, now, req.visit_minutes
+    )
+    keep = {v.customer_id for v in open_visits}
+    boosted = [
+        Candidate(
+            customer=c.customer,
+            value=replace(c.value, bonus=KEEP_BONUS)
+            if c.customer.id in keep
+            else c.value,
+            windows=c.windows,
+            reps=None,
+            demand_ids=c.demand_ids,
+        )
+        for c in chosen
+    ]
+    built = build_problem(
+        name=f"replan {rep.name} {req.day}",
+        reps=[rep],
+        shifts=shifts,
+        candidates=boosted,
+        fixed=[],
+        origin=origin,
+        travel=req.travel,
+        visit_minutes=req.visit_minutes,
+        starts={str(rep.id): where},
+    )
+    built.skipped = skipped
+    plan = await run_solver(built.problem, time_limit=req.time_limit, seed=1)
+    routes, unserved = read_plan(built, plan)
+    changes = _changes(open_visits, routes)
+    doc = VisitPlan(
+        kind="replan",
+        rep_ids=[rep.id],
+        first_day=req.day,
+        last_day=req.day,
+        routes=routes,
+        unserved=[u for u in unserved if u.customer_id not in keep],
+        changes=changes,
+        totals=PlanTotals(
+            objective=round(plan.objective, 4),
+            value=round(plan.value, 4),
+            travel_minutes=round(plan.travel, 2),
+            travel_cost=round(plan.travel * req.travel.cost_per_minute, 4),
+            visits=sum(len(r.stops) for r in routes),
+            candidates=len(built.candidates),
+        ),
+        solver=SolverStats(
+            name=plan.solver.name if plan.solver else "planner",
+            seconds=plan.solver.seconds if plan.solver else 0.0,
+            seed=1,
+            time_limit=req.time_limit,
+        ),
+    )
+    doc.stamp.created_by = doc.stamp.updated_by = ctx.actor_id
+    await doc.insert()
+    return doc
