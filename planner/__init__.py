@@ -1,0 +1,33 @@
+"""Route planner for customer visits: pure data in, pure data out.
+
+Load a problem (version-1 JSON, see ``docs/planner.md``), :func:`solve` it, check
+any plan with :func:`evaluate`, and write the plan back as JSON.
+"""
+
+from planner.evaluate import Evaluation, evaluate
+from planner.jsonio import dump_plan, dumps_plan, load_plan, load_problem
+from planner.plan import Plan, Route, SolverInfo, Stop, plan_from_dict, plan_to_dict
+from planner.problem import Problem, Rep, Visit, problem_from_dict, problem_to_dict
+from planner.solve import Infeasible, solve
+
+__all__ = [
+    "Evaluation",
+    "Infeasible",
+    "Plan",
+    "Problem",
+    "Rep",
+    "Route",
+    "SolverInfo",
+    "Stop",
+    "Visit",
+    "dump_plan",
+    "dumps_plan",
+    "evaluate",
+    "load_plan",
+    "load_problem",
+    "plan_from_dict",
+    "plan_to_dict",
+    "problem_from_dict",
+    "problem_to_dict",
+    "solve",
+]

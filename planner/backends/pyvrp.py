@@ -1,0 +1,468 @@
+"""PyVRP backend: the problem as a prize-collecting VRP with time windows.
+
+This is the only module of the planner that imports PyVRP. The mapping:
+
+* every (rep, shift) pair that can serve something is a vehicle type with one
+  vehicle, ``tw_early``/``tw_late`` = the shift, start and end depots at the rep's
+  start and end points;
+* every visit with one window is an optional client; a visit with several windows
+  is an optional, mutually exclusive client group with one client per window, so
+  at most one of its windows is used;
+* a visit restricted to some reps is made unreachable (huge travel times) in the
+  routing profiles of the other reps; reps with the same restrictions share a
+  profile;
+* value becomes the client prize; travel cost becomes the distance matrix. With
+  no travel cost the distance matrix carries a small tie-break (shorter routes
+  leave room for more visits) that is kept below the smallest value;
+* required visits get a prize larger than all other prizes and travel together,
+  so the search serves as many of them as possible before anything else, yet
+  never fails when they cannot all be served.
+
+Solvers work in integers. Times are scaled by :data:`TIME_SCALE` with travel and
+service times rounded up and windows rounded inwards, so an integer schedule that
+is feasible is also feasible with the exact floating-point times that
+:mod:`planner.evaluate` rebuilds from the route order.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from pyvrp import (
+    Client,
+    ClientGroup,
+    CostEvaluator,
+    Depot,
+    IteratedLocalSearch,
+    Location,
+    PenaltyManager,
+    ProblemData,
+    RandomNumberGenerator,
+    Solution,
+    VehicleType,
+)
+from pyvrp import (
+    Route as SolRoute,
+)
+from pyvrp.IteratedLocalSearch import (
+    IteratedLocalSearchCallbacks,
+    IteratedLocalSearchParams,
+)
+from pyvrp.PenaltyManager import PenaltyParams
+from pyvrp.search import (
+    OPERATORS,
+    LocalSearch,
+    NeighbourhoodParams,
+    PerturbationManager,
+    PerturbationParams,
+    compute_neighbours,
+)
+
+from planner.problem import Problem
+
+TIME_SCALE = 1000
+"""Integer time units per problem time unit (reduced for very long horizons)."""
+FORBIDDEN = 1 << 40
+"""Travel time used for edges a profile may not take."""
+PRIZE_TOP = 100_000
+"""Target integer prize of the most valuable (non-required) visit."""
+TIE_BREAK = 0.5
+"""With no travel cost, all routes' travel together may cost at most this share
+of the smallest value: shorter routes are preferred, never at a loss of value."""
+ROW_BLOCK = 512
+RESTART_PATIENCE = int(__import__("os").environ.get("VP_PAT", "3000"))
+"""Iterations without a new best after which a search restarts from a ruined best."""
+
+
+@dataclass(frozen=True)
+class Model:
+    """What the backend is asked to solve (built by :mod:`planner.solve`).
+
+    Attributes:
+        routes: ``(rep index, shift index)`` of every route that may be used.
+        candidates: Visit indices worth modelling.
+        reach: For each candidate, the route positions (into ``routes``) that are
+            allowed and can reach it in time.
+    """
+
+    routes: tuple[tuple[int, int], ...]
+    candidates: tuple[int, ...]
+    reach: tuple[tuple[int, ...], ...]
+
+
+Progress = Callable[[float, list[tuple[int, list[int]]]], None]
+
+
+def _points(problem: Problem, model: Model) -> tuple[list, list[int], dict]:
+    """Distinct rep end points first, then one location per candidate visit."""
+    depots: dict = {}
+    for ri, _ in model.routes:
+        rep = problem.reps[ri]
+        for p in (rep.start, rep.end):
+            depots.setdefault(p, len(depots))
+    pts = list(depots) + [problem.visits[v].location for v in model.candidates]
+    return pts, list(range(len(depots))), depots
+
+
+def _travel_block(problem: Problem, pts: list, rows: slice) -> np.ndarray:
+    """Exact travel times from ``pts[rows]`` to every point, as floats."""
+    if problem.metric == "matrix":
+        idx = np.asarray(pts, dtype=np.int64)
+        full = np.asarray(problem.matrix, dtype=np.float64)
+        return full[np.ix_(idx[rows], idx)]
+    xy = np.asarray(pts, dtype=np.float64)
+    a, b = xy[rows], xy
+    if problem.metric == "euclidean":
+        d = np.hypot(a[:, None, 0] - b[None, :, 0], a[:, None, 1] - b[None, :, 1])
+    else:
+        lat1, lng1 = np.radians(a[:, 0])[:, None], np.radians(a[:, 1])[:, None]
+        lat2, lng2 = np.radians(b[:, 0])[None, :], np.radians(b[:, 1])[None, :]
+        h = (
+            np.sin((lat2 - lat1) / 2) ** 2
+            + np.cos(lat1) * np.cos(lat2) * np.sin((lng2 - lng1) / 2) ** 2
+        )
+        d = 2 * 6371.0088 * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+    return d / problem.speed
+
+
+@dataclass
+class _Built:
+    data: ProblemData
+    client_visit: list[int]
+    vt_route: list[int]
+    prize_scale: float
+
+
+def build(problem: Problem, model: Model, time_scale: int) -> _Built:
+    """Build the PyVRP data for ``model``.
+
+    Args:
+        problem: The problem.
+        model: Routes and candidate visits to model.
+        time_scale: Integer time units per problem time unit.
+
+    Returns:
+        The PyVRP data with the maps back to visits and routes.
+    """
+    pts, _, depot_of = _points(problem, model)
+    n = len(pts)
+    nd = len(depot_of)
+    t0 = min(problem.reps[ri].shifts[si][0] for ri, si in model.routes)
+    t1 = max(problem.reps[ri].shifts[si][1] for ri, si in model.routes)
+    horizon = math.floor((t1 - t0) * time_scale)
+
+    values = [problem.visits[v].value for v in model.candidates]
+    regular = [
+        x
+        for v, x in zip(model.candidates, values, strict=True)
+        if not problem.visits[v].required
+    ]
+    top = max([x for x in regular if x > 0], default=1.0)
+    prize_scale = PRIZE_TOP / top
+    total_shift = sum(
+        problem.reps[ri].shifts[si][1] - problem.reps[ri].shifts[si][0]
+        for ri, si in model.routes
+    )
+    if problem.travel_cost > 0:
+        dist_factor = problem.travel_cost * prize_scale
+    else:
+        smallest = min([x for x in regular if x > 0], default=top)
+        dist_factor = TIE_BREAK * smallest * prize_scale / max(total_shift, 1e-9)
+
+    dur = np.empty((n, n), dtype=np.int64)
+    dist = np.empty((n, n), dtype=np.int64)
+    for lo in range(0, n, ROW_BLOCK):
+        rows = slice(lo, min(n, lo + ROW_BLOCK))
+        t = _travel_block(problem, pts, rows)
+        dur[rows] = np.ceil(t * time_scale - 1e-6)
+        dist[rows] = np.rint(t * dist_factor)
+        del t
+    np.fill_diagonal(dur, 0)
+    np.fill_diagonal(dist, 0)
+
+    # Profiles: reps with the same forbidden visits share one.
+    forbidden_of: list[frozenset[int]] = []
+    for ri in range(len(problem.reps)):
+        rep = problem.reps[ri]
+        forbidden_of.append(
+            frozenset(
+                k
+                for k, v in enumerate(model.candidates)
+                if not problem.allows(problem.visits[v], rep)
+            )
+        )
+    profile_keys: dict[frozenset[int], int] = {}
+    for ri, _ in model.routes:
+        profile_keys.setdefault(forbidden_of[ri], len(profile_keys))
+    durations, distances = [], []
+    for key in profile_keys:
+        if not key:
+            durations.append(dur)
+            distances.append(dist)
+            continue
+        pd = dur.copy()
+        cols = np.fromiter((nd + k for k in key), dtype=np.int64)
+        pd[:, cols] = FORBIDDEN
+        pd[cols, :] = FORBIDDEN
+        pd[cols, cols] = 0
+        durations.append(pd)
+        distances.append(dist)
+
+    locations = [Location(0.0, 0.0) for _ in pts]
+    depots = [Depot(location=i, tw_early=0, tw_late=horizon) for i in range(nd)]
+    vehicle_types = []
+    for ri, si in model.routes:
+        rep = problem.reps[ri]
+        open_, close = rep.shifts[si]
+        vehicle_types.append(
+            VehicleType(
+                num_available=1,
+                start_depot=depot_of[rep.start],
+                end_depot=depot_of[rep.end],
+                tw_early=math.ceil((open_ - t0) * time_scale - 1e-6),
+                tw_late=math.floor((close - t0) * time_scale + 1e-6),
+                profile=profile_keys[forbidden_of[ri]],
+                name=f"{rep.id}#{si}",
+            )
+        )
+
+    big = round(sum(regular) * prize_scale + dist_factor * total_shift) + 1
+    clients: list[Client] = []
+    groups: list[ClientGroup] = []
+    client_visit: list[int] = []
+    for k, v in enumerate(model.candidates):
+        visit = problem.visits[v]
+        prize = big if visit.required else round(visit.value * prize_scale)
+        windows = _windows(visit.windows, t0, t1)
+        scaled = []
+        for a, b in windows:
+            lo = max(0, math.ceil((a - t0) * time_scale - 1e-6))
+            hi = min(horizon, math.floor((b - t0) * time_scale + 1e-6))
+            if lo <= hi:
+                scaled.append((lo, hi))
+        group = None
+        if len(scaled) > 1:
+            group = len(groups)
+            groups.append(ClientGroup(required=False))
+        for lo, hi in scaled:
+            if group is not None:
+                groups[group].add_client(len(clients))
+            clients.append(
+                Client(
+                    location=nd + k,
+                    service_duration=math.ceil(visit.duration * time_scale - 1e-6),
+                    tw_early=lo,
+                    tw_late=hi,
+                    prize=prize,
+                    required=False,
+                    group=group,
+                    name=visit.id,
+                )
+            )
+            client_visit.append(v)
+    data = ProblemData(
+        locations, clients, depots, vehicle_types, distances, durations, groups
+    )
+    return _Built(data, client_visit, list(range(len(model.routes))), prize_scale)
+
+
+def _windows(
+    windows: Sequence[tuple[float, float]], t0: float, t1: float
+) -> list[tuple[float, float]]:
+    """Sort, clip to the horizon and merge overlapping windows."""
+    if not windows:
+        return [(t0, t1)]
+    out: list[tuple[float, float]] = []
+    for a, b in sorted(windows):
+        a, b = max(a, t0), min(b, t1)
+        if a > b:
+            continue
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def _routes(built: _Built, sol: Solution) -> list[tuple[int, list[int]]]:
+    out = []
+    for route in sol.routes():
+        visits = [built.client_visit[a.idx] for a in route if a.is_client()]
+        if visits:
+            out.append((built.vt_route[route.vehicle_type()], visits))
+    return out
+
+
+class _Stop:
+    """Stops a search run at the deadline, the iteration budget, or when a run
+    has gone ``patience`` iterations without a new best (then it is restarted)."""
+
+    def __init__(
+        self,
+        deadline: float,
+        max_iterations: int | None,
+        poll: Callable[[], None] | None,
+        patience: int,
+    ) -> None:
+        self.deadline = deadline
+        self.max_iterations = max_iterations
+        self.poll = poll
+        self.patience = patience
+        self.iterations = 0
+        self.last_best = 0
+        self.stalled = False
+
+    def done(self) -> bool:
+        if self.max_iterations is not None and self.iterations >= self.max_iterations:
+            return True
+        return time.monotonic() >= self.deadline
+
+    def __call__(self, best_cost: float) -> bool:
+        if self.poll is not None:
+            self.poll()
+        if self.done():
+            return True
+        self.iterations += 1
+        if self.iterations - self.last_best > self.patience:
+            self.stalled = True
+            return True
+        return False
+
+
+class _Tracker(IteratedLocalSearchCallbacks):
+    """Keeps the best feasible solution over all runs and reports new ones."""
+
+    def __init__(
+        self,
+        built: _Built,
+        stop: _Stop,
+        evaluator: CostEvaluator,
+        report: Progress | None,
+    ) -> None:
+        self.built = built
+        self.stop = stop
+        self.evaluator = evaluator
+        self.report = report
+        self.best: Solution | None = None
+        self.best_cost = math.inf
+
+    def offer(self, sol: Solution) -> None:
+        if not sol.is_feasible():
+            return
+        cost = self.evaluator.cost(sol)
+        if cost < self.best_cost:
+            self.best, self.best_cost = sol, cost
+            if self.report is not None:
+                self.report(time.monotonic(), _routes(self.built, sol))
+
+    def on_best(self, best: Solution) -> None:
+        self.stop.last_best = self.stop.iterations
+        self.offer(best)
+
+
+def _ruin(data: ProblemData, sol: Solution, rng: random.Random) -> Solution:
+    """Remove a random stretch (10-40 %) of every route, keeping the rest."""
+    routes = []
+    for route in sol.routes():
+        clients = [a.idx for a in route if a.is_client()]
+        n = len(clients)
+        if n:
+            size = max(1, round(n * rng.uniform(0.1, 0.4)))
+            at = rng.randrange(0, n - size + 1)
+            clients = clients[:at] + clients[at + size :]
+        if clients:
+            routes.append(SolRoute(data, clients, route.vehicle_type()))
+    return Solution(data, routes)
+
+
+def _penalties(data: ProblemData) -> PenaltyManager:
+    """Penalty manager whose time-warp penalty starts near prize per time unit.
+
+    A unit of time warp should cost about what a unit of time can earn; starting
+    there (rather than PyVRP's fixed midpoint) lets the search balance feasible
+    and infeasible solutions from the first iterations.
+    """
+    prizes = sorted(c.prize for c in data.clients()) or [1]
+    dur = data.duration_matrix(0)
+    per_client = sorted(
+        c.service_duration + int(np.partition(dur[c.location], 1)[1])
+        for c in data.clients()
+    ) or [1]
+    rate = prizes[len(prizes) // 2] / max(1, per_client[len(per_client) // 2])
+    init = max(1e-6, rate)
+    params = PenaltyParams(
+        min_penalty=init * 1e-3,
+        max_penalty=max(init * 1e4, 1.0),
+        solutions_between_updates=100,
+    )
+    return PenaltyManager(([init] * data.num_load_dimensions, init, init), params)
+
+
+def run(
+    problem: Problem,
+    model: Model,
+    *,
+    seed: int,
+    deadline: float,
+    max_iterations: int | None = None,
+    report: Progress | None = None,
+    poll: Callable[[], None] | None = None,
+) -> list[tuple[int, list[int]]]:
+    """Solve ``model`` with PyVRP's iterated local search.
+
+    Args:
+        problem: The problem.
+        model: Routes and candidate visits.
+        seed: Random seed.
+        deadline: ``time.monotonic()`` value at which to stop.
+        max_iterations: Optional iteration budget (makes runs reproducible).
+        report: Called with ``(now, routes)`` whenever a new best is found.
+        poll: Called once per iteration (lets the caller serve other work).
+
+    Returns:
+        The best feasible solution found as ``(route position, visit indices)``.
+    """
+    if not model.candidates or not model.routes:
+        return []
+    t0 = min(problem.reps[ri].shifts[si][0] for ri, si in model.routes)
+    t1 = max(problem.reps[ri].shifts[si][1] for ri, si in model.routes)
+    scale = TIME_SCALE
+    while scale > 1 and (t1 - t0) * scale > 1e12:
+        scale //= 10
+    built = build(problem, model, scale)
+    data = built.data
+    rng = RandomNumberGenerator(seed=seed)
+    nbh = NeighbourhoodParams(num_neighbours=min(50, max(1, data.num_clients - 1)))
+    ls = LocalSearch(
+        data,
+        rng,
+        compute_neighbours(data, nbh),
+        PerturbationManager(PerturbationParams()),
+    )
+    for op in OPERATORS:
+        if op.supports(data):
+            ls.add_operator(op(data))
+    pm = _penalties(data)
+    stop = _Stop(deadline, max_iterations, poll, patience=RESTART_PATIENCE)
+    tracker = _Tracker(built, stop, pm.cost_evaluator(), report)
+    init = ls(Solution(data, []), pm.max_cost_evaluator(), exhaustive=True)
+    tracker.offer(init)
+    shuffle = random.Random(seed)
+    params = IteratedLocalSearchParams(callbacks=tracker)
+    while True:
+        stop.stalled = False
+        stop.last_best = stop.iterations
+        IteratedLocalSearch(data, pm, ls, init, params).run(stop, collect_stats=False)
+        if not stop.stalled or stop.done():
+            break
+        # Restart from a partly destroyed copy of the best solution found so far.
+        base = tracker.best if tracker.best is not None else init
+        init = ls(_ruin(data, base, shuffle), pm.cost_evaluator(), exhaustive=True)
+        tracker.offer(init)
+    best = tracker.best if tracker.best is not None else Solution(data, [])
+    return _routes(built, best)

@@ -1,0 +1,313 @@
+"""The planner's entry point: analyse, search, rebuild exact times, polish, explain.
+
+:func:`solve` runs the PyVRP backend (by default two seeds in parallel processes),
+rebuilds every route's times in exact floating point with
+:func:`planner.evaluate.schedule_route`, drops stops if integer rounding ever let an
+infeasible one through, inserts any visit that still fits, and explains every
+visit's fate in plain words.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+
+from planner.backends import pyvrp as backend
+from planner.backends.worker import Child
+from planner.evaluate import route_from_schedule, schedule_route
+from planner.plan import (
+    LOWER_VALUE,
+    NO_WINDOW,
+    NOT_ALLOWED,
+    SERVED,
+    Plan,
+    SolverInfo,
+)
+from planner.problem import Problem
+
+ProgressCallback = Callable[[float, float], None]
+"""Called with ``(best objective so far, elapsed seconds)``."""
+NOT_FITTED = "required, but could not be fitted alongside the other required visits"
+SEED_STRIDE = 1_000_003
+
+
+class Infeasible(Exception):
+    """Required visits cannot all be served.
+
+    Attributes:
+        visits: Ids of the required visits left unserved.
+        plan: The best plan found, serving everything else it could.
+    """
+
+    def __init__(self, visits: tuple[str, ...], plan: Plan | None = None) -> None:
+        super().__init__("required visits cannot be served: " + ", ".join(visits))
+        self.visits = visits
+        self.plan = plan
+
+
+Solution = list[tuple[int, list[int]]]
+
+
+def analyse(problem: Problem) -> tuple[backend.Model, dict[int, str]]:
+    """Find which visits each route can reach and which visits no rep can serve.
+
+    Args:
+        problem: The problem.
+
+    Returns:
+        The backend model (routes, candidate visits and their reachable routes) and
+        the reason of every visit that cannot be served at all.
+    """
+    routes = tuple(
+        (ri, si) for ri, rep in enumerate(problem.reps) for si in range(len(rep.shifts))
+    )
+    candidates, reach, hopeless = [], [], {}
+    for vi, visit in enumerate(problem.visits):
+        allowed, anyone = [], False
+        for k, (ri, si) in enumerate(routes):
+            rep = problem.reps[ri]
+            ok = problem.allows(visit, rep)
+            if not ok and anyone:
+                continue
+            if schedule_route(problem, rep, si, [vi], depart_late=False) is None:
+                continue
+            anyone = True
+            if ok:
+                allowed.append(k)
+        if allowed:
+            candidates.append(vi)
+            reach.append(tuple(allowed))
+        else:
+            hopeless[vi] = NOT_ALLOWED if anyone else NO_WINDOW
+    used = sorted({k for r in reach for k in r})
+    pos = {k: i for i, k in enumerate(used)}
+    model = backend.Model(
+        routes=tuple(routes[k] for k in used),
+        candidates=tuple(candidates),
+        reach=tuple(tuple(pos[k] for k in r) for r in reach),
+    )
+    return model, hopeless
+
+
+def _score(problem: Problem, model: backend.Model, sol: Solution) -> tuple[int, float]:
+    """(required visits served, objective) of a solution, from exact travel times."""
+    req = value = travel = 0.0
+    for k, visits in sol:
+        rep = problem.reps[model.routes[k][0]]
+        here = rep.start
+        for v in visits:
+            visit = problem.visits[v]
+            travel += problem.travel(here, visit.location)
+            value += visit.value
+            req += visit.required
+            here = visit.location
+        travel += problem.travel(here, rep.end)
+    return int(req), value - problem.travel_cost * travel
+
+
+def _search(
+    problem: Problem,
+    model: backend.Model,
+    seeds: list[int],
+    deadline: float,
+    max_iterations: int | None,
+    progress: Callable[[tuple[int, float], float], None],
+) -> list[Solution]:
+    """Run one backend search per seed: the first here, the others in children."""
+
+    def handle(now: float, sol: Solution) -> None:
+        progress(_score(problem, model, sol), now)
+
+    children = [Child((problem, model, s, deadline, max_iterations)) for s in seeds[1:]]
+
+    def poll() -> None:
+        for child in children:
+            child.drain(handle)
+
+    try:
+        first = backend.run(
+            problem,
+            model,
+            seed=seeds[0],
+            deadline=deadline,
+            max_iterations=max_iterations,
+            report=handle,
+            poll=poll if children else None,
+        )
+    except BaseException:
+        for child in children:
+            child.wait(0, handle)
+        raise
+    sols = [first]
+    for child in children:
+        sol = child.wait(max(0.0, deadline - time.monotonic()) + 30.0, handle)
+        if sol is not None:
+            sols.append(sol)
+    return sols
+
+
+def _rebuild(
+    problem: Problem, model: backend.Model, sol: Solution
+) -> dict[int, list[int]]:
+    """Keep each route's order, dropping stops that exact times cannot serve."""
+    out: dict[int, list[int]] = {}
+    for k, visits in sol:
+        ri, si = model.routes[k]
+        rep = problem.reps[ri]
+        if schedule_route(problem, rep, si, visits) is not None:
+            out[k] = list(visits)
+            continue
+        kept: list[int] = []
+        for v in visits:
+            if schedule_route(problem, rep, si, [*kept, v]) is not None:
+                kept.append(v)
+        out[k] = kept
+    return out
+
+
+def _polish(
+    problem: Problem,
+    model: backend.Model,
+    routes: dict[int, list[int]],
+    deadline: float,
+) -> None:
+    """Insert unserved candidates where they fit and pay off (cheapest position)."""
+    served = {v for vs in routes.values() for v in vs}
+    order = sorted(
+        (i for i, v in enumerate(model.candidates) if v not in served),
+        key=lambda i: (
+            not problem.visits[model.candidates[i]].required,
+            -problem.visits[model.candidates[i]].value,
+        ),
+    )
+    travel = {}
+    for i in order:
+        if time.monotonic() > deadline:
+            return
+        v = model.candidates[i]
+        visit = problem.visits[v]
+        best = None
+        for k in model.reach[i]:
+            ri, si = model.routes[k]
+            rep = problem.reps[ri]
+            seq = routes.setdefault(k, [])
+            if k not in travel:
+                s = schedule_route(problem, rep, si, seq)
+                travel[k] = s.travel if s and seq else 0.0
+            for pos in range(len(seq) + 1):
+                s = schedule_route(problem, rep, si, [*seq[:pos], v, *seq[pos:]])
+                if s is None:
+                    continue
+                gain = visit.value - problem.travel_cost * (s.travel - travel[k])
+                if best is None or gain > best[0]:
+                    best = (gain, k, pos, s.travel)
+        if best is not None and (best[0] > 1e-9 or visit.required):
+            _, k, pos, t = best
+            routes[k].insert(pos, v)
+            travel[k] = t
+
+
+def solve(
+    problem: Problem,
+    *,
+    time_limit: float,
+    seed: int = 1,
+    on_progress: ProgressCallback | None = None,
+    max_iterations: int | None = None,
+    workers: int | None = None,
+    strict: bool = False,
+) -> Plan:
+    """Plan the visits of ``problem``.
+
+    Args:
+        problem: The problem.
+        time_limit: Wall-clock seconds for the whole call.
+        seed: Random seed; the same seed and ``max_iterations`` give the same plan.
+        on_progress: Called with ``(best objective so far, elapsed seconds)``.
+        max_iterations: Optional iteration budget per search.
+        workers: Parallel searches (each with its own seed); default two, or one
+            on a single-core machine.
+        strict: Raise :class:`Infeasible` (carrying the plan) instead of returning
+            a plan whose ``infeasible_required`` is not empty.
+
+    Returns:
+        The best plan found, with exact times and recomputed numbers.
+
+    Raises:
+        ValueError: If ``time_limit`` is not positive.
+        Infeasible: With ``strict``, when required visits cannot all be served.
+    """
+    if not time_limit > 0:
+        raise ValueError(f"time_limit: must be positive, got {time_limit!r}")
+    begin = time.monotonic()
+    deadline = begin + time_limit
+    n_workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+    model, hopeless = analyse(problem)
+    best_seen: list[tuple[int, float]] = []
+
+    def progress(score: tuple[int, float], now: float) -> None:
+        if not best_seen or score > best_seen[0]:
+            best_seen[:] = [score]
+            if on_progress is not None:
+                on_progress(score[1], now - begin)
+
+    reserve = min(1.0, 0.05 * time_limit + 0.02 * len(model.candidates) / 100)
+    seeds = [seed + SEED_STRIDE * i for i in range(max(1, n_workers))]
+    sols = _search(problem, model, seeds, deadline - reserve, max_iterations, progress)
+    rebuilt = [_rebuild(problem, model, s) for s in sols] or [{}]
+    routes = max(
+        rebuilt, key=lambda r: _score(problem, model, [(k, v) for k, v in r.items()])
+    )
+    _polish(problem, model, routes, deadline)
+    plan = _make_plan(problem, model, hopeless, routes, time.monotonic() - begin, seed)
+    if on_progress is not None:
+        on_progress(plan.objective, time.monotonic() - begin)
+    if strict and plan.infeasible_required:
+        raise Infeasible(plan.infeasible_required, plan)
+    return plan
+
+
+def _make_plan(
+    problem: Problem,
+    model: backend.Model,
+    hopeless: dict[int, str],
+    routes: dict[int, list[int]],
+    seconds: float,
+    seed: int,
+) -> Plan:
+    out, served = [], set()
+    value = travel = 0.0
+    for k in sorted(routes, key=lambda k: model.routes[k]):
+        visits = routes[k]
+        if not visits:
+            continue
+        ri, si = model.routes[k]
+        rep = problem.reps[ri]
+        sched = schedule_route(problem, rep, si, visits)
+        assert sched is not None
+        out.append(route_from_schedule(problem, rep, si, visits, sched))
+        served.update(visits)
+        value += sum(problem.visits[v].value for v in visits)
+        travel += sched.travel
+    reasons, unserved, missing = [], [], []
+    for vi, visit in enumerate(problem.visits):
+        if vi in served:
+            reasons.append((visit.id, f"{SERVED}: value {visit.value:g}"))
+            continue
+        unserved.append(visit.id)
+        reason = hopeless.get(vi, NOT_FITTED if visit.required else LOWER_VALUE)
+        reasons.append((visit.id, reason))
+        if visit.required:
+            missing.append(visit.id)
+    return Plan(
+        problem=problem.name,
+        objective=value - problem.travel_cost * travel,
+        value=value,
+        travel=travel,
+        routes=tuple(out),
+        unserved=tuple(unserved),
+        solver=SolverInfo(name="visitplan-pyvrp", seconds=round(seconds, 3), seed=seed),
+        infeasible_required=tuple(missing),
+        reasons=tuple(reasons),
+    )
