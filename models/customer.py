@@ -86,8 +86,24 @@ def valid_time_zone(name: str) -> str:
 _WORD = re.compile(r"[a-z0-9]+")
 
 
+#: Prefixes up to this length are indexed; longer search words match on these.
+MAX_PREFIX = 15
+
+
+def search_prefixes(words: list[str]) -> list[str]:
+    """Every prefix of every word, up to ``MAX_PREFIX`` characters.
+
+    Stored and indexed, they make a prefix search an equality match, which every
+    query planner serves from an index (a ``$regex`` is not served by all).
+    """
+    found = {
+        word[:n] for word in words for n in range(1, min(len(word), MAX_PREFIX) + 1)
+    }
+    return sorted(found)
+
+
 def search_tokens(*texts: str | None) -> list[str]:
-    """Lower-case, accent-free words of ``texts``, for prefix search on an index."""
+    """Lower-case, accent-free words of ``texts``."""
     words: set[str] = set()
     for text in texts:
         if not text:
@@ -113,6 +129,8 @@ class Customer(Document):
     territory: str | None = Field(default=None, max_length=100)
     custom_fields: list[CustomField] = Field(default_factory=list, max_length=100)
     search: list[str] = Field(default_factory=list)
+    location: GeoPoint | None = None
+    archived: bool = False
     stamp: Stamp = Field(default_factory=Stamp)
     rev: int = 0
 
@@ -131,15 +149,18 @@ class Customer(Document):
         keys = [f.key for f in self.custom_fields]
         if len(keys) != len(set(keys)):
             raise ValueError("a custom field key is used twice")
-        self.search = search_tokens(
-            self.name, self.legal_name, *self.tags, *(c.name for c in self.contacts)
+        self.search = search_prefixes(
+            search_tokens(
+                self.name, self.legal_name, *self.tags, *(c.name for c in self.contacts)
+            )
         )
+        # The first address is where visits go; a top-level copy keeps the geo
+        # index off the addresses array, which not every store indexes.
+        self.location = self.addresses[0].location if self.addresses else None
+        # A plain flag lets default lists match archived=False by equality, which
+        # every query planner combines with the other filters' indexes.
+        self.archived = self.status == LifecycleStatus.ARCHIVED
         return self
-
-    @property
-    def location(self) -> GeoPoint | None:
-        """The first address's point: where visits go."""
-        return self.addresses[0].location if self.addresses else None
 
     class Settings:
         name = "customers"
@@ -148,15 +169,20 @@ class Customer(Document):
             # The version is spelt out because MongoDB adds it to the stored index;
             # without it a restart would see a different index and try to rebuild it.
             pymongo.IndexModel(
-                [("addresses.location", pymongo.GEOSPHERE)],
-                **{"2dsphereIndexVersion": 3},
+                [("location", pymongo.GEOSPHERE)], **{"2dsphereIndexVersion": 3}
             ),
-            pymongo.IndexModel([("owner_id", 1), ("name", 1), ("_id", 1)]),
-            pymongo.IndexModel([("territory", 1), ("name", 1), ("_id", 1)]),
+            # Default lists (archived=False) with one more filter or a sort.
+            pymongo.IndexModel([("archived", 1), ("name", 1), ("_id", 1)]),
+            pymongo.IndexModel([("archived", 1), ("owner_id", 1), ("name", 1)]),
+            pymongo.IndexModel([("archived", 1), ("territory", 1), ("name", 1)]),
+            pymongo.IndexModel([("archived", 1), ("tier", 1), ("name", 1)]),
+            pymongo.IndexModel([("archived", 1), ("tags", 1), ("name", 1)]),
+            pymongo.IndexModel([("archived", 1), ("search", 1)]),
+            pymongo.IndexModel([("archived", 1), ("stamp.updated_at", -1)]),
+            pymongo.IndexModel([("archived", 1), ("custom_fields.key", 1)]),
+            # Lists that name statuses, and the planner's candidates by owner.
             pymongo.IndexModel([("status", 1), ("name", 1), ("_id", 1)]),
-            pymongo.IndexModel([("tier", 1), ("name", 1), ("_id", 1)]),
-            pymongo.IndexModel([("tags", 1), ("name", 1), ("_id", 1)]),
-            pymongo.IndexModel([("search", 1)]),
+            pymongo.IndexModel([("owner_id", 1), ("status", 1), ("name", 1)]),
             pymongo.IndexModel([("name", 1), ("_id", 1)]),
             pymongo.IndexModel([("stamp.updated_at", -1), ("_id", 1)]),
             pymongo.IndexModel([("custom_fields.key", 1), ("custom_fields.value", 1)]),

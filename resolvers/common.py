@@ -20,6 +20,15 @@ D = TypeVar("D", bound=Document)
 EARTH_RADIUS_KM = 6371.0088
 
 
+def any_of(values: list[Any]) -> Any:
+    """A condition matching any of ``values``: plain equality for one value.
+
+    Equality on one value is the shape every query planner matches to a compound
+    index, while ``$in`` counts as a range; most filters name one rep or status.
+    """
+    return values[0] if len(values) == 1 else {"$in": values}
+
+
 def object_id(raw: str | PydanticObjectId, field: str) -> PydanticObjectId:
     """Parse a database id, refusing malformed ones as a validation error."""
     if isinstance(raw, PydanticObjectId):
@@ -76,6 +85,10 @@ async def save(doc: D, session: Any = None) -> D:
     stored document while its counter is still the one read, so of two concurrent
     changes the second is refused instead of silently overwriting the first.
     """
+    # Validate the whole document again, so derived fields follow every change.
+    fresh = type(doc).model_validate(doc.model_dump())
+    for name in type(doc).model_fields:
+        setattr(doc, name, getattr(fresh, name))
     expected = doc.rev  # type: ignore[attr-defined]
     doc.rev = expected + 1  # type: ignore[attr-defined]
     query = type(doc).find_one({"_id": doc.id, "rev": expected}, session=session)

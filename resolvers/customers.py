@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -10,9 +9,9 @@ from typing import Any
 from beanie import PydanticObjectId
 
 from models import Customer, Rep
-from models.customer import LifecycleStatus, search_tokens
+from models.customer import MAX_PREFIX, LifecycleStatus, search_tokens
 from resolvers.common import (
-    EARTH_RADIUS_KM,
+    any_of,
     build,
     changed,
     check_revision,
@@ -23,9 +22,12 @@ from resolvers.common import (
 )
 from resolvers.context import Context
 from resolvers.errors import Invalid, NotFound
-from resolvers.pagination import Page, paginate
+from resolvers.pagination import Page, check_page_size, paginate
 
 MAX_RADIUS_KM = 500.0
+#: The sphere MongoDB's $near measures $maxDistance on; $centerSphere radians are
+#: converted with the same radius so that counting and listing agree at the edge.
+GEO_SPHERE_RADIUS_KM = 6378.1
 
 CUSTOMER_SORTS: dict[str, list[tuple[str, int]]] = {
     "NAME_ASC": [("name", 1), ("_id", 1)],
@@ -88,30 +90,52 @@ def customer_query(flt: CustomerFilter | None, search: str | None) -> dict[str, 
     clauses: list[dict[str, Any]] = []
     if flt.owner_ids is not None:
         ids = [object_id(i, "filter.ownerIds") for i in flt.owner_ids]
-        clauses.append({"owner_id": {"$in": ids}})
+        clauses.append({"owner_id": any_of(ids)})
     if flt.territories is not None:
-        clauses.append({"territory": {"$in": flt.territories}})
+        clauses.append({"territory": any_of(flt.territories)})
     if flt.tiers is not None:
-        clauses.append({"tier": {"$in": flt.tiers}})
+        clauses.append({"tier": any_of(flt.tiers)})
     if flt.statuses is not None:
-        clauses.append({"status": {"$in": flt.statuses}})
+        clauses.insert(0, {"status": any_of(flt.statuses)})
     elif not flt.include_archived:
-        clauses.append({"status": {"$ne": LifecycleStatus.ARCHIVED.value}})
+        clauses.insert(0, {"archived": False})
     if flt.tags_all:
-        clauses.append({"tags": {"$all": flt.tags_all}})
+        tags = flt.tags_all
+        clauses.append({"tags": tags[0] if len(tags) == 1 else {"$all": tags}})
     if flt.tags_any:
-        clauses.append({"tags": {"$in": flt.tags_any}})
+        clauses.append({"tags": any_of(flt.tags_any)})
     clauses.extend(_custom_condition(c) for c in flt.custom)
     if search is not None:
-        words = search_tokens(search)[:8]
+        words = [w[:MAX_PREFIX] for w in search_tokens(search)][:8]
         if not words:
             raise Invalid("search needs at least one letter or digit", field="search")
-        clauses.extend({"search": {"$regex": f"^{re.escape(w)}"}} for w in words)
-    return {"$and": clauses} if clauses else {}
+        # The longest word first: it narrows the index scan the most.
+        words.sort(key=len, reverse=True)
+        clauses.append({"search": words[0] if len(words) == 1 else {"$all": words}})
+    return flatten(clauses)
+
+
+def flatten(clauses: list[dict[str, Any]]) -> dict[str, Any]:
+    """One filter document from single-field clauses.
+
+    Clauses on distinct fields go side by side (the shape every query planner
+    matches to indexes); only a second clause on the same field needs ``$and``.
+    """
+    query: dict[str, Any] = {}
+    extra: list[dict[str, Any]] = []
+    for clause in clauses:
+        ((key, condition),) = clause.items()
+        if key in query:
+            extra.append(clause)
+        else:
+            query[key] = condition
+    if extra:
+        query["$and"] = extra
+    return query
 
 
 def _near_clauses(near: Near) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A ``$near`` clause (sorted by distance) and a ``$geoWithin`` one (countable)."""
+    """A ``$near`` clause and a ``$geoWithin`` one (countable) for the circle."""
     centre = point(near.lat, near.lng, "near")
     if not 0 < near.radius_km <= MAX_RADIUS_KM:
         raise Invalid(
@@ -122,10 +146,10 @@ def _near_clauses(near: Near) -> tuple[dict[str, Any], dict[str, Any]]:
     nearest = {"$near": {"$geometry": geometry, "$maxDistance": near.radius_km * 1000}}
     within = {
         "$geoWithin": {
-            "$centerSphere": [centre.coordinates, near.radius_km / EARTH_RADIUS_KM]
+            "$centerSphere": [centre.coordinates, near.radius_km / GEO_SPHERE_RADIUS_KM]
         }
     }
-    return {"addresses.location": nearest}, {"addresses.location": within}
+    return {"location": nearest}, {"location": within}
 
 
 async def list_customers(
@@ -144,15 +168,47 @@ async def list_customers(
         sort = CUSTOMER_SORTS[order_by or "NAME_ASC"]
         return await paginate(Customer, query, sort, first=first, offset=offset)
     nearest, within = _near_clauses(near)
-    count_query = {"$and": [query, within]} if query else within
+    count_query = {**query, **within}
     if order_by is None or order_by == "DISTANCE":
-        # $near sorts by distance and must stay a top-level clause.
-        listed = {**query, **nearest}
-        return await paginate(
-            Customer, listed, [], first=first, offset=offset, count_query=count_query
-        )
+        return await _nearest_first(query, nearest, count_query, first, offset)
     return await paginate(
         Customer, count_query, CUSTOMER_SORTS[order_by], first=first, offset=offset
+    )
+
+
+async def _nearest_first(
+    query: dict[str, Any],
+    nearest: dict[str, Any],
+    count_query: dict[str, Any],
+    first: int | None,
+    offset: int,
+) -> Page[Customer]:
+    """A page in distance order through ``$geoNear``.
+
+    ``$geoNear`` orders by distance whatever else the filter says, where a
+    ``$near`` beside other clauses is not ordered by every store.
+    """
+    size = check_page_size(first)
+    if offset < 0:
+        raise Invalid("after is not a valid cursor", field="after")
+    circle = nearest["location"]["$near"]
+    stage = {
+        "near": circle["$geometry"],
+        "maxDistance": circle["$maxDistance"],
+        "distanceField": "_distance_m",
+        "spherical": True,
+        "key": "location",
+        "query": query,
+    }
+    pipeline = [{"$geoNear": stage}, {"$skip": offset}, {"$limit": size + 1}]
+    rows = await Customer.aggregate(pipeline).to_list()
+    docs = [Customer.model_validate(row) for row in rows]
+
+    async def count() -> int:
+        return await Customer.find(count_query).count()
+
+    return Page(
+        items=docs[:size], offset=offset, has_next=len(docs) > size, count=count
     )
 
 
@@ -210,8 +266,7 @@ async def archive_customer(
 ) -> Customer:
     """Mark a customer archived: hidden from lists by default, history kept."""
     customer = await _load_for_change(customer_id, revision)
-    customer.status = LifecycleStatus.ARCHIVED
-    return await _store(ctx, customer)
+    return await _store(ctx, changed(customer, {"status": LifecycleStatus.ARCHIVED}))
 
 
 async def add_contact(

@@ -8,7 +8,7 @@ from typing import Any
 
 from models import Customer, Demand, Rep
 from models.demand import DEMAND_TRANSITIONS, DemandStatus, Transition
-from resolvers.common import build, check_revision, fetch, object_id, save
+from resolvers.common import any_of, build, check_revision, fetch, object_id, save
 from resolvers.context import Context
 from resolvers.errors import Invalid, NotFound, TransitionRefused
 from resolvers.pagination import Page, paginate
@@ -37,20 +37,20 @@ def demand_query(flt: DemandFilter | None) -> dict[str, Any]:
     flt = flt or DemandFilter()
     query: dict[str, Any] = {}
     if flt.customer_ids is not None:
-        query["customer_id"] = {
-            "$in": [object_id(i, "filter.customerIds") for i in flt.customer_ids]
-        }
+        query["customer_id"] = any_of(
+            [object_id(i, "filter.customerIds") for i in flt.customer_ids]
+        )
     if flt.assignee_ids is not None:
-        query["assignee_id"] = {
-            "$in": [object_id(i, "filter.assigneeIds") for i in flt.assignee_ids]
-        }
+        query["assignee_id"] = any_of(
+            [object_id(i, "filter.assigneeIds") for i in flt.assignee_ids]
+        )
     for key, values in (
         ("status", flt.statuses),
         ("priority", flt.priorities),
         ("type", flt.types),
     ):
         if values is not None:
-            query[key] = {"$in": values}
+            query[key] = any_of(values)
     due: dict[str, datetime] = {}
     if flt.due_after is not None:
         due["$gte"] = flt.due_after

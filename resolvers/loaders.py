@@ -13,7 +13,6 @@ from beanie.operators import In
 from strawberry.dataloader import DataLoader
 
 from models import Customer, Demand, Rep, Visit
-from models.demand import OPEN_DEMAND_STATUSES
 
 D = TypeVar("D", bound=Document)
 
@@ -42,10 +41,7 @@ async def _visits(keys: Sequence[PydanticObjectId]) -> list[Visit | None]:
 
 
 async def _open_demands(keys: Sequence[PydanticObjectId]) -> list[list[Demand]]:
-    query = {
-        "customer_id": {"$in": list(keys)},
-        "status": {"$in": [s.value for s in OPEN_DEMAND_STATUSES]},
-    }
+    query = {"open": True, "customer_id": {"$in": list(keys)}}
     grouped: dict[PydanticObjectId, list[Demand]] = defaultdict(list)
     for demand in await Demand.find(query).sort("_id").to_list():
         grouped[demand.customer_id].append(demand)

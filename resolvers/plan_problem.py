@@ -16,7 +16,6 @@ from beanie import PydanticObjectId
 import planner
 from models import Customer, Demand, Rep, Visit
 from models.common import as_utc
-from models.demand import OPEN_DEMAND_STATUSES
 from models.visit import ACTIVE_VISIT_STATUSES, VisitStatus
 from resolvers.calendar import days, intervals_on
 from resolvers.visit_values import ValueParts, visit_value
@@ -128,8 +127,8 @@ async def open_demands(
     """Each customer's open demands, in one query."""
     found: dict[PydanticObjectId, list[Demand]] = {}
     query = {
+        "open": True,
         "customer_id": {"$in": list(customer_ids)},
-        "status": {"$in": [s.value for s in OPEN_DEMAND_STATUSES]},
     }
     for demand in await Demand.find(query).to_list():
         found.setdefault(demand.customer_id, []).append(demand)

@@ -20,7 +20,7 @@ from models.plan import (
     SolverStats,
     UnservedCustomer,
 )
-from models.visit import ACTIVE_VISIT_STATUSES, Purpose, VisitStatus
+from models.visit import Purpose, VisitStatus
 from resolvers.common import fetch, object_id, save, transaction
 from resolvers.context import Context
 from resolvers.customers import CustomerFilter, customer_query
@@ -37,6 +37,7 @@ from resolvers.plan_problem import (
     rep_shifts,
 )
 from resolvers.solver_pool import run_solver
+from resolvers.visits import find_clash
 
 MAX_DAYS = 31
 MAX_CANDIDATES = 5_000
@@ -289,15 +290,9 @@ def _new_visits(
 
 async def _clashes(visits: list[Visit], skip: set[Any]) -> None:
     for visit in visits:
-        query: dict[str, Any] = {
-            "rep_id": visit.rep_id,
-            "planned_start": {"$lt": visit.planned_end},
-            "planned_end": {"$gt": visit.planned_start},
-            "status": {"$in": [s.value for s in ACTIVE_VISIT_STATUSES]},
-        }
-        if skip:
-            query["_id"] = {"$nin": list(skip)}
-        clash = await Visit.find_one(query)
+        clash = await find_clash(
+            visit.rep_id, visit.planned_start, visit.planned_end, skip
+        )
         if clash is not None:
             raise Conflict(
                 f"the calendar changed since planning: visit {clash.id} now "

@@ -44,7 +44,7 @@ class ReplanRequest:
 
     rep_id: str
     day: date
-    time_limit: float = 1.5
+    time_limit: float = 1.2
     max_candidates: int = MAX_NEARBY
     visit_minutes: float = 45.0
     travel: Travel = field(default_factory=Travel)

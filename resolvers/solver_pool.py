@@ -29,6 +29,15 @@ def _executor() -> ProcessPoolExecutor:
     return _pool
 
 
+def _ready() -> bool:
+    return True
+
+
+def warm_up() -> None:
+    """Start the worker process now, so that the first plan does not wait for it."""
+    _executor().submit(_ready)
+
+
 async def run_solver(problem: Problem, *, time_limit: float, seed: int) -> Plan:
     """Solve ``problem`` in the worker process and return the plan."""
     loop = asyncio.get_running_loop()

@@ -19,6 +19,7 @@ from models.visit import (
     VisitStatus,
 )
 from resolvers.common import (
+    any_of,
     build,
     check_revision,
     fetch,
@@ -37,7 +38,7 @@ MAX_FOLLOW_UPS = 20
 
 VISIT_SORTS: dict[str, list[tuple[str, int]]] = {
     "PLANNED_START_ASC": [("planned_start", 1), ("_id", 1)],
-    "PLANNED_START_DESC": [("planned_start", -1), ("_id", 1)],
+    "PLANNED_START_DESC": [("planned_start", -1), ("_id", -1)],
 }
 
 
@@ -58,15 +59,15 @@ def visit_query(flt: VisitFilter | None) -> dict[str, Any]:
     flt = flt or VisitFilter()
     query: dict[str, Any] = {}
     if flt.rep_ids is not None:
-        query["rep_id"] = {"$in": [object_id(i, "filter.repIds") for i in flt.rep_ids]}
+        query["rep_id"] = any_of([object_id(i, "filter.repIds") for i in flt.rep_ids])
     if flt.customer_ids is not None:
-        query["customer_id"] = {
-            "$in": [object_id(i, "filter.customerIds") for i in flt.customer_ids]
-        }
+        query["customer_id"] = any_of(
+            [object_id(i, "filter.customerIds") for i in flt.customer_ids]
+        )
     if flt.statuses is not None:
-        query["status"] = {"$in": flt.statuses}
+        query["status"] = any_of(flt.statuses)
     if flt.purposes is not None:
-        query["purpose"] = {"$in": flt.purposes}
+        query["purpose"] = any_of(flt.purposes)
     window: dict[str, datetime] = {}
     if flt.starts_after is not None:
         window["$gte"] = as_utc(flt.starts_after)
@@ -107,21 +108,36 @@ def _check_times(start: datetime, end: datetime) -> tuple[datetime, datetime]:
     return start, end
 
 
+async def find_clash(
+    rep_id: PydanticObjectId,
+    start: datetime,
+    end: datetime,
+    skip: set[PydanticObjectId] | None = None,
+) -> Visit | None:
+    """An active visit of the rep that overlaps ``start``-``end``, if any.
+
+    Visits last at most ``MAX_VISIT``, so only those starting in the window before
+    ``end`` can overlap: the query is one rep and one range, on the rep's index.
+    """
+    window = {"$gt": start - MAX_VISIT, "$lt": end}
+    nearby = await Visit.find({"rep_id": rep_id, "planned_start": window}).to_list()
+    for visit in nearby:
+        if (
+            as_utc(visit.planned_end) > start
+            and visit.status in ACTIVE_VISIT_STATUSES
+            and visit.id not in (skip or set())
+        ):
+            return visit
+    return None
+
+
 async def _check_free(
     rep_id: PydanticObjectId,
     start: datetime,
     end: datetime,
     skip: PydanticObjectId | None = None,
 ) -> None:
-    query: dict[str, Any] = {
-        "rep_id": rep_id,
-        "planned_start": {"$lt": end},
-        "planned_end": {"$gt": start},
-        "status": {"$in": [s.value for s in ACTIVE_VISIT_STATUSES]},
-    }
-    if skip is not None:
-        query["_id"] = {"$ne": skip}
-    clash = await Visit.find_one(query)
+    clash = await find_clash(rep_id, start, end, {skip} if skip else None)
     if clash is not None:
         raise Conflict(
             f"the rep already has visit {clash.id} from "

@@ -294,7 +294,7 @@ class ReplanDayInput:
     rep_id: relay.GlobalID
     day: date = strawberry.field(description="The rep's local date; today, usually.")
     time_limit_seconds: float = strawberry.field(
-        default=1.5, description="0.2-30 seconds."
+        default=1.2, description="0.2-30 seconds."
     )
     max_candidates: int = strawberry.field(
         default=200, description="Nearest customers of the rep considered, 1-1000."
