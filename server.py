@@ -125,6 +125,7 @@ def create_app(settings: Settings | None = None, *, connect: bool = True) -> Sta
             app.state.client = client
             if settings.demo:
                 await _seed_demo_if_empty()
+            solver_pool.warm_up()
             yield
         finally:
             solver_pool.shutdown()
