@@ -89,13 +89,20 @@ async def _seed_demo_if_empty() -> None:
     )
 
 
-def create_app(settings: Settings | None = None, *, connect: bool = True) -> Starlette:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    connect: bool = True,
+    store: EmbeddedStore | None = None,
+) -> Starlette:
     """Build the application.
 
     Args:
         settings: configuration; read from the environment when omitted.
         connect: open the database in the lifespan (tests that set up Beanie
             themselves pass ``False``).
+        store: an embedded store the caller started and will stop; without it
+            and without ``settings.mongodb_uri`` the app runs its own.
     """
     settings = settings or Settings.from_env()
     view = GraphQLView(
@@ -111,15 +118,15 @@ def create_app(settings: Settings | None = None, *, connect: bool = True) -> Sta
             state["store"] = "external"
             yield
             return
-        embedded: EmbeddedStore | None = None
-        uri = settings.mongodb_uri
-        if uri is None:
-            embedded = EmbeddedStore(settings.data_dir).start()
-            uri = embedded.uri
+        owned: EmbeddedStore | None = None
+        if store is None and settings.mongodb_uri is None:
+            owned = EmbeddedStore(settings.data_dir).start()
+        running = store or owned
+        uri = running.uri if running else str(settings.mongodb_uri)
         client: AsyncIOMotorClient | None = None
         try:
             client, _ = await open_database(uri, settings.database)
-            state["store"] = "embedded" if embedded else "mongodb"
+            state["store"] = "embedded" if running else "mongodb"
             state["uri"] = redact(uri)
             state["client"] = client
             app.state.client = client
@@ -131,8 +138,8 @@ def create_app(settings: Settings | None = None, *, connect: bool = True) -> Sta
             solver_pool.shutdown()
             if client is not None:
                 client.close()
-            if embedded is not None:
-                embedded.stop()
+            if owned is not None:
+                owned.stop()
 
     async def healthz(request: Request) -> Response:
         body: dict[str, Any] = {

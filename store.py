@@ -82,13 +82,25 @@ class EmbeddedStore:
         log.info(
             "starting the embedded store on %s:%s (%s)", self.host, self.port, storage
         )
-        self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL)
+        # The store's own messages go to a log beside its data, not the console.
+        if storage == ":memory:":
+            self._process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        else:
+            with open(self.data_dir / "store.log", "ab") as log_file:
+                self._process = subprocess.Popen(
+                    command, stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file
+                )
         deadline = time.monotonic() + self.startup_timeout
         while not _answers(self.host, self.port):
             if self._process.poll() is not None:
                 raise StoreUnavailable(
                     f"the embedded store exited with code {self._process.returncode}; "
-                    f"is another server using {storage}?"
+                    f"is another server using {storage}? (see {storage}/store.log)"
                 )
             if time.monotonic() > deadline:
                 self.stop()
@@ -120,6 +132,26 @@ class EmbeddedStore:
         self.stop()
 
 
+def _short(error: Exception) -> str:
+    """The first clause of a driver error, without its topology dump."""
+    return str(error).split(" (configured timeouts")[0].split(", Timeout:")[0]
+
+
+async def ping(uri: str) -> None:
+    """Check that the MongoDB at ``uri`` answers, or raise ``StoreUnavailable``."""
+    client: AsyncIOMotorClient = AsyncIOMotorClient(
+        uri, serverSelectionTimeoutMS=10_000
+    )
+    try:
+        await client.admin.command("ping")
+    except Exception as error:
+        raise StoreUnavailable(
+            f"cannot reach MongoDB at {redact(uri)}: {_short(error)}"
+        ) from None
+    finally:
+        client.close()
+
+
 async def open_database(
     uri: str, database: str
 ) -> tuple[AsyncIOMotorClient, AsyncIOMotorDatabase]:
@@ -132,7 +164,7 @@ async def open_database(
     except Exception as error:
         client.close()
         raise StoreUnavailable(
-            f"cannot reach MongoDB at {redact(uri)}: {error}"
+            f"cannot reach MongoDB at {redact(uri)}: {_short(error)}"
         ) from None
     db = client[database]
     await init_beanie(database=db, document_models=DOCUMENT_MODELS)

@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from settings import Settings
-from store import EmbeddedStore, StoreUnavailable, open_database
+from store import EmbeddedStore, StoreUnavailable, open_database, ping, redact
 
 DEMO_SIZE = {"customers": 200, "reps": 8, "months": 6, "seed": 42}
 
@@ -75,19 +75,29 @@ def serve(args: argparse.Namespace) -> int:
     settings = replace(settings_from(args), demo=args.demo)
     if args.production:
         settings = replace(settings, production=True)
-    app = create_app(settings)
-    where = (
-        settings.mongodb_uri and "MongoDB"
-    ) or f"the embedded store in {settings.data_dir}"
+    # The store is started and checked here, so that a store that cannot start
+    # or be reached is one clear line and exit code 1, not a server traceback.
+    store = None
+    try:
+        if settings.mongodb_uri is None:
+            store = EmbeddedStore(settings.data_dir).start()
+            where = f"the embedded store in {settings.data_dir.resolve()}"
+        else:
+            asyncio.run(ping(settings.mongodb_uri))
+            where = f"MongoDB at {redact(settings.mongodb_uri)}"
+    except StoreUnavailable as error:
+        print(f"visitplan: {error}", file=sys.stderr)
+        return 1
     print(
         f"visitplan on http://{args.host}:{args.port}/graphql, data in {where}",
         file=sys.stderr,
     )
     try:
+        app = create_app(settings, store=store)
         uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
-    except StoreUnavailable as error:
-        print(f"visitplan: {error}", file=sys.stderr)
-        return 1
+    finally:
+        if store is not None:
+            store.stop()
     return 0
 
 
