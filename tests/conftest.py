@@ -10,6 +10,7 @@ from beanie import init_beanie
 from mongomock_motor import AsyncMongoMockClient
 
 from models import DOCUMENT_MODELS
+from resolvers.access import Principal
 from resolvers.context import Context
 from schema import schema
 
@@ -31,7 +32,9 @@ class GraphQLCaller:
     async def __call__(self, document: str, **variables: Any) -> dict[str, Any]:
         """Execute ``document``; fail the test on any top-level error."""
         result = await schema.execute(
-            document, variable_values=variables, context_value=Context()
+            document,
+            variable_values=variables,
+            context_value=Context(principal=Principal.system()),
         )
         assert result.errors is None, result.errors
         assert result.data is not None
@@ -40,7 +43,9 @@ class GraphQLCaller:
     async def errors(self, document: str, **variables: Any) -> list[Any]:
         """Execute ``document`` expecting top-level errors, and return them."""
         result = await schema.execute(
-            document, variable_values=variables, context_value=Context()
+            document,
+            variable_values=variables,
+            context_value=Context(principal=Principal.system()),
         )
         assert result.errors, "expected a top-level error"
         return list(result.errors)

@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import random
 import statistics
-import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -23,17 +22,17 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
 
-from beanie import PydanticObjectId  # noqa: E402
+from beanie import PydanticObjectId
 
-from models import Customer, Rep, Visit  # noqa: E402
-from models.common import DayHours, GeoPoint, TimeRange  # noqa: E402
-from models.customer import Address, Tier  # noqa: E402
-from resolvers import replanning, solver_pool  # noqa: E402
-from resolvers.context import Context  # noqa: E402
-from schema import schema  # noqa: E402
-from store import EmbeddedStore, open_database  # noqa: E402
+from models import Customer, Rep, Visit
+from models.common import DayHours, GeoPoint, TimeRange
+from models.customer import Address, Tier
+from resolvers import replanning, solver_pool
+from resolvers.access import Principal
+from resolvers.context import Context
+from schema import schema
+from store import EmbeddedStore, open_database
 
 BERLIN = ZoneInfo("Europe/Berlin")
 DAY = date(2031, 3, 3)
@@ -116,7 +115,7 @@ async def run(runs: int) -> list[dict[str, float]]:
                 began = time.perf_counter()
                 result = await schema.execute(
                     REPLAN,
-                    context_value=Context(),
+                    context_value=Context(principal=Principal.system()),
                     variable_values={
                         "input": {
                             "repId": gid,

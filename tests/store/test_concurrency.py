@@ -9,6 +9,7 @@ import pytest
 from motor.motor_asyncio import AsyncIOMotorDatabase
 
 from models import Customer
+from resolvers.access import Principal
 from resolvers.context import Context
 from schema import schema
 
@@ -77,7 +78,7 @@ async def test_concurrent_updates_with_one_revision_keep_exactly_one(
             schema.execute(
                 UPDATE_CUSTOMER,
                 variable_values={"input": {**read, "name": name}},
-                context_value=Context(),
+                context_value=Context(principal=Principal.system()),
             )
             for name in names
         )

@@ -28,6 +28,7 @@ from models import DOCUMENT_MODELS, Customer, Demand, Rep, Visit
 from models.customer import CustomField, LifecycleStatus, Tier
 from models.demand import DemandStatus, DemandType, Priority
 from models.visit import Purpose, VisitStatus
+from resolvers.access import Principal
 from resolvers.context import Context
 from schema import schema
 from tests.store.support import Command, CommandLog, unique_database_name
@@ -483,7 +484,9 @@ async def test_api_query_uses_an_index(
 
     # when
     result = await schema.execute(
-        document, variable_values=variables, context_value=Context()
+        document,
+        variable_values=variables,
+        context_value=Context(principal=Principal.system()),
     )
     assert result.errors is None, result.errors
     sent = [c for c in log.queries(db.name) if c.name in PLAN_FIELDS]

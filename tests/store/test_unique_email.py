@@ -10,6 +10,7 @@ from motor.motor_asyncio import AsyncIOMotorDatabase
 from pymongo.errors import DuplicateKeyError
 
 from models import Rep
+from resolvers.access import Principal
 from resolvers.context import Context
 from schema import schema
 
@@ -67,7 +68,11 @@ async def test_concurrent_create_rep_lets_exactly_one_through(
     # when
     results = await asyncio.gather(
         *(
-            schema.execute(CREATE_REP, variable_values=v, context_value=Context())
+            schema.execute(
+                CREATE_REP,
+                variable_values=v,
+                context_value=Context(principal=Principal.system()),
+            )
             for v in variables
         )
     )

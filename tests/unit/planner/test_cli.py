@@ -99,3 +99,12 @@ def test_bad_arguments_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture) -> 
     bad.write_text('{"objective": 1}')
     assert main(["check", str(DATA / "obvious.json"), str(bad)]) == 2
     assert "plan.value: missing" in capsys.readouterr().err
+
+
+def test_out_in_missing_directory_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    out = tmp_path / "nowhere" / "plan.json"
+    assert main(["plan", str(DATA / "obvious.json"), *FAST, "--out", str(out)]) == 2
+    assert "--out: directory of" in capsys.readouterr().err
+    assert not out.parent.exists()

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from planner import Infeasible, Plan, Problem, evaluate, load_problem, solve
+from planner import (
+    Infeasible,
+    Plan,
+    Problem,
+    evaluate,
+    load_problem,
+    problem_from_dict,
+    solve,
+)
 from planner.plan import LOWER_VALUE, NO_WINDOW, NOT_ALLOWED
-from planner.solve import NOT_FITTED
+from planner.solve import NOT_FITTED, _rebuild, analyse
 from tests.unit.planner.conftest import DATA
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -142,3 +151,54 @@ def test_planner_imports_no_server_modules() -> None:
         check=True,
     )
     assert out.stdout.strip() == ""
+
+
+def test_rebuild_drops_stops_that_exact_times_cannot_serve() -> None:
+    problem = load_problem(DATA / "obvious.json")
+    model, _ = analyse(problem)
+    order = [problem.visit_index(v) for v in ("a", "b", "c", "far", "d")]
+    rebuilt = _rebuild(problem, model, [(0, order)])
+    kept = [problem.visits[v].id for v in rebuilt[0]]
+    assert kept == ["a", "b", "c", "d"]
+
+
+def test_window_closing_exactly_on_arrival_is_served() -> None:
+    # Arrival at sqrt(2) is exactly the window end: integer scaling (travel rounded
+    # up, window end rounded down) cannot see it; the exact-time polish does.
+    problem = problem_from_dict(
+        {
+            "version": 1,
+            "name": "edge",
+            "metric": "euclidean",
+            "reps": [{"id": "r", "start": [0, 0], "end": [0, 0], "shifts": [[0, 10]]}],
+            "visits": [
+                {
+                    "id": "edge",
+                    "location": [1, 1],
+                    "windows": [[0, math.sqrt(2)]],
+                    "value": 1,
+                },
+            ],
+        }
+    )
+    plan = solve(problem, time_limit=20.0, max_iterations=50, workers=1)
+    assert [s.visit for r in plan.routes for s in r.stops] == ["edge"]
+    assert plan.routes[0].stops[0].start == pytest.approx(math.sqrt(2))
+    assert evaluate(problem, plan).ok
+
+
+def test_nothing_reachable_gives_an_empty_plan() -> None:
+    problem = problem_from_dict(
+        {
+            "version": 1,
+            "name": "empty",
+            "metric": "euclidean",
+            "reps": [{"id": "r", "start": [0, 0], "end": [0, 0], "shifts": [[0, 1]]}],
+            "visits": [{"id": "far", "location": [5, 0], "value": 3}],
+        }
+    )
+    plan = solve(problem, time_limit=5.0)
+    assert plan.routes == ()
+    assert plan.unserved == ("far",)
+    assert plan.reason("far") == NO_WINDOW
+    assert (plan.objective, plan.value, plan.travel) == (0.0, 0.0, 0.0)
