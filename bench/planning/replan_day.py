@@ -21,8 +21,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-ROOT = Path(__file__).resolve().parents[2]
-
 from beanie import PydanticObjectId
 
 from models import Customer, Rep, Visit
@@ -33,6 +31,8 @@ from resolvers.access import Principal
 from resolvers.context import Context
 from schema import schema
 from store import EmbeddedStore, open_database
+
+ROOT = Path(__file__).resolve().parents[2]
 
 BERLIN = ZoneInfo("Europe/Berlin")
 DAY = date(2031, 3, 3)
