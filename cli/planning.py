@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 EXIT_OK = 0
 EXIT_INFEASIBLE = 1
@@ -95,6 +96,8 @@ def run_plan(args: argparse.Namespace) -> int:
         return _error("--max-iterations: must be at least 1")
     if args.workers is not None and args.workers < 1:
         return _error("--workers: must be at least 1")
+    if args.out is not None and not Path(args.out).resolve().parent.is_dir():
+        return _error(f"--out: directory of {args.out} does not exist")
     try:
         problem = load_problem(args.problem)
     except ValueError as exc:

@@ -9,11 +9,13 @@ visit's fate in plain words.
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Callable
 
 from planner.backends import pyvrp as backend
+from planner.backends.model import Model, estimate_bytes
 from planner.backends.worker import Child
 from planner.evaluate import route_from_schedule, schedule_route
 from planner.plan import (
@@ -30,6 +32,8 @@ ProgressCallback = Callable[[float, float], None]
 """Called with ``(best objective so far, elapsed seconds)``."""
 NOT_FITTED = "required, but could not be fitted alongside the other required visits"
 SEED_STRIDE = 1_000_003
+PARALLEL_MEMORY_LIMIT = 1 << 30
+"""Above this estimated memory per search, a single search runs (no second copy)."""
 
 
 class Infeasible(Exception):
@@ -49,7 +53,7 @@ class Infeasible(Exception):
 Solution = list[tuple[int, list[int]]]
 
 
-def analyse(problem: Problem) -> tuple[backend.Model, dict[int, str]]:
+def analyse(problem: Problem) -> tuple[Model, dict[int, str]]:
     """Find which visits each route can reach and which visits no rep can serve.
 
     Args:
@@ -82,7 +86,7 @@ def analyse(problem: Problem) -> tuple[backend.Model, dict[int, str]]:
             hopeless[vi] = NOT_ALLOWED if anyone else NO_WINDOW
     used = sorted({k for r in reach for k in r})
     pos = {k: i for i, k in enumerate(used)}
-    model = backend.Model(
+    model = Model(
         routes=tuple(routes[k] for k in used),
         candidates=tuple(candidates),
         reach=tuple(tuple(pos[k] for k in r) for r in reach),
@@ -90,7 +94,7 @@ def analyse(problem: Problem) -> tuple[backend.Model, dict[int, str]]:
     return model, hopeless
 
 
-def _score(problem: Problem, model: backend.Model, sol: Solution) -> tuple[int, float]:
+def _score(problem: Problem, model: Model, sol: Solution) -> tuple[int, float]:
     """(required visits served, objective) of a solution, from exact travel times."""
     req = value = travel = 0.0
     for k, visits in sol:
@@ -108,7 +112,7 @@ def _score(problem: Problem, model: backend.Model, sol: Solution) -> tuple[int, 
 
 def _search(
     problem: Problem,
-    model: backend.Model,
+    model: Model,
     seeds: list[int],
     deadline: float,
     max_iterations: int | None,
@@ -147,9 +151,7 @@ def _search(
     return sols
 
 
-def _rebuild(
-    problem: Problem, model: backend.Model, sol: Solution
-) -> dict[int, list[int]]:
+def _rebuild(problem: Problem, model: Model, sol: Solution) -> dict[int, list[int]]:
     """Keep each route's order, dropping stops that exact times cannot serve."""
     out: dict[int, list[int]] = {}
     for k, visits in sol:
@@ -168,7 +170,7 @@ def _rebuild(
 
 def _polish(
     problem: Problem,
-    model: backend.Model,
+    model: Model,
     routes: dict[int, list[int]],
     deadline: float,
 ) -> None:
@@ -223,11 +225,12 @@ def solve(
     Args:
         problem: The problem.
         time_limit: Wall-clock seconds for the whole call.
-        seed: Random seed; the same seed and ``max_iterations`` give the same plan.
+        seed: Random seed; the same seed and ``max_iterations`` give the same plan
+            (as long as the time limit is not reached first).
         on_progress: Called with ``(best objective so far, elapsed seconds)``.
         max_iterations: Optional iteration budget per search.
         workers: Parallel searches (each with its own seed); default two, or one
-            on a single-core machine.
+            on a single-core machine or when one search needs over 1 GiB.
         strict: Raise :class:`Infeasible` (carrying the plan) instead of returning
             a plan whose ``infeasible_required`` is not empty.
 
@@ -242,8 +245,12 @@ def solve(
         raise ValueError(f"time_limit: must be positive, got {time_limit!r}")
     begin = time.monotonic()
     deadline = begin + time_limit
-    n_workers = workers if workers is not None else min(2, os.cpu_count() or 1)
     model, hopeless = analyse(problem)
+    n_workers = workers
+    if n_workers is None:
+        n_workers = min(2, os.cpu_count() or 1)
+        if estimate_bytes(problem, model) > PARALLEL_MEMORY_LIMIT:
+            n_workers = 1
     best_seen: list[tuple[int, float]] = []
 
     def progress(score: tuple[int, float], now: float) -> None:
@@ -254,12 +261,18 @@ def solve(
 
     reserve = min(1.0, 0.05 * time_limit + 0.02 * len(model.candidates) / 100)
     seeds = [seed + SEED_STRIDE * i for i in range(max(1, n_workers))]
-    sols = _search(problem, model, seeds, deadline - reserve, max_iterations, progress)
+    sols: list[Solution] = []
+    if model.candidates:
+        sols = _search(
+            problem, model, seeds, deadline - reserve, max_iterations, progress
+        )
     rebuilt = [_rebuild(problem, model, s) for s in sols] or [{}]
     routes = max(
         rebuilt, key=lambda r: _score(problem, model, [(k, v) for k, v in r.items()])
     )
-    _polish(problem, model, routes, deadline)
+    # With an iteration budget the insertion pass runs to completion, so that the
+    # same seed and budget always give the same plan.
+    _polish(problem, model, routes, deadline if max_iterations is None else math.inf)
     plan = _make_plan(problem, model, hopeless, routes, time.monotonic() - begin, seed)
     if on_progress is not None:
         on_progress(plan.objective, time.monotonic() - begin)
@@ -270,7 +283,7 @@ def solve(
 
 def _make_plan(
     problem: Problem,
-    model: backend.Model,
+    model: Model,
     hopeless: dict[int, str],
     routes: dict[int, list[int]],
     seconds: float,

@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,71 +63,26 @@ from pyvrp.search import (
     compute_neighbours,
 )
 
+from planner.backends.model import (
+    Model,
+    Progress,
+    merge_windows,
+    points,
+    travel_block,
+)
 from planner.problem import Problem
 
 TIME_SCALE = 1000
 """Integer time units per problem time unit (reduced for very long horizons)."""
-FORBIDDEN = 1 << 40
-"""Travel time used for edges a profile may not take."""
 PRIZE_TOP = 100_000
 """Target integer prize of the most valuable (non-required) visit."""
 TIE_BREAK = 0.5
 """With no travel cost, all routes' travel together may cost at most this share
 of the smallest value: shorter routes are preferred, never at a loss of value."""
 ROW_BLOCK = 512
-RESTART_PATIENCE = int(__import__("os").environ.get("VP_PAT", "3000"))
+"""Rows of the travel matrices computed at a time (bounds temporary memory)."""
+RESTART_PATIENCE = 3000
 """Iterations without a new best after which a search restarts from a ruined best."""
-
-
-@dataclass(frozen=True)
-class Model:
-    """What the backend is asked to solve (built by :mod:`planner.solve`).
-
-    Attributes:
-        routes: ``(rep index, shift index)`` of every route that may be used.
-        candidates: Visit indices worth modelling.
-        reach: For each candidate, the route positions (into ``routes``) that are
-            allowed and can reach it in time.
-    """
-
-    routes: tuple[tuple[int, int], ...]
-    candidates: tuple[int, ...]
-    reach: tuple[tuple[int, ...], ...]
-
-
-Progress = Callable[[float, list[tuple[int, list[int]]]], None]
-
-
-def _points(problem: Problem, model: Model) -> tuple[list, list[int], dict]:
-    """Distinct rep end points first, then one location per candidate visit."""
-    depots: dict = {}
-    for ri, _ in model.routes:
-        rep = problem.reps[ri]
-        for p in (rep.start, rep.end):
-            depots.setdefault(p, len(depots))
-    pts = list(depots) + [problem.visits[v].location for v in model.candidates]
-    return pts, list(range(len(depots))), depots
-
-
-def _travel_block(problem: Problem, pts: list, rows: slice) -> np.ndarray:
-    """Exact travel times from ``pts[rows]`` to every point, as floats."""
-    if problem.metric == "matrix":
-        idx = np.asarray(pts, dtype=np.int64)
-        full = np.asarray(problem.matrix, dtype=np.float64)
-        return full[np.ix_(idx[rows], idx)]
-    xy = np.asarray(pts, dtype=np.float64)
-    a, b = xy[rows], xy
-    if problem.metric == "euclidean":
-        d = np.hypot(a[:, None, 0] - b[None, :, 0], a[:, None, 1] - b[None, :, 1])
-    else:
-        lat1, lng1 = np.radians(a[:, 0])[:, None], np.radians(a[:, 1])[:, None]
-        lat2, lng2 = np.radians(b[:, 0])[None, :], np.radians(b[:, 1])[None, :]
-        h = (
-            np.sin((lat2 - lat1) / 2) ** 2
-            + np.cos(lat1) * np.cos(lat2) * np.sin((lng2 - lng1) / 2) ** 2
-        )
-        d = 2 * 6371.0088 * np.arcsin(np.minimum(1.0, np.sqrt(h)))
-    return d / problem.speed
 
 
 @dataclass
@@ -138,7 +93,9 @@ class _Built:
     prize_scale: float
 
 
-def build(problem: Problem, model: Model, time_scale: int) -> _Built:
+def build(
+    problem: Problem, model: Model, time_scale: int, tie_break: float = TIE_BREAK
+) -> _Built:
     """Build the PyVRP data for ``model``.
 
     Args:
@@ -149,7 +106,7 @@ def build(problem: Problem, model: Model, time_scale: int) -> _Built:
     Returns:
         The PyVRP data with the maps back to visits and routes.
     """
-    pts, _, depot_of = _points(problem, model)
+    pts, _, depot_of = points(problem, model)
     n = len(pts)
     nd = len(depot_of)
     t0 = min(problem.reps[ri].shifts[si][0] for ri, si in model.routes)
@@ -172,13 +129,13 @@ def build(problem: Problem, model: Model, time_scale: int) -> _Built:
         dist_factor = problem.travel_cost * prize_scale
     else:
         smallest = min([x for x in regular if x > 0], default=top)
-        dist_factor = TIE_BREAK * smallest * prize_scale / max(total_shift, 1e-9)
+        dist_factor = tie_break * smallest * prize_scale / max(total_shift, 1e-9)
 
     dur = np.empty((n, n), dtype=np.int64)
     dist = np.empty((n, n), dtype=np.int64)
     for lo in range(0, n, ROW_BLOCK):
         rows = slice(lo, min(n, lo + ROW_BLOCK))
-        t = _travel_block(problem, pts, rows)
+        t = travel_block(problem, pts, rows)
         dur[rows] = np.ceil(t * time_scale - 1e-6)
         dist[rows] = np.rint(t * dist_factor)
         del t
@@ -207,8 +164,11 @@ def build(problem: Problem, model: Model, time_scale: int) -> _Built:
             continue
         pd = dur.copy()
         cols = np.fromiter((nd + k for k in key), dtype=np.int64)
-        pd[:, cols] = FORBIDDEN
-        pd[cols, :] = FORBIDDEN
+        # Longer than the whole horizon, so no feasible route takes such an edge;
+        # small enough that penalised time warp cannot overflow 64 bits.
+        forbidden = 2 * horizon + 1
+        pd[:, cols] = forbidden
+        pd[cols, :] = forbidden
         pd[cols, cols] = 0
         durations.append(pd)
         distances.append(dist)
@@ -238,7 +198,7 @@ def build(problem: Problem, model: Model, time_scale: int) -> _Built:
     for k, v in enumerate(model.candidates):
         visit = problem.visits[v]
         prize = big if visit.required else round(visit.value * prize_scale)
-        windows = _windows(visit.windows, t0, t1)
+        windows = merge_windows(visit.windows, t0, t1)
         scaled = []
         for a, b in windows:
             lo = max(0, math.ceil((a - t0) * time_scale - 1e-6))
@@ -269,24 +229,6 @@ def build(problem: Problem, model: Model, time_scale: int) -> _Built:
         locations, clients, depots, vehicle_types, distances, durations, groups
     )
     return _Built(data, client_visit, list(range(len(model.routes))), prize_scale)
-
-
-def _windows(
-    windows: Sequence[tuple[float, float]], t0: float, t1: float
-) -> list[tuple[float, float]]:
-    """Sort, clip to the horizon and merge overlapping windows."""
-    if not windows:
-        return [(t0, t1)]
-    out: list[tuple[float, float]] = []
-    for a, b in sorted(windows):
-        a, b = max(a, t0), min(b, t1)
-        if a > b:
-            continue
-        if out and a <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], b))
-        else:
-            out.append((a, b))
-    return out
 
 
 def _routes(built: _Built, sol: Solution) -> list[tuple[int, list[int]]]:

@@ -1,0 +1,183 @@
+"""Scale benchmark: time to a first feasible plan and peak memory.
+
+Generates CRM-like problems (12 reps x 5 day shifts, haversine distances in a
+22 km x 22 km city area, times in minutes, realistic opening windows, some visits
+restricted to a team of reps, a few required visits) with 250 to 5,000
+candidate visits, plans each in a fresh process and records the time of the
+first feasible plan, the final objective and the peak memory (the planning
+process and its search child).
+
+Usage (from the repository root)::
+
+    nice -n 10 python bench/planner/scale.py [--sizes 250,1000,2500,5000]
+        [--time-limit 60] [--out docs/benchmarks/planner_scale]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+CENTRE = (45.76, 4.84)
+SPAN = (0.1, 0.14)  # degrees: about 11 km each way
+DAY = 1440
+TEAMS = 3
+
+
+def _point(rng: random.Random) -> list[float]:
+    return [
+        round(CENTRE[0] + rng.uniform(-SPAN[0], SPAN[0]), 5),
+        round(CENTRE[1] + rng.uniform(-SPAN[1], SPAN[1]), 5),
+    ]
+
+
+def generate(n: int, seed: int = 7) -> dict[str, Any]:
+    """Return a version-1 problem dict with ``n`` candidate visits."""
+    rng = random.Random(seed)
+    reps = []
+    for r in range(12):
+        home = _point(rng)
+        reps.append(
+            {
+                "id": f"rep{r + 1:02d}",
+                "start": home,
+                "end": home,
+                "shifts": [[d * DAY + 480, d * DAY + 1080] for d in range(5)],
+            }
+        )
+    teams = [[reps[r]["id"] for r in range(t, 12, TEAMS)] for t in range(TEAMS)]
+    visits = []
+    for i in range(n):
+        kind = rng.random()
+        if kind < 0.4:  # any time
+            windows = []
+        elif kind < 0.7:  # open Monday to Friday, 9:00-17:00
+            windows = [[d * DAY + 540, d * DAY + 1020] for d in range(5)]
+        elif kind < 0.9:  # mornings, two days a week
+            days = sorted(rng.sample(range(5), 2))
+            windows = [[d * DAY + 540, d * DAY + 720] for d in days]
+        else:  # one appointment slot
+            d, h = rng.randrange(5), rng.randrange(540, 960, 30)
+            windows = [[d * DAY + h, d * DAY + h + 60]]
+        visits.append(
+            {
+                "id": f"v{i:05d}",
+                "location": _point(rng),
+                "duration": rng.choice([15, 20, 30, 45, 60]),
+                "windows": windows,
+                "value": rng.choice([1, 2, 3, 5, 8, 10]),
+                "required": rng.random() < 0.02 and not windows,
+                "reps": teams[rng.randrange(TEAMS)] if rng.random() < 0.2 else None,
+            }
+        )
+    return {
+        "version": 1,
+        "name": f"scale-{n}",
+        "metric": "haversine",
+        "speed": 0.4,  # km per minute, 24 km/h in town
+        "travel_cost": 0.01,
+        "reps": reps,
+        "visits": visits,
+    }
+
+
+def run_one(n: int, time_limit: float) -> dict[str, Any]:
+    """Plan one generated problem in this process and return the figures."""
+    from planner import evaluate, problem_from_dict, solve
+
+    start = time.monotonic()
+    problem = problem_from_dict(generate(n))
+    loaded = time.monotonic() - start
+    first: list[float] = []
+
+    def progress(objective: float, elapsed: float) -> None:
+        if not first:
+            first.append(elapsed)
+
+    plan = solve(problem, time_limit=time_limit, seed=1, on_progress=progress)
+    ev = evaluate(problem, plan)
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {
+        "visits": n,
+        "load_s": round(loaded, 2),
+        "first_feasible_s": round(first[0], 2) if first else None,
+        "total_s": round(time.monotonic() - start, 2),
+        "objective": round(plan.objective, 3),
+        "served": sum(len(r.stops) for r in plan.routes),
+        "feasible": ev.ok,
+        "peak_mib_planner": round(own),
+        "peak_mib_child": round(child),
+        "peak_mib_total": round(own + child),
+    }
+
+
+def main() -> int:
+    """Run every size in a fresh process and write the CSV and Markdown tables."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="250,1000,2500,5000")
+    parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "docs" / "benchmarks" / "planner_scale"
+    )
+    args = parser.parse_args()
+    if args.one is not None:
+        print(json.dumps(run_one(args.one, args.time_limit)))
+        return 0
+    rows = []
+    for n in (int(x) for x in args.sizes.split(",")):
+        out = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--one",
+                str(n),
+                "--time-limit",
+                str(args.time_limit),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        print(rows[-1], flush=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with args.out.with_suffix(".csv").open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    lines = [
+        f"# Planner scale benchmark ({args.time_limit:g} s limit)",
+        "",
+        "Generated by `bench/planner/scale.py` (12 reps x 5 day shifts, haversine, "
+        "minutes). Peak memory is the maximum resident set of the planning process "
+        "plus that of its search child.",
+        "",
+        "| visits | first feasible (s) | total (s) | served | objective | feasible "
+        "| peak MiB (planner + child) |",
+        "| ---: | ---: | ---: | ---: | ---: | :---: | ---: |",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['visits']} | {r['first_feasible_s']} | {r['total_s']} | "
+            f"{r['served']} | {r['objective']:g} | {r['feasible']} | "
+            f"{r['peak_mib_total']} ({r['peak_mib_planner']} + {r['peak_mib_child']}) |"
+        )
+    args.out.with_suffix(".md").write_text("\n".join(lines) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
