@@ -28,5 +28,8 @@ lint: $(STAMP)
 schema: $(STAMP)  ## regenerate schema.graphql after an API change
 	$(BIN)/visitplan export-schema --out schema.graphql
 
+bench-api: $(STAMP)  ## the API load benchmark (writes docs/benchmarks/api.md)
+	nice -n 10 $(BIN)/python bench/api/run.py --data-dir bench/out/api-store $(ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

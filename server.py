@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import secrets
+import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
 from graphql import GraphQLError
 from motor.motor_asyncio import AsyncIOMotorClient
+from pymongo.errors import ConnectionFailure
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -17,7 +20,12 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
+from defenses import http as http_limits
+from defenses import logs
+from defenses.limits import production_rules, without_suggestions
 from resolvers import solver_pool
+from resolvers.access import Unauthenticated
+from resolvers.auth import Auth, authenticate
 from resolvers.context import Context
 from schema import schema
 from settings import Settings
@@ -27,11 +35,22 @@ log = logging.getLogger("visitplan")
 
 
 MASKED_MESSAGE = "Unexpected error."
+STORE_UNAVAILABLE_MESSAGE = "The data store is unavailable; try again later."
 
 
 def _is_expected(error: GraphQLError) -> bool:
     """Errors the client caused (bad query, refused input) keep their message."""
     return bool((error.extensions or {}).get("code")) or error.original_error is None
+
+
+def _store_unavailable(error: GraphQLError) -> bool:
+    """pymongo could not reach the store (server selection, network, failover)."""
+    cause: BaseException | None = error.original_error
+    for _ in range(5):  # resolvers may wrap the driver's error
+        if cause is None or isinstance(cause, ConnectionFailure):
+            break
+        cause = cause.__cause__ or cause.__context__
+    return isinstance(cause, ConnectionFailure)
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -41,21 +60,66 @@ class GraphQLView(GraphQL[Context, None]):
     with ``extensions.code`` INTERNAL_SERVER_ERROR; the server logs their type.
     """
 
-    def __init__(self, *args: Any, mask_errors: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        auth: Auth,
+        mask_errors: bool = False,
+        production: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.production = production
+        self.auth = auth
         self.mask_errors = mask_errors
 
     async def get_context(self, request: Any, response: Any) -> Context:
-        return Context(request=request, response=response)
+        header = request.headers.get("authorization")
+        address = request.client.host if request.client else None
+        try:
+            who, session_id = await authenticate(self.auth, header)
+        except Unauthenticated as refused:
+            # Kept for the first field that needs a principal; signIn still works.
+            return Context(
+                request=request,
+                response=response,
+                auth=self.auth,
+                address=address,
+                auth_error=str(refused),
+            )
+        return Context(
+            request=request,
+            response=response,
+            principal=who,
+            auth=self.auth,
+            session_id=session_id,
+            address=address,
+        )
+
+    async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
+        # Introspection off in production: a per-request flag (defenses.limits).
+        with production_rules() if self.production else contextlib.nullcontext():
+            return await super().execute_operation(*args, **kwargs)
 
     async def process_result(
         self, request: Any, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
         if result.errors:
             result.errors = [self._shown(e) for e in result.errors]
+            if self.production:
+                for error in result.errors:
+                    error.message = without_suggestions(error.message)
         return await super().process_result(request, result)
 
     def _shown(self, error: GraphQLError) -> GraphQLError:
+        if _store_unavailable(error):
+            log.warning("store unavailable: %s", type(error.original_error).__name__)
+            return GraphQLError(
+                STORE_UNAVAILABLE_MESSAGE,
+                path=error.path,
+                nodes=error.nodes,
+                extensions={"code": "SERVICE_UNAVAILABLE"},
+            )
         if _is_expected(error):
             return error
         log.error(
@@ -74,18 +138,21 @@ class GraphQLView(GraphQL[Context, None]):
 
 
 async def _seed_demo_if_empty() -> None:
-    from seed import seed_demo, store_is_empty
+    from seed import load
 
-    if not await store_is_empty():
-        log.info("the store holds data; no demo data added")
-        return
-    counts = await seed_demo()
-    log.warning(
-        "demo data added: %s users, %s customers, %s demands, %s visits",
-        counts.reps,
-        counts.customers,
-        counts.demands,
-        counts.visits,
+    key = None
+    if await load.store_is_empty():
+        counts = await load.seed_demo()
+        key = await load.create_demo_key()
+        log.warning(
+            "demo data added: %s users, %s customers, %s demands, %s visits",
+            counts.reps,
+            counts.customers,
+            counts.demands,
+            counts.visits,
+        )
+    print(
+        load.sign_in_help(await load.demo_accounts(), key), file=sys.stderr, flush=True
     )
 
 
@@ -105,11 +172,20 @@ def create_app(
             and without ``settings.mongodb_uri`` the app runs its own.
     """
     settings = settings or Settings.from_env()
+    if settings.production and len(settings.secret or "") < 32:
+        raise RuntimeError(
+            "set VISITPLAN_SECRET (32 characters or more): "
+            "production signs its tokens with it"
+        )
     view = GraphQLView(
         schema,
         graphql_ide=None if settings.production else "graphiql",
         mask_errors=settings.production and not settings.debug_errors,
+        auth=Auth(secret=settings.secret or secrets.token_urlsafe(32)),
+        production=settings.production,
+        subscription_protocols=(),  # no subscriptions: refuse WebSocket upgrades
     )
+    logs.install()
     state: dict[str, Any] = {"store": "not connected" if connect else "external"}
 
     @contextlib.asynccontextmanager
@@ -162,7 +238,12 @@ def create_app(
         Route("/graphql", view, methods=["GET", "POST"]),
         Route("/healthz", healthz, methods=["GET"]),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    middleware = http_limits.middleware(
+        max_body_bytes=settings.max_body_bytes,
+        request_timeout_s=settings.request_timeout_s,
+        cors_origins=settings.cors_origins,
+    )
+    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
 
 
 def app() -> Starlette:

@@ -6,12 +6,18 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from defenses.http import MAX_BODY_BYTES, REQUEST_TIMEOUT_S
+
 
 def _flag(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
     if raw is None:
         return default
     return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _origins(raw: str | None) -> tuple[str, ...]:
+    return tuple(o.strip().rstrip("/") for o in (raw or "").split(",") if o.strip())
 
 
 @dataclass(frozen=True)
@@ -22,7 +28,11 @@ class Settings:
         mongodb_uri: the MongoDB to use; ``None`` starts the embedded store.
         database: the database name inside that MongoDB.
         data_dir: where the embedded store keeps its files.
-        production: hides GraphiQL and masks unexpected error messages.
+        production: hides GraphiQL and masks unexpected error messages; turns
+            introspection and "Did you mean" suggestions off.
+        cors_origins: browser origins allowed to call the API (none by default).
+        max_body_bytes: larger request bodies get 413.
+        request_timeout_s: longer requests are stopped with 504, code TIMEOUT.
     """
 
     mongodb_uri: str | None = None
@@ -31,6 +41,12 @@ class Settings:
     production: bool = False
     debug_errors: bool = field(default=False)
     demo: bool = False
+    #: Signs access tokens; set VISITPLAN_SECRET in production (required there).
+    #: Without it a random secret is made at start, so tokens end with the process.
+    secret: str | None = None
+    cors_origins: tuple[str, ...] = ()
+    max_body_bytes: int = MAX_BODY_BYTES
+    request_timeout_s: float = REQUEST_TIMEOUT_S
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -41,4 +57,12 @@ class Settings:
             data_dir=Path(os.environ.get("VISITPLAN_DATA_DIR", "data")),
             production=os.environ.get("VISITPLAN_ENV", "development") == "production",
             debug_errors=_flag("VISITPLAN_DEBUG_ERRORS", False),
+            secret=os.environ.get("VISITPLAN_SECRET") or None,
+            cors_origins=_origins(os.environ.get("VISITPLAN_CORS_ORIGINS")),
+            max_body_bytes=int(
+                os.environ.get("VISITPLAN_MAX_BODY_BYTES", MAX_BODY_BYTES)
+            ),
+            request_timeout_s=float(
+                os.environ.get("VISITPLAN_REQUEST_TIMEOUT", REQUEST_TIMEOUT_S)
+            ),
         )

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from cli import planning, server
+from cli import accounts, planning, server
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -17,6 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     server.add_commands(commands)
+    accounts.add_commands(commands)
     planning.add_commands(commands)
     return parser
 

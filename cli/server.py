@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
+
+from motor.motor_asyncio import AsyncIOMotorDatabase
 
 from settings import Settings
 from store import EmbeddedStore, StoreUnavailable, open_database, ping, redact
@@ -31,7 +35,7 @@ def _port(text: str) -> int:
     return value
 
 
-def _store_options() -> argparse.ArgumentParser:
+def store_options() -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
     group = parent.add_argument_group("store")
     group.add_argument(
@@ -101,9 +105,9 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _seed(settings: Settings, args: argparse.Namespace) -> str:
-    from seed import generate, insert_dataset, store_is_empty
-
+@contextlib.asynccontextmanager
+async def connected(settings: Settings) -> AsyncIterator[AsyncIOMotorDatabase]:
+    """The database of ``settings``, starting the embedded store for the while."""
     embedded = (
         None if settings.mongodb_uri else EmbeddedStore(settings.data_dir).start()
     )
@@ -111,32 +115,45 @@ async def _seed(settings: Settings, args: argparse.Namespace) -> str:
         uri = settings.mongodb_uri or (embedded.uri if embedded else "")
         client, db = await open_database(uri, settings.database)
         try:
-            if not await store_is_empty():
-                if not args.replace:
-                    raise SystemExit(
-                        "visitplan: the store already holds data; "
-                        "pass --replace to delete it first"
-                    )
-                for name in ("customers", "reps", "demands", "visits"):
-                    await db[name].delete_many({})
-            from models.common import utc_now
-
-            data = generate(
-                customers=args.customers,
-                reps=args.reps,
-                months=args.months,
-                seed=args.seed,
-                now=utc_now(),
-            )
-            counts = await insert_dataset(data)
+            yield db
         finally:
             client.close()
     finally:
         if embedded is not None:
             embedded.stop()
+
+
+async def _seed(settings: Settings, args: argparse.Namespace) -> str:
+    from models.common import utc_now
+    from seed import (
+        DEMO_PASSWORD,
+        generate,
+        insert_dataset,
+        store_is_empty,
+        with_password,
+    )
+
+    async with connected(settings) as db:
+        if not await store_is_empty():
+            if not args.replace:
+                raise SystemExit(
+                    "visitplan: the store already holds data; "
+                    "pass --replace to delete it first"
+                )
+            for name in await db.list_collection_names():
+                await db[name].delete_many({})
+        data = generate(
+            customers=args.customers,
+            reps=args.reps,
+            months=args.months,
+            seed=args.seed,
+            now=utc_now(),
+        )
+        counts = await insert_dataset(with_password(data, DEMO_PASSWORD))
     return (
         f"seeded {counts.reps} users, {counts.customers} customers, "
-        f"{counts.demands} demands and {counts.visits} visits"
+        f"{counts.demands} demands and {counts.visits} visits; "
+        f"every user signs in with the password {DEMO_PASSWORD}"
     )
 
 
@@ -167,7 +184,7 @@ def export_schema(args: argparse.Namespace) -> int:
 
 def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Register the server's sub-commands."""
-    store = _store_options()
+    store = store_options()
     run = commands.add_parser("serve", parents=[store], help="run the GraphQL server")
     run.add_argument("--host", default="127.0.0.1", help="address to listen on")
     run.add_argument("--port", type=_port, default=8000, help="TCP port (default 8000)")

@@ -1,12 +1,35 @@
 """Beanie documents: what visitplan stores in MongoDB."""
 
+from models.audit import AuditRecord
+from models.auth import ApiKey, Session
 from models.customer import Customer
 from models.demand import Demand
+from models.idempotency import IdempotencyRecord
 from models.plan import VisitPlan
 from models.rep import Rep
+from models.scoring import ScoringSettings
 from models.visit import Visit
 
 #: Every document class, in the order ``init_beanie`` gets them.
-DOCUMENT_MODELS: list[type] = [Customer, Rep, Demand, Visit, VisitPlan]
+DOCUMENT_MODELS: list[type] = [
+    Customer,
+    Rep,
+    Demand,
+    Visit,
+    VisitPlan,
+    Session,
+    ApiKey,
+    AuditRecord,
+    IdempotencyRecord,
+    ScoringSettings,
+]
 
-__all__ = ["DOCUMENT_MODELS", "Customer", "Demand", "Rep", "Visit", "VisitPlan"]
+__all__ = [
+    "DOCUMENT_MODELS",
+    "Customer",
+    "Demand",
+    "Rep",
+    "ScoringSettings",
+    "Visit",
+    "VisitPlan",
+]

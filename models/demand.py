@@ -70,6 +70,10 @@ class Demand(Document):
     """A customer's need, tracked to resolution."""
 
     customer_id: PydanticObjectId
+    #: Copies of the customer's owner and territory, kept in step by the customer
+    #: updates, so that access rules filter demands without a join.
+    customer_owner_id: PydanticObjectId | None = None
+    customer_territory: str | None = None
     type: DemandType
     title: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=10_000)
@@ -96,6 +100,8 @@ class Demand(Document):
         indexes = [
             pymongo.IndexModel([("customer_id", 1), ("status", 1), ("_id", 1)]),
             pymongo.IndexModel([("open", 1), ("customer_id", 1), ("_id", 1)]),
+            pymongo.IndexModel([("customer_owner_id", 1), ("stamp.created_at", -1)]),
+            pymongo.IndexModel([("customer_territory", 1), ("stamp.created_at", -1)]),
             pymongo.IndexModel([("assignee_id", 1), ("status", 1), ("due", 1)]),
             pymongo.IndexModel([("status", 1), ("priority", 1), ("due", 1)]),
             pymongo.IndexModel([("due", 1), ("_id", 1)]),

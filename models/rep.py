@@ -34,6 +34,8 @@ class Rep(Document):
     territory: str | None = Field(default=None, max_length=100)
     manager_id: PydanticObjectId | None = None
     active: bool = True
+    #: argon2id hash; ``None`` for users who cannot sign in with a password.
+    password_hash: str | None = None
     stamp: Stamp = Field(default_factory=Stamp)
     rev: int = 0
 

@@ -106,6 +106,14 @@ class Visit(Document):
             pymongo.IndexModel([("rep_id", 1), ("planned_start", 1), ("_id", 1)]),
             pymongo.IndexModel([("customer_id", 1), ("planned_start", -1), ("_id", 1)]),
             pymongo.IndexModel([("status", 1), ("planned_start", 1), ("_id", 1)]),
+            # Scoring: completed visits of one rep or customer in a period.
+            pymongo.IndexModel([("status", 1), ("rep_id", 1), ("planned_start", 1)]),
+            pymongo.IndexModel(
+                [("status", 1), ("rep_id", 1), ("customer_id", 1), ("planned_start", 1)]
+            ),
+            pymongo.IndexModel(
+                [("status", 1), ("customer_id", 1), ("planned_start", 1)]
+            ),
             pymongo.IndexModel([("planned_start", 1), ("_id", 1)]),
             pymongo.IndexModel([("demand_ids", 1)]),
             pymongo.IndexModel([("plan_id", 1)]),

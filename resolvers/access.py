@@ -92,16 +92,22 @@ def principal(ctx: Context) -> Principal:
     """The request's principal, or ``Unauthenticated``."""
     if ctx.principal is None:
         raise Unauthenticated(
-            "sign in, or send an API key, in the Authorization header"
+            ctx.auth_error or "sign in, or send an API key, in the Authorization header"
         )
     return ctx.principal
+
+
+def _scope(who: Principal, scope: str) -> None:
+    if who.role == Role.PARTNER and not who.is_key:
+        raise Forbidden("partners reach the data through an API key")
+    if who.is_key and scope not in who.scopes:
+        raise Forbidden(f"this API key lacks the {scope} scope")
 
 
 def require_scope(ctx: Context, scope: str) -> Principal:
     """The principal, if an API key in use carries ``scope`` (users always pass)."""
     who = principal(ctx)
-    if who.is_key and scope not in who.scopes:
-        raise Forbidden(f"this API key lacks the {scope} scope")
+    _scope(who, scope)
     return who
 
 
@@ -114,14 +120,20 @@ def require_role(ctx: Context, *roles: Role) -> Principal:
 
 
 def _people(who: Principal) -> list[PydanticObjectId]:
+    """The users whose rows ``who`` sees: a manager's team, else the user alone."""
     if who.row_role == Role.MANAGER:
-        return list(who.team)
+        return list(who.team) or ([who.user_id] if who.user_id else [])
     return [who.user_id] if who.user_id is not None else []
 
 
-def customer_filter(ctx: Context) -> dict[str, Any]:
-    """The customers the principal may see, as a query to add to every read."""
-    who = require_scope(ctx, "customers:read")
+def people(who: Principal) -> list[PydanticObjectId]:
+    """The users whose rows ``who`` sees (all for admins: empty means no limit)."""
+    return [] if who.row_role == Role.ADMIN else _people(who)
+
+
+def customer_rule(who: Principal) -> dict[str, Any]:
+    """The customers ``who`` may see, as a query to add to every read."""
+    _scope(who, "customers:read")
     if who.row_role == Role.ADMIN:
         return {}
     owners = {"owner_id": {"$in": _people(who)}}
@@ -130,9 +142,9 @@ def customer_filter(ctx: Context) -> dict[str, Any]:
     return owners
 
 
-def demand_filter(ctx: Context) -> dict[str, Any]:
-    """The demands the principal may see: those of customers it may see."""
-    who = require_scope(ctx, "demands:read")
+def demand_rule(who: Principal) -> dict[str, Any]:
+    """The demands ``who`` may see: those of customers it may see."""
+    _scope(who, "demands:read")
     if who.row_role == Role.ADMIN:
         return {}
     owners = {"customer_owner_id": {"$in": _people(who)}}
@@ -141,37 +153,119 @@ def demand_filter(ctx: Context) -> dict[str, Any]:
     return owners
 
 
-def visit_filter(ctx: Context) -> dict[str, Any]:
-    """The visits the principal may see: its own, or its team's."""
-    who = require_scope(ctx, "visits:read")
+def visit_rule(who: Principal) -> dict[str, Any]:
+    """The visits ``who`` may see: its own, or its team's."""
+    _scope(who, "visits:read")
     if who.row_role == Role.ADMIN:
         return {}
     return {"rep_id": {"$in": _people(who)}}
 
 
-def plan_filter(ctx: Context) -> dict[str, Any]:
-    """The visit plans the principal may see: its own, or its team's."""
-    who = require_scope(ctx, "plans:read")
+def plan_rule(who: Principal) -> dict[str, Any]:
+    """The visit plans ``who`` may see: its own, or its team's."""
+    _scope(who, "plans:read")
     if who.row_role == Role.ADMIN:
         return {}
     return {"rep_ids": {"$in": _people(who)}}
 
 
-def rep_filter(ctx: Context) -> dict[str, Any]:
-    """The users the principal may see: admins all, managers their team, reps
-    themselves."""
-    who = principal(ctx)
+def rep_rule(who: Principal) -> dict[str, Any]:
+    """The users ``who`` may see: admins all, managers their team, reps themselves."""
     if who.row_role == Role.ADMIN and not who.is_key:
         return {}
     return {"_id": {"$in": _people(who)}}
 
 
+def customer_filter(ctx: Context) -> dict[str, Any]:
+    """``customer_rule`` for the request's principal."""
+    return customer_rule(principal(ctx))
+
+
+def demand_filter(ctx: Context) -> dict[str, Any]:
+    """``demand_rule`` for the request's principal."""
+    return demand_rule(principal(ctx))
+
+
+def visit_filter(ctx: Context) -> dict[str, Any]:
+    """``visit_rule`` for the request's principal."""
+    return visit_rule(principal(ctx))
+
+
+def plan_filter(ctx: Context) -> dict[str, Any]:
+    """``plan_rule`` for the request's principal."""
+    return plan_rule(principal(ctx))
+
+
+def rep_filter(ctx: Context) -> dict[str, Any]:
+    """``rep_rule`` for the request's principal."""
+    return rep_rule(principal(ctx))
+
+
+def _id_set(condition: Any) -> set[Any] | None:
+    """The values an equality or ``$in`` condition allows, else ``None``."""
+    if isinstance(condition, dict):
+        if set(condition) == {"$in"}:
+            return set(condition["$in"])
+        return None
+    return {condition}
+
+
 def restrict(query: dict[str, Any], rule: dict[str, Any]) -> dict[str, Any]:
-    """``query`` narrowed by an access ``rule``."""
+    """``query`` narrowed by an access ``rule``.
+
+    A rule and a filter on the same field (the reps asked for, the reps allowed)
+    become one condition holding their intersection: a single equality or ``$in``
+    is what every query planner serves from an index, where an ``$and`` of the two
+    is not.
+    """
     if not rule:
         return query
     if not query:
         return dict(rule)
-    if set(rule) & set(query):
-        return {"$and": [query, rule]}
-    return {**query, **rule}
+    merged = dict(query)
+    rest: dict[str, Any] = {}
+    for key, condition in rule.items():
+        if key not in merged:
+            merged[key] = condition
+            continue
+        asked, allowed = _id_set(merged[key]), _id_set(condition)
+        if asked is None or allowed is None:
+            rest[key] = condition
+            continue
+        both = [v for v in _ordered(merged[key]) if v in allowed]
+        merged[key] = both[0] if len(both) == 1 else {"$in": both}
+    if rest:
+        return {"$and": [merged, rest]}
+    return merged
+
+
+def _ordered(condition: Any) -> list[Any]:
+    return list(condition["$in"]) if isinstance(condition, dict) else [condition]
+
+
+def check_assignment(
+    who: Principal, owner_id: PydanticObjectId | None, territory: str | None
+) -> None:
+    """Refuse ownership a principal may not give: reps keep what is theirs,
+    managers assign within their team, admins assign anything."""
+    if who.is_key:
+        raise Forbidden("API keys cannot change customers")
+    if who.role == Role.ADMIN:
+        return
+    if owner_id is not None and owner_id not in _people(who):
+        raise Forbidden("you may not give customers to that rep")
+    if who.role == Role.REP and territory not in (None, who.territory):
+        raise Forbidden("you may not move customers to another territory")
+
+
+def check_writer(who: Principal, *, key_scope: str | None = None) -> None:
+    """Refuse writes by API keys, except those their scope allows."""
+    if who.is_key and (key_scope is None or key_scope not in who.scopes):
+        raise Forbidden("this API key may not make this change")
+
+
+def check_acts_for(who: Principal, rep_id: PydanticObjectId) -> None:
+    """Refuse acting for a rep outside the principal's reach (self, team, all)."""
+    check_writer(who)
+    if who.role != Role.ADMIN and rep_id not in _people(who):
+        raise Forbidden("you may not act for that rep")

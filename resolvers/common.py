@@ -13,6 +13,7 @@ from bson.errors import InvalidId
 from pydantic import ValidationError
 
 from models.common import GeoPoint
+from resolvers import audit
 from resolvers.errors import Conflict, Invalid, NotFound, from_validation
 
 D = TypeVar("D", bound=Document)
@@ -42,6 +43,22 @@ def object_id(raw: str | PydanticObjectId, field: str) -> PydanticObjectId:
 async def fetch(model: type[D], doc_id: PydanticObjectId, field: str = "id") -> D:
     """Load one document or raise ``NotFound`` naming the field."""
     doc = await model.get(doc_id)
+    if doc is None:
+        raise NotFound(f"{model.__name__} {doc_id} does not exist", field=field)
+    return doc
+
+
+async def fetch_visible(
+    model: type[D], doc_id: PydanticObjectId, rule: dict[str, Any], field: str = "id"
+) -> D:
+    """Load one document the access ``rule`` lets the caller see, or ``NotFound``.
+
+    A document that exists but is not visible gets the very same answer as one
+    that does not exist.
+    """
+    from resolvers.access import restrict
+
+    doc = await model.find_one(restrict({"_id": doc_id}, rule))
     if doc is None:
         raise NotFound(f"{model.__name__} {doc_id} does not exist", field=field)
     return doc
@@ -89,6 +106,12 @@ async def save(doc: D, session: Any = None) -> D:
     fresh = type(doc).model_validate(doc.model_dump())
     for name in type(doc).model_fields:
         setattr(doc, name, getattr(fresh, name))
+    stored = (
+        await type(doc)
+        .get_motor_collection()
+        .find_one({"_id": doc.id}, session=session)
+    )
+    before = type(doc).model_validate(stored).model_dump() if stored else None
     expected = doc.rev  # type: ignore[attr-defined]
     doc.rev = expected + 1  # type: ignore[attr-defined]
     query = type(doc).find_one({"_id": doc.id, "rev": expected}, session=session)
@@ -101,6 +124,14 @@ async def save(doc: D, session: Any = None) -> D:
             "reload it and try again",
             field="revision",
         ) from None
+    audit.note(doc, "updated", before)
+    return doc
+
+
+async def insert(doc: D, session: Any = None) -> D:
+    """Store a new document and note it in the audit trail."""
+    await doc.insert(session=session)
+    audit.note(doc, "created", None)
     return doc
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from beanie import PydanticObjectId
 
 from resolvers.access import Principal
+
+if TYPE_CHECKING:
+    from resolvers.auth import Auth
 from resolvers.loaders import Loaders
 
 
@@ -19,13 +22,23 @@ class Context:
         request: the HTTP request.
         response: the HTTP response being prepared.
         principal: who is acting; ``None`` without a valid credential.
+        auth: the server's signing secret and sign-in limiter.
+        session_id: the sign-in session of the access token in use.
+        address: the client's network address.
         loaders: this request's DataLoaders.
     """
 
     request: Any = None
     response: Any = None
     principal: Principal | None = None
-    loaders: Loaders = field(default_factory=Loaders)
+    auth: Auth | None = None
+    session_id: str | None = None
+    address: str | None = None
+    auth_error: str | None = None
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.principal)
 
     @property
     def actor_id(self) -> PydanticObjectId | None:

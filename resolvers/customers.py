@@ -8,14 +8,17 @@ from typing import Any
 
 from beanie import PydanticObjectId
 
-from models import Customer, Rep
+from models import Customer, Demand, Rep
 from models.customer import MAX_PREFIX, LifecycleStatus, search_tokens
+from models.rep import Role
+from resolvers import access
 from resolvers.common import (
     any_of,
     build,
     changed,
     check_revision,
-    fetch,
+    fetch_visible,
+    insert,
     object_id,
     point,
     save,
@@ -163,7 +166,10 @@ async def list_customers(
     offset: int = 0,
 ) -> Page[Customer]:
     """A page of customers; with ``near`` and no order, nearest first."""
-    query = customer_query(flt, search)
+    if search is not None and access.principal(ctx).is_key:
+        # Search reads contact names, which API keys may not see.
+        raise access.Forbidden("API keys cannot search; filter instead")
+    query = access.restrict(customer_query(flt, search), access.customer_filter(ctx))
     if near is None:
         sort = CUSTOMER_SORTS[order_by or "NAME_ASC"]
         return await paginate(Customer, query, sort, first=first, offset=offset)
@@ -227,18 +233,26 @@ async def _check_owner(owner_id: PydanticObjectId | None, field: str) -> None:
 
 
 async def create_customer(ctx: Context, data: dict[str, Any]) -> Customer:
-    """Validate and store a new customer."""
+    """Validate and store a new customer; a rep's new customers are their own."""
+    who = access.principal(ctx)
     if data.get("owner_id") is not None:
         data["owner_id"] = object_id(data["owner_id"], "ownerId")
+    elif who.role == Role.REP:
+        data["owner_id"] = who.user_id
+    access.check_assignment(who, data.get("owner_id"), data.get("territory"))
     customer = build(Customer, data)
     await _check_owner(customer.owner_id, "ownerId")
     customer.stamp.created_by = customer.stamp.updated_by = ctx.actor_id
-    await customer.insert()
+    await insert(customer)
     return customer
 
 
-async def _load_for_change(customer_id: str, revision: str | None) -> Customer:
-    customer = await fetch(Customer, object_id(customer_id, "id"))
+async def _load_for_change(
+    ctx: Context, customer_id: str, revision: str | None
+) -> Customer:
+    access.check_writer(access.principal(ctx))
+    rule = access.customer_filter(ctx)
+    customer = await fetch_visible(Customer, object_id(customer_id, "id"), rule)
     check_revision(customer, revision)
     return customer
 
@@ -254,18 +268,34 @@ async def update_customer(
     ctx: Context, customer_id: str, revision: str | None, changes: dict[str, Any]
 ) -> Customer:
     """Apply ``changes`` to a customer, refusing a stale revision."""
-    customer = await _load_for_change(customer_id, revision)
-    if "owner_id" in changes and changes["owner_id"] is not None:
+    customer = await _load_for_change(ctx, customer_id, revision)
+    if changes.get("owner_id") is not None:
         changes["owner_id"] = object_id(changes["owner_id"], "ownerId")
         await _check_owner(changes["owner_id"], "ownerId")
-    return await _store(ctx, changed(customer, changes))
+    moved = {k: v for k, v in changes.items() if k in ("owner_id", "territory")}
+    if any(getattr(customer, k) != v for k, v in moved.items()):
+        access.check_assignment(
+            access.principal(ctx), changes.get("owner_id"), changes.get("territory")
+        )
+    updated = await _store(ctx, changed(customer, changes))
+    if moved:
+        # Demands carry the customer's owner and territory for the access rules.
+        await Demand.find({"customer_id": updated.id}).update_many(
+            {
+                "$set": {
+                    "customer_owner_id": updated.owner_id,
+                    "customer_territory": updated.territory,
+                }
+            }
+        )
+    return updated
 
 
 async def archive_customer(
     ctx: Context, customer_id: str, revision: str | None
 ) -> Customer:
     """Mark a customer archived: hidden from lists by default, history kept."""
-    customer = await _load_for_change(customer_id, revision)
+    customer = await _load_for_change(ctx, customer_id, revision)
     return await _store(ctx, changed(customer, {"status": LifecycleStatus.ARCHIVED}))
 
 
@@ -273,7 +303,7 @@ async def add_contact(
     ctx: Context, customer_id: str, revision: str | None, contact: dict[str, Any]
 ) -> Customer:
     """Add a contact person to a customer."""
-    customer = await _load_for_change(customer_id, revision)
+    customer = await _load_for_change(ctx, customer_id, revision)
     contacts = [c.model_dump() for c in customer.contacts] + [contact]
     return await _store(ctx, changed(customer, {"contacts": contacts}, "contact"))
 
@@ -296,7 +326,7 @@ async def update_contact(
     changes: dict[str, Any],
 ) -> Customer:
     """Change fields of one contact."""
-    customer = await _load_for_change(customer_id, revision)
+    customer = await _load_for_change(ctx, customer_id, revision)
     index = _contact_index(customer, contact_id)
     contacts = [c.model_dump() for c in customer.contacts]
     contacts[index].update(changes)
@@ -307,7 +337,7 @@ async def remove_contact(
     ctx: Context, customer_id: str, contact_id: str, revision: str | None
 ) -> Customer:
     """Remove one contact from a customer."""
-    customer = await _load_for_change(customer_id, revision)
+    customer = await _load_for_change(ctx, customer_id, revision)
     index = _contact_index(customer, contact_id)
     customer.contacts.pop(index)
     return await _store(ctx, changed(customer, {}))

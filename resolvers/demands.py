@@ -8,7 +8,16 @@ from typing import Any
 
 from models import Customer, Demand, Rep
 from models.demand import DEMAND_TRANSITIONS, DemandStatus, Transition
-from resolvers.common import any_of, build, check_revision, fetch, object_id, save
+from resolvers import access
+from resolvers.common import (
+    any_of,
+    build,
+    check_revision,
+    fetch_visible,
+    insert,
+    object_id,
+    save,
+)
 from resolvers.context import Context
 from resolvers.errors import Invalid, NotFound, TransitionRefused
 from resolvers.pagination import Page, paginate
@@ -70,7 +79,7 @@ async def list_demands(
     offset: int = 0,
 ) -> Page[Demand]:
     """A page of demands, newest first unless asked otherwise."""
-    query = demand_query(flt)
+    query = access.restrict(demand_query(flt), access.demand_filter(ctx))
     sort = DEMAND_SORTS[order_by or "CREATED_DESC"]
     return await paginate(Demand, query, sort, first=first, offset=offset)
 
@@ -84,7 +93,9 @@ async def get_demand(ctx: Context, demand_id: str) -> Demand | None:
 
 
 async def new_demand(ctx: Context, data: dict[str, Any], prefix: str = "") -> Demand:
-    """A validated, not yet stored, demand whose references exist."""
+    """A validated, not yet stored, demand of a customer the caller may see."""
+    who = access.principal(ctx)
+    access.check_writer(who, key_scope="demands:write")
     field = f"{prefix}." if prefix else ""
     data["customer_id"] = object_id(data["customer_id"], f"{field}customerId")
     if data.get("assignee_id") is not None:
@@ -94,7 +105,13 @@ async def new_demand(ctx: Context, data: dict[str, Any], prefix: str = "") -> De
                 f"rep {data['assignee_id']} does not exist", field=f"{field}assigneeId"
             )
     demand = build(Demand, data, prefix)
-    await fetch(Customer, demand.customer_id, f"{field}customerId")
+    customer = await fetch_visible(
+        Customer, demand.customer_id, access.customer_rule(who), f"{field}customerId"
+    )
+    demand.customer_owner_id, demand.customer_territory = (
+        customer.owner_id,
+        customer.territory,
+    )
     demand.history = [
         Transition(
             from_status=None,
@@ -110,7 +127,7 @@ async def new_demand(ctx: Context, data: dict[str, Any], prefix: str = "") -> De
 async def create_demand(ctx: Context, data: dict[str, Any]) -> Demand:
     """Validate and store a new open demand."""
     demand = await new_demand(ctx, {**data, "status": DemandStatus.OPEN})
-    await demand.insert()
+    await insert(demand)
     ctx.loaders.forget(demand)
     return demand
 
@@ -123,7 +140,9 @@ async def transition_demand(
     revision: str | None,
 ) -> Demand:
     """Move a demand to ``to_status`` if its workflow allows, recording the step."""
-    demand = await fetch(Demand, object_id(demand_id, "id"))
+    access.check_writer(access.principal(ctx), key_scope="demands:write")
+    rule = access.demand_filter(ctx)
+    demand = await fetch_visible(Demand, object_id(demand_id, "id"), rule)
     check_revision(demand, revision)
     if to_status not in DEMAND_TRANSITIONS[demand.status]:
         allowed = ", ".join(sorted(s.value for s in DEMAND_TRANSITIONS[demand.status]))

@@ -18,7 +18,10 @@ from models import Customer, Demand, Rep, Visit
 from models.common import as_utc
 from models.visit import ACTIVE_VISIT_STATUSES, VisitStatus
 from resolvers.calendar import days, intervals_on
-from resolvers.visit_values import ValueParts, visit_value
+from resolvers.scoring.common import Rules
+from resolvers.scoring.priority import score_customers
+from resolvers.scoring.settings import load_settings
+from resolvers.visit_values import ValueParts
 
 FIXED = "fixed:"
 #: Minutes a fixed visit's window stays open after its start. The solver rounds
@@ -162,20 +165,19 @@ async def candidates_for(
     now: datetime,
     visit_minutes: float,
 ) -> tuple[list[Candidate], list[tuple[Customer, ValueParts, str]]]:
-    """Value and windows of each customer; those that cannot be visited are skipped."""
+    """Value and windows of each customer; those that cannot be visited are skipped.
+
+    A customer's value is its priority score (docs/scoring.md).
+    """
     ids = [c.id for c in customers if c.id is not None]
-    last_seen = await last_completed(ids)
     demands = await open_demands(ids)
+    scores = await score_customers(customers, now, await load_settings(), Rules())
     rep_ids = {str(r.id) for r in reps}
     chosen, skipped = [], []
     for customer in customers:
         customer_demands = demands.get(customer.id, [])  # type: ignore[arg-type]
-        value = visit_value(
-            customer.tier,
-            last_seen.get(customer.id),  # type: ignore[arg-type]
-            [d.priority for d in customer_demands],
-            now,
-        )
+        priority = scores[customer.id]
+        value = ValueParts(score=priority.score, summary=priority.summary())
         if customer.location is None:
             skipped.append((customer, value, "no address with a location"))
             continue

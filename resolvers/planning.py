@@ -21,7 +21,9 @@ from models.plan import (
     UnservedCustomer,
 )
 from models.visit import Purpose, VisitStatus
-from resolvers.common import fetch, object_id, save, transaction
+from resolvers import access, audit
+from resolvers.access import Principal
+from resolvers.common import fetch, fetch_visible, insert, object_id, save, transaction
 from resolvers.context import Context
 from resolvers.customers import CustomerFilter, customer_query
 from resolvers.errors import Conflict, Invalid, TransitionRefused
@@ -83,10 +85,12 @@ def _check(req: PlanRequest) -> None:
             raise Invalid(f"{name} must be between {low:g} and {high:g}", field=name)
 
 
-async def _reps(raw_ids: list[str]) -> list[Rep]:
+async def _reps(who: Principal, raw_ids: list[str]) -> list[Rep]:
     reps = []
     for raw in dict.fromkeys(raw_ids):
-        rep = await fetch(Rep, object_id(raw, "repIds"), "repIds")
+        rep_id = object_id(raw, "repIds")
+        rep = await fetch_visible(Rep, rep_id, access.rep_rule(who), "repIds")
+        access.check_acts_for(who, rep_id)
         if not rep.active:
             raise Invalid(f"rep {rep.name} is disabled", field="repIds")
         if rep.home is None:
@@ -98,16 +102,13 @@ async def _reps(raw_ids: list[str]) -> list[Rep]:
 
 
 async def _customers(
-    req: PlanRequest, reps: list[Rep], busy: set[PydanticObjectId]
+    who: Principal, req: PlanRequest, reps: list[Rep], busy: set[PydanticObjectId]
 ) -> list[Customer]:
     flt = req.customer_filter or CustomerFilter(owner_ids=[str(r.id) for r in reps])
     if flt.statuses is None:
         flt.statuses = PLANNABLE
-    found = (
-        await Customer.find(customer_query(flt, None))
-        .limit(MAX_CANDIDATES + 1)
-        .to_list()
-    )
+    query = access.restrict(customer_query(flt, None), access.customer_rule(who))
+    found = await Customer.find(query).limit(MAX_CANDIDATES + 1).to_list()
     if len(found) > MAX_CANDIDATES:
         raise Invalid(
             f"more than {MAX_CANDIDATES} customers match; narrow the filter",
@@ -116,10 +117,10 @@ async def _customers(
     return [c for c in found if c.id not in busy]
 
 
-async def prepare(req: PlanRequest, now: datetime) -> Built:
-    """Turn a plan request into a planner problem."""
+async def prepare(who: Principal, req: PlanRequest, now: datetime) -> Built:
+    """Turn a plan request into a planner problem, within ``who``'s rights."""
     _check(req)
-    reps = await _reps(req.rep_ids)
+    reps = await _reps(who, req.rep_ids)
     origin = datetime.combine(req.first_day - timedelta(days=1), time(0), tzinfo=UTC)
     end = datetime.combine(req.last_day + timedelta(days=2), time(0), tzinfo=UTC)
     shifts = {
@@ -133,7 +134,7 @@ async def prepare(req: PlanRequest, now: datetime) -> Built:
         if v.planned_start >= now
     ]
     busy = {v.customer_id for v in fixed_visits}
-    customers = await _customers(req, reps, busy)
+    customers = await _customers(who, req, reps, busy)
     chosen, skipped = await candidates_for(
         customers, reps, req.first_day, req.last_day, origin, now, req.visit_minutes
     )
@@ -220,7 +221,7 @@ def read_plan(
 async def plan_visits(ctx: Context, req: PlanRequest) -> VisitPlan:
     """Plan the reps' days and store the result as a draft VisitPlan."""
     now = utc_now()
-    built = await prepare(req, now)
+    built = await prepare(access.principal(ctx), req, now)
     plan = await run_solver(built.problem, time_limit=req.time_limit, seed=req.seed)
     routes, unserved = read_plan(built, plan)
     served = sum(1 for r in routes for s in r.stops if not s.fixed)
@@ -255,16 +256,18 @@ async def plan_visits(ctx: Context, req: PlanRequest) -> VisitPlan:
         },
     )
     doc.stamp.created_by = doc.stamp.updated_by = ctx.actor_id
-    await doc.insert()
+    await insert(doc)
     return doc
 
 
 async def get_plan(ctx: Context, plan_id: str) -> VisitPlan | None:
     """One plan by id, or ``None``."""
     try:
-        return await VisitPlan.get(object_id(plan_id, "id"))
+        oid = object_id(plan_id, "id")
     except Invalid:
         return None
+    query = access.restrict({"_id": oid}, access.plan_filter(ctx))
+    return await VisitPlan.find_one(query)
 
 
 def _new_visits(
@@ -301,9 +304,19 @@ async def _clashes(visits: list[Visit], skip: set[Any]) -> None:
             )
 
 
+async def _plan_to_change(ctx: Context, plan_id: str) -> VisitPlan:
+    who = access.principal(ctx)
+    access.check_writer(who)
+    rule = access.plan_rule(who)
+    plan = await fetch_visible(VisitPlan, object_id(plan_id, "id"), rule)
+    for rep_id in plan.rep_ids:
+        access.check_acts_for(who, rep_id)
+    return plan
+
+
 async def accept_plan(ctx: Context, plan_id: str, purpose: Purpose) -> VisitPlan:
     """Create the plan's visits, exactly once however often this is called."""
-    plan = await fetch(VisitPlan, object_id(plan_id, "id"))
+    plan = await _plan_to_change(ctx, plan_id)
     if plan.status == PlanStatus.ACCEPTED:
         return plan
     if plan.status != PlanStatus.DRAFT:
@@ -337,6 +350,8 @@ async def accept_plan(ctx: Context, plan_id: str, purpose: Purpose) -> VisitPlan
             await save(visit, session)
         if visits:
             await Visit.insert_many(visits, session=session)
+            for visit in visits:
+                audit.note(visit, "created", None)
     return plan
 
 
@@ -365,7 +380,7 @@ async def _replan_changes(plan: VisitPlan) -> list[Visit]:
 
 async def discard_plan(ctx: Context, plan_id: str) -> VisitPlan:
     """Drop a draft plan; an accepted plan stays (cancel its visits instead)."""
-    plan = await fetch(VisitPlan, object_id(plan_id, "id"))
+    plan = await _plan_to_change(ctx, plan_id)
     if plan.status == PlanStatus.DISCARDED:
         return plan
     if plan.status != PlanStatus.DRAFT:

@@ -18,8 +18,9 @@ from models import Customer, Rep, Visit, VisitPlan
 from models.common import GeoPoint, as_utc, utc_now
 from models.plan import PlanChange, PlanTotals, SolverStats
 from models.visit import VisitStatus
+from resolvers import access
 from resolvers.calendar import intervals_on, local_day_bounds
-from resolvers.common import fetch, haversine_km, object_id
+from resolvers.common import fetch_visible, haversine_km, insert, object_id
 from resolvers.context import Context
 from resolvers.errors import Invalid
 from resolvers.plan_problem import (
@@ -120,7 +121,10 @@ async def replan_day(ctx: Context, req: ReplanRequest) -> VisitPlan:
         )
     if not 1 <= req.max_candidates <= 1000:
         raise Invalid("maxCandidates must be between 1 and 1000", field="maxCandidates")
-    rep = await fetch(Rep, object_id(req.rep_id, "repId"), "repId")
+    who = access.principal(ctx)
+    rep_id = object_id(req.rep_id, "repId")
+    rep = await fetch_visible(Rep, rep_id, access.rep_rule(who), "repId")
+    access.check_acts_for(who, rep_id)
     if rep.home is None:
         raise Invalid(
             f"rep {rep.name} has no home location to start from", field="repId"
@@ -222,5 +226,5 @@ async def replan_day(ctx: Context, req: ReplanRequest) -> VisitPlan:
         ),
     )
     doc.stamp.created_by = doc.stamp.updated_by = ctx.actor_id
-    await doc.insert()
+    await insert(doc)
     return doc

@@ -7,7 +7,18 @@ from typing import Any
 from pymongo.errors import DuplicateKeyError
 
 from models import Rep
-from resolvers.common import build, changed, check_revision, fetch, object_id, save
+from models.rep import Role
+from resolvers import access
+from resolvers.auth import hash_password
+from resolvers.common import (
+    build,
+    changed,
+    check_revision,
+    fetch_visible,
+    insert,
+    object_id,
+    save,
+)
 from resolvers.context import Context
 from resolvers.errors import Conflict, Invalid, NotFound
 from resolvers.pagination import Page, paginate
@@ -38,6 +49,7 @@ async def list_reps(
     sort = [("manager_id", 1), ("name", 1)] if manager_id else [("name", 1), ("_id", 1)]
     if territory is not None:
         sort = [("territory", 1), ("name", 1)]
+    query = access.restrict(query, access.rep_filter(ctx))
     return await paginate(Rep, query, sort, first=first, offset=offset)
 
 
@@ -57,14 +69,31 @@ async def _unique_email(email: str, rep_id: Any = None) -> None:
         raise Conflict(f"a user with email {email} already exists", field="email")
 
 
+#: What users may change on their own profile.
+SELF_SERVICE = frozenset({"name", "home", "working_hours", "time_zone", "password"})
+MIN_PASSWORD = 12
+
+
+def _password_hash(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise Invalid(
+            f"a password has at least {MIN_PASSWORD} characters", field="password"
+        )
+    return hash_password(password)
+
+
 async def create_rep(ctx: Context, data: dict[str, Any]) -> Rep:
-    """Validate and store a new rep; emails are unique."""
+    """Validate and store a new user (admins only); emails are unique."""
+    access.require_role(ctx, Role.ADMIN)
+    password = data.pop("password", None)
+    if password is not None:
+        data["password_hash"] = _password_hash(password)
     await _check_manager(data)
     rep = build(Rep, data)
     await _unique_email(rep.email)
     rep.stamp.created_by = rep.stamp.updated_by = ctx.actor_id
     try:
-        await rep.insert()
+        await insert(rep)
     except DuplicateKeyError:
         raise Conflict(
             f"a user with email {rep.email} already exists", field="email"
@@ -75,9 +104,19 @@ async def create_rep(ctx: Context, data: dict[str, Any]) -> Rep:
 async def update_rep(
     ctx: Context, rep_id: str, revision: str | None, changes: dict[str, Any]
 ) -> Rep:
-    """Apply ``changes`` to a rep, refusing a stale revision."""
-    rep = await fetch(Rep, object_id(rep_id, "id"))
+    """Apply ``changes`` to a user: admins change anyone, users their own profile."""
+    who = access.principal(ctx)
+    access.check_writer(who)
+    rep = await fetch_visible(Rep, object_id(rep_id, "id"), access.rep_rule(who))
+    if who.role != Role.ADMIN and (
+        rep.id != who.user_id or set(changes) - SELF_SERVICE
+    ):
+        raise access.Forbidden(
+            "only admins change roles, territories, managers and access"
+        )
     check_revision(rep, revision)
+    if "password" in changes:
+        changes["password_hash"] = _password_hash(changes.pop("password"))
     await _check_manager(changes)
     if changes.get("manager_id") == rep.id:
         raise Invalid("a rep cannot be their own manager", field="managerId")

@@ -48,5 +48,7 @@ def shutdown() -> None:
     """Stop the worker process (the server calls this on exit)."""
     global _pool
     if _pool is not None:
-        _pool.shutdown(wait=False, cancel_futures=True)
+        # Waits for a plan still being computed (at most its time limit), so the
+        # worker process and its resources are released cleanly.
+        _pool.shutdown(wait=True, cancel_futures=True)
         _pool = None

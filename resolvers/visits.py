@@ -18,12 +18,14 @@ from models.visit import (
     Presence,
     VisitStatus,
 )
+from resolvers import access
 from resolvers.common import (
     any_of,
     build,
     check_revision,
-    fetch,
+    fetch_visible,
     haversine_km,
+    insert,
     object_id,
     save,
     transaction,
@@ -88,7 +90,8 @@ async def list_visits(
 ) -> Page[Visit]:
     """A page of visits in planned-start order."""
     sort = VISIT_SORTS[order_by or "PLANNED_START_ASC"]
-    return await paginate(Visit, visit_query(flt), sort, first=first, offset=offset)
+    query = access.restrict(visit_query(flt), access.visit_filter(ctx))
+    return await paginate(Visit, query, sort, first=first, offset=offset)
 
 
 async def get_visit(ctx: Context, visit_id: str) -> Visit | None:
@@ -162,14 +165,17 @@ async def _check_demands(raw: list[str], customer_id: PydanticObjectId) -> list[
 
 
 async def plan_visit(ctx: Context, data: dict[str, Any]) -> Visit:
-    """Put a visit in a rep's calendar."""
+    """Put a visit in a rep's calendar (a rep's own, a manager's team's)."""
+    who = access.principal(ctx)
     customer_id = object_id(data["customer_id"], "customerId")
     rep_id = object_id(data["rep_id"], "repId")
     start, end = _check_times(data["planned_start"], data["planned_end"])
-    customer = await fetch(Customer, customer_id, "customerId")
+    rule = access.customer_rule(who)
+    customer = await fetch_visible(Customer, customer_id, rule, "customerId")
     if customer.status == LifecycleStatus.ARCHIVED:
         raise Invalid("the customer is archived", field="customerId")
-    rep = await fetch(Rep, rep_id, "repId")
+    rep = await fetch_visible(Rep, rep_id, access.rep_rule(who), "repId")
+    access.check_acts_for(who, rep_id)
     if not rep.active:
         raise Invalid("the rep is disabled", field="repId")
     demand_ids = await _check_demands(data.get("demand_ids") or [], customer_id)
@@ -186,13 +192,17 @@ async def plan_visit(ctx: Context, data: dict[str, Any]) -> Visit:
     )
     await _check_free(rep_id, start, end)
     visit.stamp.created_by = visit.stamp.updated_by = ctx.actor_id
-    await visit.insert()
+    await insert(visit)
     ctx.loaders.forget(visit)
     return visit
 
 
-async def _load(visit_id: str, revision: str | None) -> Visit:
-    visit = await fetch(Visit, object_id(visit_id, "id"))
+async def _load(ctx: Context, visit_id: str, revision: str | None) -> Visit:
+    who = access.principal(ctx)
+    access.check_writer(who)
+    visit = await fetch_visible(
+        Visit, object_id(visit_id, "id"), access.visit_rule(who)
+    )
     check_revision(visit, revision)
     return visit
 
@@ -218,7 +228,7 @@ async def reschedule_visit(
     ctx: Context, visit_id: str, revision: str | None, start: datetime, end: datetime
 ) -> Visit:
     """Move a visit that has not started to another time."""
-    visit = await _load(visit_id, revision)
+    visit = await _load(ctx, visit_id, revision)
     if visit.status not in (VisitStatus.PLANNED, VisitStatus.CONFIRMED):
         raise TransitionRefused(
             f"a {visit.status.value} visit cannot be rescheduled",
@@ -234,7 +244,7 @@ async def reschedule_visit(
 
 async def confirm_visit(ctx: Context, visit_id: str, revision: str | None) -> Visit:
     """Mark a planned visit as agreed with the customer."""
-    visit = await _load(visit_id, revision)
+    visit = await _load(ctx, visit_id, revision)
     _move(visit, VisitStatus.CONFIRMED)
     return await _store(ctx, visit)
 
@@ -262,7 +272,7 @@ async def check_in_visit(
     where: GeoPoint | None,
 ) -> Visit:
     """Record the rep's arrival; the distance to the customer is kept."""
-    visit = await _load(visit_id, revision)
+    visit = await _load(ctx, visit_id, revision)
     _move(visit, VisitStatus.CHECKED_IN)
     visit.check_in = await _presence(visit, at, where)
     return await _store(ctx, visit)
@@ -276,7 +286,7 @@ async def check_out_visit(
     where: GeoPoint | None,
 ) -> Visit:
     """Record the rep's departure; the visit is completed and its duration kept."""
-    visit = await _load(visit_id, revision)
+    visit = await _load(ctx, visit_id, revision)
     _move(visit, VisitStatus.COMPLETED)
     presence = await _presence(visit, at, where)
     assert visit.check_in is not None  # a checked-in visit always has one
@@ -296,7 +306,7 @@ async def cancel_visit(
         raise Invalid("a cancellation needs a reason", field="reason")
     if len(reason) > 2000:
         raise Invalid("reason is longer than 2000 characters", field="reason")
-    visit = await _load(visit_id, revision)
+    visit = await _load(ctx, visit_id, revision)
     _move(visit, VisitStatus.CANCELLED)
     visit.cancel_reason = reason.strip()
     return await _store(ctx, visit)
@@ -304,7 +314,7 @@ async def cancel_visit(
 
 async def mark_visit_missed(ctx: Context, visit_id: str, revision: str | None) -> Visit:
     """Record that a visit did not happen."""
-    visit = await _load(visit_id, revision)
+    visit = await _load(ctx, visit_id, revision)
     _move(visit, VisitStatus.MISSED)
     return await _store(ctx, visit)
 
@@ -322,7 +332,7 @@ async def record_outcome(
     Everything is validated before the first write; on a store with transactions
     the visit and its new demands are written together or not at all.
     """
-    visit = await _load(visit_id, revision)
+    visit = await _load(ctx, visit_id, revision)
     if visit.status != VisitStatus.COMPLETED:
         raise TransitionRefused(
             "an outcome is recorded on a completed visit only",
@@ -355,6 +365,6 @@ async def record_outcome(
         await _store(ctx, visit, session)
         for demand, demand_id in zip(demands, new_ids, strict=True):
             demand.id = demand_id
-            await demand.insert(session=session)
+            await insert(demand, session)
             ctx.loaders.forget(demand)
     return visit

@@ -5,6 +5,9 @@ from __future__ import annotations
 import strawberry
 from strawberry import relay
 
+from defenses.limits import SCHEMA_EXTENSIONS
+from schema.audit import AuditQueries, AuditTrail
+from schema.auth import AccessGuard, AuthMutations, AuthQueries
 from schema.base import (
     ConflictError,
     InvalidTransitionError,
@@ -14,18 +17,36 @@ from schema.base import (
 from schema.customers import CustomerMutations, CustomerQueries
 from schema.demands import DemandMutations, DemandQueries
 from schema.plans import PlanMutations, PlanQueries
+from schema.privacy import PrivacyMutations
 from schema.reps import RepMutations, RepQueries
+from schema.scoring import ScoringMutations, ScoringQueries
 from schema.visits import VisitMutations, VisitQueries
 
 
 @strawberry.type(description="Everything a client can read.")
-class Query(CustomerQueries, RepQueries, DemandQueries, VisitQueries, PlanQueries):
+class Query(
+    AuthQueries,
+    AuditQueries,
+    CustomerQueries,
+    RepQueries,
+    DemandQueries,
+    VisitQueries,
+    PlanQueries,
+    ScoringQueries,
+):
     node: relay.Node | None = relay.node(description="Any object by its global id.")
 
 
 @strawberry.type(description="Everything a client can change.")
 class Mutation(
-    CustomerMutations, RepMutations, DemandMutations, VisitMutations, PlanMutations
+    AuthMutations,
+    CustomerMutations,
+    RepMutations,
+    DemandMutations,
+    VisitMutations,
+    PlanMutations,
+    ScoringMutations,
+    PrivacyMutations,
 ):
     pass
 
@@ -34,4 +55,5 @@ schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
     types=[ValidationError, NotFoundError, ConflictError, InvalidTransitionError],
+    extensions=[*SCHEMA_EXTENSIONS, AccessGuard, AuditTrail],
 )

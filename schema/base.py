@@ -28,6 +28,7 @@ class ErrorCode(enum.Enum):
     NOT_FOUND = "NOT_FOUND"
     CONFLICT = "CONFLICT"
     INVALID_TRANSITION = "INVALID_TRANSITION"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
 
 
 @strawberry.interface(
@@ -80,7 +81,11 @@ def to_error(exc: DomainError) -> Error:
             current_status=getattr(exc, "current", ""),
             requested_status=getattr(exc, "requested", ""),
         )
-    kind = {ErrorCode.NOT_FOUND: NotFoundError, ErrorCode.CONFLICT: ConflictError}
+    kind = {
+        ErrorCode.NOT_FOUND: NotFoundError,
+        ErrorCode.CONFLICT: ConflictError,
+        ErrorCode.IDEMPOTENCY_KEY_REUSED: ConflictError,
+    }
     return kind.get(code, ValidationError)(
         message=exc.message, code=code, field=exc.field
     )
@@ -137,7 +142,9 @@ def to_data(value: Any) -> Any:
         return {
             f.name: to_data(getattr(value, f.name))
             for f in dataclasses.fields(value)
+            # The idempotency key belongs to the request, not to the data.
             if getattr(value, f.name) is not strawberry.UNSET
+            and f.name != "idempotency_key"
         }
     return value
 

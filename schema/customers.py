@@ -14,6 +14,7 @@ from models.customer import Channel as ChannelModel
 from models.customer import LifecycleStatus as LifecycleStatusModel
 from models.customer import Tier as TierModel
 from resolvers import customers as resolve
+from resolvers import idempotency
 from resolvers.common import revision_of
 from resolvers.customers import CustomerFilter, CustomFieldCondition, Near
 from schema.base import (
@@ -35,6 +36,7 @@ from schema.base import (
     raw_ids,
     to_data,
 )
+from schema.personal import PERSONAL
 
 if TYPE_CHECKING:
     from schema.demands import Demand
@@ -109,7 +111,9 @@ class Customer(relay.Node):
     tier: Tier
     status: LifecycleStatus
     tags: list[str]
-    contacts: list[Contact]
+    contacts: list[Contact] = strawberry.field(
+        permission_classes=PERSONAL, description="People at the customer (personal)."
+    )
     addresses: list[Address]
     time_zone: str = strawberry.field(
         description="IANA time zone of the opening hours."
@@ -292,6 +296,11 @@ class CreateCustomerInput:
     owner_id: relay.GlobalID | None = None
     territory: str | None = None
     custom_fields: list[CustomFieldInput] = strawberry.field(default_factory=list)
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Any unique string (at most 255): a retry with the same key and "
+        "input returns the first result; with other input it is refused.",
+    )
 
 
 @strawberry.input(
@@ -433,7 +442,7 @@ class CustomerPayload:
     customer: Customer
 
 
-def _payload(doc: models.Customer) -> CustomerPayload:
+def customer_payload(doc: models.Customer) -> CustomerPayload:
     return CustomerPayload(customer=Customer.from_document(doc))
 
 
@@ -501,9 +510,16 @@ class CustomerMutations:
             data = customer_data(input)
             if input.owner_id is not None:
                 data["owner_id"] = raw_id(input.owner_id, "Rep", "ownerId")
-            return await resolve.create_customer(info.context, data)
+            return await idempotency.once(
+                info.context,
+                input.idempotency_key,
+                "createCustomer",
+                data,
+                lambda: resolve.create_customer(info.context, dict(data)),
+                models.Customer,
+            )
 
-        return await attempt(run(), _payload)
+        return await attempt(run(), customer_payload)
 
     @strawberry.mutation(description="Change a customer; send the revision you read.")
     async def update_customer(
@@ -530,7 +546,7 @@ class CustomerMutations:
                 info.context, customer_id, input.revision, data
             )
 
-        return await attempt(run(), _payload)
+        return await attempt(run(), customer_payload)
 
     @strawberry.mutation(
         description="Archive a customer: hidden from lists, history kept."
@@ -544,7 +560,7 @@ class CustomerMutations:
                 info.context, customer_id, input.revision
             )
 
-        return await attempt(run(), _payload)
+        return await attempt(run(), customer_payload)
 
     @strawberry.mutation(description="Add a contact person to a customer.")
     async def add_contact(self, info: Info, input: AddContactInput) -> CustomerResult:
@@ -554,7 +570,7 @@ class CustomerMutations:
                 info.context, customer_id, input.revision, to_data(input.contact)
             )
 
-        return await attempt(run(), _payload)
+        return await attempt(run(), customer_payload)
 
     @strawberry.mutation(description="Change a contact of a customer.")
     async def update_contact(
@@ -567,7 +583,7 @@ class CustomerMutations:
                 info.context, customer_id, input.contact_id, input.revision, changes
             )
 
-        return await attempt(run(), _payload)
+        return await attempt(run(), customer_payload)
 
     @strawberry.mutation(description="Remove a contact from a customer.")
     async def remove_contact(
@@ -579,4 +595,4 @@ class CustomerMutations:
                 info.context, customer_id, input.contact_id, input.revision
             )
 
-        return await attempt(run(), _payload)
+        return await attempt(run(), customer_payload)

@@ -14,6 +14,7 @@ from models.demand import DemandStatus as DemandStatusModel
 from models.demand import DemandType as DemandTypeModel
 from models.demand import Priority as PriorityModel
 from resolvers import demands as resolve
+from resolvers import idempotency
 from resolvers.common import revision_of
 from resolvers.demands import DemandFilter
 from schema.base import (
@@ -32,6 +33,7 @@ from schema.base import (
     raw_ids,
     to_data,
 )
+from schema.personal import PERSONAL
 
 if TYPE_CHECKING:
     from schema.customers import Customer
@@ -59,7 +61,7 @@ class DemandTransition:
     to_status: DemandStatus
     at: datetime = strawberry.field(description="UTC.")
     by_id: strawberry.ID | None = strawberry.field(description="The rep who made it.")
-    comment: str | None
+    comment: str | None = strawberry.field(permission_classes=PERSONAL)
 
 
 @strawberry.type(description="What a customer needs, tracked to resolution.")
@@ -70,7 +72,9 @@ class Demand(relay.Node):
     )
     type: DemandType
     title: str
-    description: str
+    description: str = strawberry.field(
+        permission_classes=PERSONAL, description="Free text (may name people)."
+    )
     priority: Priority
     due: datetime | None = strawberry.field(description="UTC.")
     status: DemandStatus
@@ -147,6 +151,11 @@ class CreateDemandInput:
         default=None, description="With a time zone."
     )
     assignee_id: relay.GlobalID | None = None
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Any unique string (at most 255): a retry with the same key and "
+        "input returns the first result; with other input it is refused.",
+    )
 
 
 @strawberry.input(description="A follow-up demand created from a visit's outcome.")
@@ -272,7 +281,15 @@ class DemandMutations:
         self, info: Info, input: CreateDemandInput
     ) -> CreateDemandResult:
         async def run() -> models.Demand:
-            return await resolve.create_demand(info.context, demand_data(input))
+            data = demand_data(input)
+            return await idempotency.once(
+                info.context,
+                input.idempotency_key,
+                "createDemand",
+                data,
+                lambda: resolve.create_demand(info.context, dict(data)),
+                models.Demand,
+            )
 
         return await attempt(run(), _payload)
 

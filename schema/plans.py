@@ -12,8 +12,8 @@ from strawberry import relay
 import models
 from models.plan import PlanStatus as PlanStatusModel
 from models.visit import Purpose as PurposeModel
+from resolvers import idempotency, replanning
 from resolvers import planning as resolve
-from resolvers import replanning
 from resolvers.plan_problem import Travel
 from resolvers.planning import PlanRequest
 from resolvers.replanning import ReplanRequest
@@ -274,6 +274,11 @@ class PlanVisitsInput:
     max_candidates: int = strawberry.field(
         default=2500, description="Most valuable customers considered, at most 5000."
     )
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Any unique string (at most 255): a retry with the same key and "
+        "input returns the first result; with other input it is refused.",
+    )
 
 
 @strawberry.input(description="Accept a draft plan: its visits are created.")
@@ -362,7 +367,15 @@ class PlanMutations:
                 seed=input.seed,
                 max_candidates=input.max_candidates,
             )
-            return await resolve.plan_visits(info.context, req)
+            payload = {"input": str(req)}
+            return await idempotency.once(
+                info.context,
+                input.idempotency_key,
+                "planVisits",
+                payload,
+                lambda: resolve.plan_visits(info.context, req),
+                models.VisitPlan,
+            )
 
         return await attempt(run(), _payload)
 

@@ -9,6 +9,7 @@ from strawberry import relay
 
 import models
 from models.rep import Role as RoleModel
+from resolvers import idempotency
 from resolvers import reps as resolve
 from resolvers.common import revision_of
 from schema.base import (
@@ -28,6 +29,7 @@ from schema.base import (
     raw_id,
     to_data,
 )
+from schema.personal import PERSONAL
 
 Role = strawberry.enum(RoleModel, description="What a user may do.")
 
@@ -39,10 +41,10 @@ class Rep(relay.Node):
         description="Send back with updates (optimistic locking)."
     )
     name: str
-    email: str
+    email: str = strawberry.field(permission_classes=PERSONAL)
     role: Role
     home: GeoPoint | None = strawberry.field(
-        description="Where the working day starts."
+        permission_classes=PERSONAL, description="Where the working day starts."
     )
     working_hours: list[DayHours] = strawberry.field(
         description="Local times, per weekday."
@@ -101,6 +103,14 @@ class CreateRepInput:
     time_zone: str = strawberry.field(default="UTC", description="IANA name.")
     territory: str | None = None
     manager_id: relay.GlobalID | None = None
+    password: str | None = strawberry.field(
+        default=None, description="At least 12 characters; without it, no sign-in."
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Any unique string (at most 255): a retry with the same key and "
+        "input returns the first result; with other input it is refused.",
+    )
 
 
 @strawberry.input(description="Changes to a rep; fields left out stay as they are.")
@@ -116,6 +126,9 @@ class UpdateRepInput:
     territory: str | None = strawberry.UNSET
     manager_id: relay.GlobalID | None = strawberry.UNSET
     active: bool | None = strawberry.UNSET
+    password: str | None = strawberry.field(
+        default=strawberry.UNSET, description="A new password, at least 12 characters."
+    )
 
 
 @strawberry.type(description="The rep after the change.")
@@ -140,7 +153,15 @@ def rep_data(inp: Any) -> dict[str, Any]:
         data.pop(key, None)
     if getattr(inp, "manager_id", None):
         data["manager_id"] = raw_id(inp.manager_id, "Rep", "managerId")
-    for key in ("name", "email", "role", "working_hours", "time_zone", "active"):
+    for key in (
+        "name",
+        "email",
+        "role",
+        "working_hours",
+        "time_zone",
+        "active",
+        "password",
+    ):
         if key in data and data[key] is None:
             data.pop(key)
     return data
@@ -182,7 +203,15 @@ class RepMutations:
     @strawberry.mutation(description="Create a rep or other user.")
     async def create_rep(self, info: Info, input: CreateRepInput) -> RepResult:
         async def run() -> models.Rep:
-            return await resolve.create_rep(info.context, rep_data(input))
+            data = rep_data(input)
+            return await idempotency.once(
+                info.context,
+                input.idempotency_key,
+                "createRep",
+                data,
+                lambda: resolve.create_rep(info.context, dict(data)),
+                models.Rep,
+            )
 
         return await attempt(run(), _payload)
 

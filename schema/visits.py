@@ -13,6 +13,7 @@ from strawberry import relay
 import models
 from models.visit import Purpose as PurposeModel
 from models.visit import VisitStatus as VisitStatusModel
+from resolvers import idempotency
 from resolvers import visits as resolve
 from resolvers.common import revision_of
 from resolvers.visits import VisitFilter
@@ -34,6 +35,7 @@ from schema.base import (
     to_data,
 )
 from schema.demands import Demand, FollowUpInput, demand_data
+from schema.personal import PERSONAL
 
 if TYPE_CHECKING:
     from schema.customers import Customer
@@ -64,7 +66,7 @@ class Presence:
 
 @strawberry.type(description="What a completed visit produced.")
 class Outcome:
-    notes: str
+    notes: str = strawberry.field(permission_classes=PERSONAL)
     result: float = strawberry.field(
         description="Result score R, 0 (nothing) to 10 (best); see docs/visits.md."
     )
@@ -87,13 +89,17 @@ class Visit(relay.Node):
     purpose_text: str | None = strawberry.field(
         description="Free text beside the purpose."
     )
-    agenda: str
+    agenda: str = strawberry.field(permission_classes=PERSONAL)
     planned_start: datetime = strawberry.field(description="UTC.")
     planned_end: datetime = strawberry.field(description="UTC.")
     status: VisitStatus
-    cancel_reason: str | None
-    check_in: Presence | None
-    check_out: Presence | None
+    cancel_reason: str | None = strawberry.field(permission_classes=PERSONAL)
+    check_in: Presence | None = strawberry.field(
+        permission_classes=PERSONAL, description="Where and when the rep arrived."
+    )
+    check_out: Presence | None = strawberry.field(
+        permission_classes=PERSONAL, description="Where and when the rep left."
+    )
     duration_minutes: float | None = strawberry.field(
         description="Actual duration T, check-in to check-out, in minutes."
     )
@@ -221,6 +227,11 @@ class PlanVisitInput:
     demand_ids: list[relay.GlobalID] = strawberry.field(
         default_factory=list, description="Demands of this customer the visit is about."
     )
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Any unique string (at most 255): a retry with the same key and "
+        "input returns the first result; with other input it is refused.",
+    )
 
 
 @strawberry.input(description="New times for a visit that has not started.")
@@ -336,7 +347,14 @@ class VisitMutations:
             data["customer_id"] = raw_id(input.customer_id, "Customer", "customerId")
             data["rep_id"] = raw_id(input.rep_id, "Rep", "repId")
             data["demand_ids"] = raw_ids(input.demand_ids, "Demand", "demandIds")
-            return await resolve.plan_visit(info.context, data)
+            return await idempotency.once(
+                info.context,
+                input.idempotency_key,
+                "planVisit",
+                data,
+                lambda: resolve.plan_visit(info.context, dict(data)),
+                models.Visit,
+            )
 
         return await _visit_change(run)
 

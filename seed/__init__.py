@@ -5,13 +5,22 @@
 """
 
 from seed.generate import Dataset, generate
-from seed.load import SeedCounts, insert_dataset, seed_demo, store_is_empty
+from seed.load import (
+    DEMO_PASSWORD,
+    SeedCounts,
+    insert_dataset,
+    seed_demo,
+    store_is_empty,
+    with_password,
+)
 
 __all__ = [
+    "DEMO_PASSWORD",
     "Dataset",
     "SeedCounts",
     "generate",
     "insert_dataset",
     "seed_demo",
     "store_is_empty",
+    "with_password",
 ]

@@ -118,6 +118,8 @@ def _demand(src: Source, placed: PlacedCustomer, source_visit: Visit | None) -> 
     return Demand(
         id=src.object_id(),
         customer_id=customer.id,
+        customer_owner_id=customer.owner_id,
+        customer_territory=customer.territory,
         type=kind,
         title=src.rng.choice(vocab.DEMAND_TITLES[kind]),
         description=f"Raised by {customer.contacts[0].name} ({customer.name}).",

@@ -53,6 +53,20 @@ async def insert_dataset(ds: Dataset, *, batch_size: int = BATCH_SIZE) -> SeedCo
     )
 
 
+#: The password of every demo user (``serve --demo`` prints who they are).
+DEMO_PASSWORD = "visitplan-demo"
+
+
+def with_password(ds: Dataset, password: str) -> Dataset:
+    """Let every user of ``ds`` sign in with ``password`` (one shared hash)."""
+    from resolvers.auth import hash_password
+
+    hashed = hash_password(password)
+    for rep in ds.reps:
+        rep.password_hash = hashed
+    return ds
+
+
 async def store_is_empty() -> bool:
     """Tell whether the store holds neither customers nor reps."""
     return await Customer.find_one() is None and await Rep.find_one() is None
@@ -85,4 +99,46 @@ async def seed_demo(
         seed=seed,
         now=now or utc_now(),
     )
-    return await insert_dataset(ds)
+    return await insert_dataset(with_password(ds, DEMO_PASSWORD))
+
+
+async def demo_accounts() -> dict[str, str]:
+    """The e-mail of one demo user per role that signs in with a password."""
+    found: dict[str, str] = {}
+    for role in ("admin", "manager", "rep"):
+        user = await Rep.find_one({"role": role, "password_hash": {"$ne": None}})
+        if user is not None:
+            found[role] = str(user.email)
+    return found
+
+
+async def create_demo_key() -> str | None:
+    """An API key for the demo partner, made by the demo admin (shown once)."""
+    from resolvers import api_keys
+    from resolvers.access import Principal
+    from resolvers.context import Context
+
+    admin = await Rep.find_one({"role": "admin"})
+    if admin is None:
+        return None
+    who = Principal(user_id=admin.id, role=admin.role)
+    scopes = ["customers:read", "demands:read", "visits:read"]
+    _, secret = await api_keys.create_api_key(
+        Context(principal=who), "Demo partner", scopes, 90
+    )
+    return secret
+
+
+def sign_in_help(accounts: dict[str, str], key: str | None) -> str:
+    """How to sign in as each demo role, for the console."""
+    lines = [
+        "Demo sign-in (GraphiQL: mutation { signIn(email: ..., password: ...) "
+        "{ accessToken } }, then the header Authorization: Bearer <accessToken>):"
+    ]
+    lines += [
+        f"  {role:8} {email}  password: {DEMO_PASSWORD}"
+        for role, email in accounts.items()
+    ]
+    if key:
+        lines.append(f"  partner  API key (shown once): Authorization: Bearer {key}")
+    return "\n".join(lines)

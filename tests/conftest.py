@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import itertools
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -55,3 +58,64 @@ class GraphQLCaller:
 def gql(db: Any) -> GraphQLCaller:
     """Execute GraphQL against the fresh database."""
     return GraphQLCaller()
+
+
+SIGN_IN = """
+mutation SignIn($email: String!, $password: String!) {
+  signIn(email: $email, password: $password) { accessToken refreshToken }
+}
+"""
+TEST_PASSWORD = "correct horse battery staple"
+TEST_SECRET = "test-secret-for-signing-access-tokens-0123456789"
+
+
+async def make_user(role: str = "admin", email: str | None = None, **extra: Any) -> Any:
+    """Store a user who can sign in with ``TEST_PASSWORD``."""
+    from models import Rep
+    from resolvers.auth import hash_password
+
+    user = Rep(
+        name=f"Test {role}",
+        email=email or f"{role}@example.com",
+        role=role,
+        password_hash=hash_password(TEST_PASSWORD),
+        **extra,
+    )
+    await user.insert()
+    return user
+
+
+async def sign_in(client: Any, role: str = "admin") -> Any:
+    """Create a user of ``role``, sign in through ``client`` and keep the token."""
+    user = await make_user(role)
+    variables = {"email": user.email, "password": TEST_PASSWORD}
+    answer = await client.post(
+        "/graphql", json={"query": SIGN_IN, "variables": variables}
+    )
+    token = answer.json()["data"]["signIn"]["accessToken"]
+    client.headers["Authorization"] = f"Bearer {token}"
+    return user
+
+
+@contextlib.asynccontextmanager
+async def signed_in_client(
+    settings: Any = None, role: str = "admin"
+) -> AsyncIterator[Any]:
+    """An HTTP client on a fresh app, signed in as a new user of ``role``.
+
+    Beanie must already be initialised (the ``db`` fixture); the app does not
+    connect on its own.
+    """
+    import httpx
+
+    from server import create_app
+    from settings import Settings
+
+    settings = settings or Settings()
+    if settings.secret is None:
+        settings = dataclasses.replace(settings, secret=TEST_SECRET)
+    app = create_app(settings, connect=False)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        await sign_in(client, role)
+        yield client

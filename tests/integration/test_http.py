@@ -8,12 +8,18 @@ import pytest
 from resolvers import customers
 from server import create_app
 from settings import Settings
+from tests.conftest import signed_in_client
 
 QUERY = "{ customers(first: 1) { totalCount } }"
 
 
+PRODUCTION = Settings(
+    production=True, secret="test-secret-for-signing-access-tokens-0123456789"
+)
+
+
 def client_for(settings: Settings) -> httpx.AsyncClient:
-    """An HTTP client talking to the app in-process (Beanie already initialised)."""
+    """An anonymous HTTP client talking to the app in-process."""
     app = create_app(settings, connect=False)
     return httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://test"
@@ -23,7 +29,7 @@ def client_for(settings: Settings) -> httpx.AsyncClient:
 async def test_graphql_over_post(db):
     """Tests that a query over HTTP POST answers with data."""
     # given
-    async with client_for(Settings()) as client:
+    async with signed_in_client() as client:
         # when
         response = await client.post("/graphql", json={"query": QUERY})
     # then
@@ -38,7 +44,7 @@ async def test_graphiql_is_served_in_development_only(db):
     # when
     async with client_for(Settings()) as dev:
         shown = await dev.get("/graphql", headers=headers)
-    async with client_for(Settings(production=True)) as prod:
+    async with client_for(PRODUCTION) as prod:
         hidden = await prod.get("/graphql", headers=headers)
     # then
     assert shown.status_code == 200
@@ -75,7 +81,8 @@ async def test_unexpected_errors_are_masked_in_production(
 
     monkeypatch.setattr(customers, "list_customers", broken)
     # when
-    async with client_for(Settings(production=production)) as client:
+    settings = PRODUCTION if production else Settings()
+    async with signed_in_client(settings) as client:
         response = await client.post("/graphql", json={"query": QUERY})
     # then
     error = response.json()["errors"][0]
@@ -86,7 +93,7 @@ async def test_unexpected_errors_are_masked_in_production(
 async def test_expected_errors_keep_their_message_in_production(db):
     """Tests that a refused argument keeps its message and code when masking is on."""
     # when
-    async with client_for(Settings(production=True)) as client:
+    async with signed_in_client(PRODUCTION) as client:
         response = await client.post(
             "/graphql", json={"query": "{ customers(first: 0) { totalCount } }"}
         )
@@ -105,3 +112,23 @@ async def test_health_names_the_store(db):
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
     assert response.json()["store"] == "external"
+
+
+async def test_without_a_credential_only_sign_in_and_health_answer(db):
+    """Tests that an anonymous query gets UNAUTHENTICATED and no data."""
+    # when
+    async with client_for(Settings()) as client:
+        response = await client.post("/graphql", json={"query": QUERY})
+        health = await client.get("/healthz")
+    # then
+    body = response.json()
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert health.status_code == 200
+
+
+def test_production_refuses_to_start_without_a_signing_secret():
+    """Tests that production mode needs VISITPLAN_SECRET."""
+    # when / then
+    with pytest.raises(RuntimeError, match="VISITPLAN_SECRET"):
+        create_app(Settings(production=True), connect=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from models import Rep
 from resolvers import loaders
 from tests.integration.factories import (
     CREATE_DEMAND,
@@ -16,16 +17,23 @@ NESTED = """
 """
 
 
-def spy(monkeypatch, name: str) -> list[list]:
-    """Record the keys of every batch the named loader function runs."""
+def spy(monkeypatch, name: str, model: type | None = None) -> list[list]:
+    """Record the keys of every batch the loaders made by ``name`` run."""
     calls: list[list] = []
     real = getattr(loaders, name)
 
-    async def recording(keys):
-        calls.append(list(keys))
-        return await real(keys)
+    def factory(*args):
+        load = real(*args)
+        if model is not None and args[0] is not model:
+            return load
 
-    monkeypatch.setattr(loaders, name, recording)
+        async def recording(keys):
+            calls.append(list(keys))
+            return await load(keys)
+
+        return recording
+
+    monkeypatch.setattr(loaders, name, factory)
     return calls
 
 
@@ -51,7 +59,7 @@ async def test_nested_fields_of_a_page_are_loaded_in_one_batch_each(gql, monkeyp
                 f"2026-11-{day}T{8 + n:02d}:00:00Z",
                 f"2026-11-{day}T{8 + n:02d}:30:00Z",
             )
-    reps = spy(monkeypatch, "_reps")
+    reps = spy(monkeypatch, "_by_id", Rep)
     demands = spy(monkeypatch, "_open_demands")
     visits = spy(monkeypatch, "_last_visits")
     # when

@@ -26,6 +26,7 @@ from models import DOCUMENT_MODELS
 from server import create_app
 from settings import Settings
 from store import EmbeddedStore
+from tests.conftest import sign_in
 from tests.store.support import CommandLog, unique_database_name
 
 
@@ -89,4 +90,5 @@ async def http(db: AsyncIOMotorDatabase) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(Settings(database=db.name), connect=False)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        await sign_in(client)
         yield client

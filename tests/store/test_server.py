@@ -15,6 +15,7 @@ from pymongo import MongoClient
 
 from server import create_app
 from settings import Settings
+from tests.conftest import sign_in
 from tests.store.support import unique_database_name
 
 pytestmark = pytest.mark.store
@@ -45,6 +46,7 @@ async def server(store_uri: str) -> AsyncIterator[httpx.AsyncClient]:
             app.router.lifespan_context(app),
             httpx.AsyncClient(transport=transport, base_url="http://test") as client,
         ):
+            await sign_in(client)
             yield client
     finally:
         with MongoClient(store_uri) as admin:

@@ -1,0 +1,8 @@
+"""Limits and guards on the HTTP and GraphQL surface (see docs/security.md).
+
+* ``defenses.limits``: what a GraphQL document may ask for (size, tokens, depth,
+  aliases, directives, cost, introspection), as Strawberry schema extensions.
+* ``defenses.http``: ASGI middleware in front of the app (body size, request
+  time, CORS).
+* ``defenses.logs``: keeps rejected requests from flooding the log.
+"""

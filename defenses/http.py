@@ -1,0 +1,190 @@
+"""ASGI middleware in front of the app: body size, request time, CORS.
+
+Strawberry's view already refuses the rest of the transport abuse: POST bodies
+other than ``application/json`` (400 "Unsupported content type", so no CSRF
+through "simple" requests; multipart is off), JSON arrays (400 "Batching is not
+enabled"), mutations over GET (400) and malformed JSON (400). Subscriptions are
+off (``subscription_protocols=()``) and the route answers HTTP only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger("visitplan")
+
+#: Apollo Router's ``http_max_request_bytes``.
+MAX_BODY_BYTES = 2 * 1024 * 1024
+#: OWASP's example application timeout.
+REQUEST_TIMEOUT_S = 10.0
+
+
+async def send_error(send: Send, status: int, message: str, code: str) -> None:
+    """Answer with a GraphQL-shaped error body: ``errors[0].extensions.code``."""
+    body = json.dumps(
+        {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class BodySizeLimit:
+    """Refuse request bodies larger than ``max_bytes`` with 413.
+
+    A declared ``Content-Length`` over the limit is refused before any byte is
+    read; otherwise the bytes are counted as they arrive (chunked bodies have no
+    length), and the request is refused at the first chunk that passes the limit.
+    The body is then handed to the app at once, so it never holds more than
+    ``max_bytes`` plus one chunk.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Read the body within the limit, then pass the request on."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _content_length(scope)
+        if declared is not None and declared > self.max_bytes:
+            await self.refuse(send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await self.refuse(send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body: Message | None = {
+            "type": "http.request",
+            "body": b"".join(chunks),
+            "more_body": False,
+        }
+
+        async def replay() -> Message:
+            nonlocal body
+            if body is None:
+                return await receive()
+            message, body = body, None
+            return message
+
+        await self.app(scope, replay, send)
+
+    async def refuse(self, send: Send) -> None:
+        """Answer 413."""
+        await send_error(
+            send,
+            413,
+            f"The request body is larger than {self.max_bytes} bytes.",
+            "PAYLOAD_TOO_LARGE",
+        )
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+class RequestTimeout:
+    """Stop a request that takes longer than ``seconds``: 504, code TIMEOUT.
+
+    The request's task is cancelled, so its resolvers stop at their next
+    ``await``; work already handed to a thread or process runs on. Other requests
+    are not affected.
+    """
+
+    def __init__(self, app: ASGIApp, seconds: float = REQUEST_TIMEOUT_S) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the request with a deadline."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        deadline = asyncio.timeout(self.seconds)
+        try:
+            async with deadline:
+                await self.app(scope, receive, tracking_send)
+        except TimeoutError:
+            if not deadline.expired():
+                raise  # the app's own TimeoutError: a bug like any other
+            log.warning(
+                "request to %s stopped after %s s", scope.get("path"), self.seconds
+            )
+            if not started:
+                await send_error(
+                    send,
+                    504,
+                    f"The request took longer than {self.seconds:g} s and was stopped.",
+                    "TIMEOUT",
+                )
+
+
+def middleware(
+    *,
+    max_body_bytes: int = MAX_BODY_BYTES,
+    request_timeout_s: float = REQUEST_TIMEOUT_S,
+    cors_origins: Sequence[str] = (),
+) -> list[Middleware]:
+    """The middleware stack, outermost first.
+
+    CORS comes first so that the 413 and 504 answers carry its headers for
+    allowed origins; the timeout wraps the body read, so a slow upload ends too.
+    Credentials (cookies) are never allowed cross-origin: the API authenticates
+    with the ``Authorization`` header only.
+    """
+    stack: list[Any] = [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=list(cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "Accept"],
+            allow_credentials=False,
+            max_age=600,
+        ),
+        Middleware(RequestTimeout, seconds=request_timeout_s),
+        Middleware(BodySizeLimit, max_bytes=max_body_bytes),
+    ]
+    return stack

@@ -1,0 +1,53 @@
+"""Credentials: refresh-token sessions and partners' API keys, stored hashed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import pymongo
+from beanie import Document, Indexed, PydanticObjectId
+from pydantic import Field
+
+from models.common import utc_now
+
+
+class Session(Document):
+    """A signed-in user's refresh-token chain.
+
+    Each refresh replaces ``token_hash`` (rotation); a refresh with an older token of
+    the same session means the token leaked, and revokes the session.
+    """
+
+    user_id: PydanticObjectId
+    token_hash: Annotated[str, Indexed(unique=True)]
+    previous_hashes: list[str] = Field(default_factory=list)
+    created_at: datetime = Field(default_factory=utc_now)
+    expires_at: datetime
+    revoked_at: datetime | None = None
+    address: str | None = None
+
+    class Settings:
+        name = "sessions"
+        indexes = [
+            pymongo.IndexModel([("previous_hashes", 1)]),
+            pymongo.IndexModel([("user_id", 1), ("revoked_at", 1)]),
+        ]
+
+
+class ApiKey(Document):
+    """A partner's key: shown once, stored as a hash, scoped, expiring, revocable."""
+
+    name: str = Field(min_length=1, max_length=200)
+    prefix: Annotated[str, Indexed(unique=True)]
+    secret_hash: str
+    scopes: list[str]
+    created_by: PydanticObjectId
+    created_at: datetime = Field(default_factory=utc_now)
+    expires_at: datetime
+    revoked_at: datetime | None = None
+    last_used_at: datetime | None = None
+
+    class Settings:
+        name = "api_keys"
+        indexes = [pymongo.IndexModel([("created_by", 1), ("created_at", -1)])]

@@ -1,0 +1,69 @@
+"""Partners' API keys: created by admins and managers, shown once, revocable."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from beanie import PydanticObjectId
+
+from models.auth import ApiKey
+from models.common import utc_now
+from models.rep import Role
+from resolvers import access
+from resolvers.auth import KEY_PREFIX, digest
+from resolvers.common import insert
+from resolvers.context import Context
+from resolvers.errors import Invalid, NotFound
+
+MAX_DAYS = 366
+
+
+async def create_api_key(
+    ctx: Context, name: str, scopes: list[str], days: int
+) -> tuple[ApiKey, str]:
+    """A new key and its secret, which is shown this once and never stored."""
+    who = access.require_role(ctx, Role.ADMIN, Role.MANAGER)
+    unknown = sorted(set(scopes) - access.SCOPES)
+    if unknown:
+        raise Invalid(f"unknown scopes: {', '.join(unknown)}", field="scopes")
+    if not scopes:
+        raise Invalid("name at least one scope", field="scopes")
+    if not 1 <= days <= MAX_DAYS:
+        raise Invalid(f"a key lives 1 to {MAX_DAYS} days", field="days")
+    if not name.strip():
+        raise Invalid("name the key", field="name")
+    prefix = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    key = ApiKey(
+        name=name.strip(),
+        prefix=prefix,
+        secret_hash=digest(secret),
+        scopes=sorted(set(scopes)),
+        created_by=who.user_id,  # type: ignore[arg-type]
+        expires_at=utc_now() + timedelta(days=days),
+    )
+    await insert(key)
+    return key, f"{KEY_PREFIX}{prefix}_{secret}"
+
+
+async def list_api_keys(ctx: Context) -> list[ApiKey]:
+    """Admins see every key, managers the keys they made."""
+    who = access.require_role(ctx, Role.ADMIN, Role.MANAGER)
+    query = {} if who.role == Role.ADMIN else {"created_by": who.user_id}
+    return await ApiKey.find(query).sort([("created_at", -1)]).limit(500).to_list()
+
+
+async def revoke_api_key(ctx: Context, key_id: str) -> ApiKey:
+    """Revoke a key at once; requests with it fail from now on."""
+    who = access.require_role(ctx, Role.ADMIN, Role.MANAGER)
+    try:
+        key = await ApiKey.get(PydanticObjectId(key_id))
+    except Exception:
+        key = None
+    if key is None or (who.role != Role.ADMIN and key.created_by != who.user_id):
+        raise NotFound("no such API key", field="id")
+    if key.revoked_at is None:
+        key.revoked_at = utc_now()
+        await key.save()
+    return key

@@ -1,0 +1,270 @@
+"""Sign-in, access and refresh tokens, sign-out, and who a credential belongs to.
+
+* Passwords are hashed with argon2id. A wrong e-mail and a wrong password give the
+  same answer, after the same work (a dummy hash is checked for unknown e-mails).
+* Sign-in failures are limited per account and per client address.
+* An access token is a short-lived JWT (15 minutes); the refresh token is a random
+  secret stored as a hash and replaced on every refresh. Presenting a replaced
+  refresh token again revokes the whole session (it must have leaked).
+* Credentials come only in the ``Authorization`` header: ``Bearer <access token>``
+  for users, ``Bearer vpk_...`` for partners' API keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from beanie import PydanticObjectId
+
+from models import Rep
+from models.auth import ApiKey, Session
+from models.common import as_utc, utc_now
+from models.rep import Role
+from resolvers.access import Principal, Unauthenticated
+
+ACCESS_TTL = timedelta(minutes=15)
+REFRESH_TTL = timedelta(days=30)
+ALGORITHM = "HS256"
+KEY_PREFIX = "vpk_"
+
+_hasher = PasswordHasher()  # argon2id with the library's recommended parameters
+_DUMMY_HASH = _hasher.hash("not a real password")
+
+
+class RateLimited(Exception):
+    """Too many failed sign-ins; try again later."""
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of ``password``."""
+    return _hasher.hash(password)
+
+
+def password_matches(stored: str | None, password: str) -> bool:
+    """Whether ``password`` matches ``stored``; always does the same work."""
+    try:
+        return _hasher.verify(stored or _DUMMY_HASH, password) and stored is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def digest(secret: str) -> str:
+    """SHA-256 of a high-entropy secret (refresh tokens, API keys)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass
+class SignInLimiter:
+    """Failed sign-ins per account and per address in a sliding window.
+
+    Kept in the server process: with several server processes each keeps its own
+    count, which multiplies the allowance by the number of processes.
+    """
+
+    per_account: int = 5
+    per_address: int = 20
+    window: float = 15 * 60
+    _failures: dict[str, deque[float]] = field(
+        default_factory=lambda: defaultdict(deque)
+    )
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        times = self._failures[key]
+        while times and times[0] < now - self.window:
+            times.popleft()
+        return times
+
+    def check(self, email: str, address: str | None) -> None:
+        """Refuse when the account or the address failed too often lately."""
+        now = time.monotonic()
+        if len(self._recent(f"account:{email}", now)) >= self.per_account or (
+            address and len(self._recent(f"address:{address}", now)) >= self.per_address
+        ):
+            raise RateLimited("too many failed sign-ins; try again in 15 minutes")
+
+    def failed(self, email: str, address: str | None) -> None:
+        """Count one failure."""
+        now = time.monotonic()
+        self._recent(f"account:{email}", now).append(now)
+        if address:
+            self._recent(f"address:{address}", now).append(now)
+
+
+@dataclass
+class Auth:
+    """The server's signing secret and sign-in limiter, shared by its requests."""
+
+    secret: str
+    limiter: SignInLimiter = field(default_factory=SignInLimiter)
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """What a successful sign-in or refresh returns."""
+
+    access_token: str
+    refresh_token: str
+    expires_at: datetime
+    user: Rep
+
+
+def _access_token(
+    auth: Auth, user: Rep, session_id: PydanticObjectId
+) -> tuple[str, datetime]:
+    expires = utc_now() + ACCESS_TTL
+    claims = {
+        "sub": str(user.id),
+        "sid": str(session_id),
+        "role": user.role.value,
+        "exp": expires,
+        "iat": utc_now(),
+        "typ": "access",
+    }
+    return jwt.encode(claims, auth.secret, algorithm=ALGORITHM), expires
+
+
+async def sign_in(auth: Auth, email: str, password: str, address: str | None) -> Tokens:
+    """Check the credentials and open a session."""
+    email = email.strip().lower()
+    auth.limiter.check(email, address)
+    user = await Rep.find_one({"email": email})
+    ok = password_matches(user.password_hash if user else None, password)
+    if user is None or not ok or not user.active:
+        auth.limiter.failed(email, address)
+        raise Unauthenticated("the e-mail or the password is wrong")
+    refresh = secrets.token_urlsafe(32)
+    session = Session(
+        user_id=user.id,
+        token_hash=digest(refresh),
+        expires_at=utc_now() + REFRESH_TTL,
+        address=address,
+    )
+    await session.insert()
+    access, expires = _access_token(auth, user, session.id)  # type: ignore[arg-type]
+    return Tokens(
+        access_token=access, refresh_token=refresh, expires_at=expires, user=user
+    )
+
+
+async def refresh_session(auth: Auth, refresh_token: str) -> Tokens:
+    """Swap a refresh token for a new pair; a replayed old token ends the session."""
+    hashed = digest(refresh_token)
+    session = await Session.find_one({"token_hash": hashed})
+    if session is None:
+        replayed = await Session.find_one({"previous_hashes": hashed})
+        if replayed is not None and replayed.revoked_at is None:
+            replayed.revoked_at = utc_now()
+            await replayed.save()
+        raise Unauthenticated("the refresh token is not valid; sign in again")
+    if session.revoked_at is not None or as_utc(session.expires_at) <= utc_now():
+        raise Unauthenticated("the session has ended; sign in again")
+    user = await Rep.get(session.user_id)
+    if user is None or not user.active:
+        raise Unauthenticated("the account is disabled")
+    new = secrets.token_urlsafe(32)
+    session.previous_hashes = [*session.previous_hashes[-20:], hashed]
+    session.token_hash = digest(new)
+    await session.save()
+    access, expires = _access_token(auth, user, session.id)  # type: ignore[arg-type]
+    return Tokens(access_token=access, refresh_token=new, expires_at=expires, user=user)
+
+
+async def sign_out(session_id: str | None, refresh_token: str | None) -> None:
+    """End a session, named by the access token in use or by its refresh token."""
+    session = None
+    if refresh_token:
+        session = await Session.find_one({"token_hash": digest(refresh_token)})
+    elif session_id:
+        session = await Session.get(PydanticObjectId(session_id))
+    if session is not None and session.revoked_at is None:
+        session.revoked_at = utc_now()
+        await session.save()
+
+
+async def _team(user: Rep) -> tuple[PydanticObjectId, ...]:
+    if user.role != Role.MANAGER:
+        return ()
+    reps = await Rep.find({"manager_id": user.id}).to_list()
+    return (user.id, *(r.id for r in reps if r.id))  # type: ignore[return-value]
+
+
+async def principal_for(user: Rep) -> Principal:
+    """The principal acting as ``user`` (with a manager's team)."""
+    team = await _team(user)
+    return Principal(
+        user_id=user.id, role=user.role, territory=user.territory, team=team
+    )
+
+
+async def _user_principal(auth: Auth, token: str) -> tuple[Principal, str]:
+    try:
+        claims = jwt.decode(
+            token,
+            auth.secret,
+            algorithms=[ALGORITHM],
+            options={"require": ["exp", "sub", "sid"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise Unauthenticated("the access token has expired; refresh it") from None
+    except jwt.InvalidTokenError:
+        raise Unauthenticated("the access token is not valid") from None
+    user = await Rep.get(PydanticObjectId(claims["sub"]))
+    session = await Session.get(PydanticObjectId(claims["sid"]))
+    if user is None or not user.active or session is None or session.revoked_at:
+        raise Unauthenticated("the session has ended; sign in again")
+    return await principal_for(user), claims["sid"]
+
+
+async def _key_principal(token: str) -> Principal:
+    try:
+        _, prefix, secret = token.split("_", 2)
+    except ValueError:
+        raise Unauthenticated("the API key is not valid") from None
+    key = await ApiKey.find_one({"prefix": prefix})
+    if key is None or not secrets.compare_digest(key.secret_hash, digest(secret)):
+        raise Unauthenticated("the API key is not valid")
+    if key.revoked_at is not None or as_utc(key.expires_at) <= utc_now():
+        raise Unauthenticated("the API key is revoked or expired")
+    creator = await Rep.get(key.created_by)
+    if (
+        creator is None
+        or not creator.active
+        or creator.role not in (Role.ADMIN, Role.MANAGER)
+    ):
+        raise Unauthenticated("the API key's owner can no longer grant it")
+    return Principal(
+        user_id=creator.id,
+        role=Role.PARTNER,
+        key_id=key.id,
+        scopes=frozenset(key.scopes),
+        team=await _team(creator),
+        creator_role=creator.role,
+        creator_territory=creator.territory,
+    )
+
+
+async def authenticate(
+    auth: Auth, header: str | None
+) -> tuple[Principal | None, str | None]:
+    """The principal behind an ``Authorization`` header, and its session id.
+
+    No header gives ``(None, None)``; a header with a bad credential raises
+    ``Unauthenticated`` so the client learns its token is no good.
+    """
+    if not header:
+        return None, None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("send 'Authorization: Bearer <token>'")
+    token = token.strip()
+    if token.startswith(KEY_PREFIX):
+        return await _key_principal(token), None
+    return await _user_principal(auth, token)

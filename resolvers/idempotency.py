@@ -1,0 +1,101 @@
+"""Idempotency keys: a retried creating request returns the first result.
+
+The key is remembered per principal for 24 hours with a fingerprint of the request.
+The same key with the same request returns what the first one created; with a
+different request it is refused (IDEMPOTENCY_KEY_REUSED); while the first request
+is still running, a second one is refused as a conflict. A request that was refused
+(bad input) leaves no record, so it can be corrected and sent again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from beanie import Document, PydanticObjectId
+from pymongo.errors import DuplicateKeyError
+
+from models.idempotency import IdempotencyRecord
+from resolvers import access
+from resolvers.context import Context
+from resolvers.errors import Conflict, DomainError, Invalid
+
+D = TypeVar("D", bound=Document)
+
+
+class KeyReused(DomainError):
+    """The idempotency key came with a different request before."""
+
+    code = "IDEMPOTENCY_KEY_REUSED"
+
+
+def fingerprint(operation: str, payload: Any) -> str:
+    """A stable digest of a request."""
+    text = json.dumps(
+        {"operation": operation, "input": payload}, sort_keys=True, default=str
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _owner(ctx: Context) -> str:
+    who = access.principal(ctx)
+    return f"key:{who.key_id}" if who.is_key else f"user:{who.user_id}"
+
+
+async def once(
+    ctx: Context,
+    key: str | None,
+    operation: str,
+    payload: Any,
+    create: Callable[[], Awaitable[D]],
+    model: type[D],
+) -> D:
+    """Run ``create`` once per idempotency ``key``; a retry gets the first result."""
+    if key is None:
+        return await create()
+    if not 1 <= len(key) <= 255:
+        raise Invalid(
+            "idempotencyKey must have 1 to 255 characters", field="idempotencyKey"
+        )
+    record = IdempotencyRecord(
+        owner=_owner(ctx),
+        key=key,
+        operation=operation,
+        fingerprint=fingerprint(operation, payload),
+    )
+    try:
+        await record.insert()
+    except DuplicateKeyError:
+        return await _replay(record, model)
+    try:
+        doc = await create()
+    except BaseException:
+        await record.delete()
+        raise
+    record.result_id = doc.id
+    await record.save()
+    return doc
+
+
+async def _replay(record: IdempotencyRecord, model: type[D]) -> D:
+    first = await IdempotencyRecord.find_one({"owner": record.owner, "key": record.key})
+    if first is None:  # expired between the two reads
+        raise Conflict(
+            "retry: the idempotency key just expired", field="idempotencyKey"
+        )
+    if first.fingerprint != record.fingerprint:
+        raise KeyReused(
+            "this idempotency key was used with a different request",
+            field="idempotencyKey",
+        )
+    if first.result_id is None:
+        raise Conflict(
+            "a request with this idempotency key is still running",
+            field="idempotencyKey",
+        )
+    doc = await model.get(PydanticObjectId(first.result_id))
+    if doc is None:
+        raise Conflict("what this key created no longer exists", field="idempotencyKey")
+    return doc

@@ -1,0 +1,149 @@
+"""What the scoring modules share: access rules, pipeline pieces, travel time."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from models.common import GeoPoint
+from models.customer import LifecycleStatus
+from models.scoring import ScoringSettings
+from resolvers.access import (
+    customer_filter,
+    demand_filter,
+    rep_filter,
+    restrict,
+    visit_filter,
+)
+from resolvers.common import haversine_km
+from resolvers.context import Context
+
+#: Customers worth a visit; churned and archived ones score 0.
+VISITABLE = (LifecycleStatus.LEAD, LifecycleStatus.ACTIVE, LifecycleStatus.DORMANT)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The row rules of one principal, added to every read of the scores.
+
+    ``Rules()`` restricts nothing: the planner's own reads use it, because its
+    candidates were chosen under the caller's rules already.
+    """
+
+    customers: dict[str, Any] = field(default_factory=dict)
+    visits: dict[str, Any] = field(default_factory=dict)
+    demands: dict[str, Any] = field(default_factory=dict)
+    reps: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, ctx: Context) -> Rules:
+        """The rules of the request's principal."""
+        return cls(
+            customers=customer_filter(ctx),
+            visits=visit_filter(ctx),
+            demands=demand_filter(ctx),
+            reps=rep_filter(ctx),
+        )
+
+
+def tidy(query: dict[str, Any]) -> dict[str, Any]:
+    """``query`` with one-value ``$in`` lists turned into plain equality.
+
+    Equality is the shape every query planner serves from a compound index,
+    while ``$in`` counts as a range; a rep's own rule names one rep.
+    """
+    out: dict[str, Any] = {}
+    for key, value in query.items():
+        if isinstance(value, dict) and set(value) == {"$in"} and len(value["$in"]) == 1:
+            out[key] = value["$in"][0]
+        elif key == "$and":
+            out[key] = [tidy(part) for part in value]
+        else:
+            out[key] = value
+    return out
+
+
+def _meet(mine: Any, rule: Any) -> tuple[bool, Any]:
+    """One condition meeting both, when it can be written without ``$and``."""
+    if mine == rule:
+        return True, mine
+    rule_in = (
+        rule.get("$in") if isinstance(rule, dict) and set(rule) == {"$in"} else None
+    )
+    if rule_in is None:
+        return False, None
+    if not isinstance(mine, dict):
+        return True, mine if mine in rule_in else {"$in": []}
+    if set(mine) == {"$in"}:
+        return True, {"$in": [v for v in mine["$in"] if v in rule_in]}
+    return False, None
+
+
+def narrowed(query: dict[str, Any], rule: dict[str, Any]) -> dict[str, Any]:
+    """``query`` restricted by ``rule``, in an index-friendly shape.
+
+    A rule on a field the query already names is merged into that field's
+    condition (a rep's own id, a subset of a team), so the filter stays flat.
+    """
+    query, rule = tidy(query), tidy(rule)
+    merged = dict(query)
+    rest: dict[str, Any] = {}
+    for key, value in rule.items():
+        if key not in query:
+            merged[key] = value
+            continue
+        ok, both = _meet(query[key], value)
+        if ok:
+            merged[key] = both
+        else:
+            rest[key] = value
+    return tidy(restrict(merged, rest)) if rest else tidy(merged)
+
+
+#: Whether a completed visit counts towards E: a recorded result and a duration.
+OK = {
+    "$and": [
+        {"$gte": [{"$ifNull": ["$outcome.result", -1]}, 0]},
+        {"$gt": [{"$ifNull": ["$duration_min", 0]}, 0]},
+    ]
+}
+#: ``$project`` fields: ``r`` the result (-1 when none), ``t`` the minutes, ``ok``.
+SCORED = {
+    "r": {"$ifNull": ["$outcome.result", -1]},
+    "t": {"$ifNull": ["$duration_min", 0]},
+    "ok": OK,
+}
+
+
+def when_ok(value: Any, cond: Any = "$ok") -> dict[str, Any]:
+    """``value`` for a scored visit, 0 otherwise (after a ``SCORED`` projection)."""
+    return {"$cond": [cond, value, 0]}
+
+
+def travel_minutes(
+    a: GeoPoint | None, b: GeoPoint | None, settings: ScoringSettings
+) -> float:
+    """Minutes from ``a`` to ``b``: great-circle km x road factor / speed.
+
+    Unknown places cost no time.
+    """
+    if a is None or b is None:
+        return 0.0
+    return haversine_km(a, b) * settings.road_factor / settings.speed_kmh * 60
+
+
+def ratio(part: float, whole: float) -> float | None:
+    """``part / whole``, or ``None`` when ``whole`` is 0."""
+    return None if whole <= 0 else part / whole
+
+
+def mean(values: Sequence[float]) -> float | None:
+    """The arithmetic mean, or ``None`` of nothing."""
+    return sum(values) / len(values) if values else None
+
+
+def days_between(a: datetime, b: datetime) -> float:
+    """Days from ``a`` to ``b`` (fractional)."""
+    return (b - a).total_seconds() / 86_400

@@ -1,0 +1,232 @@
+"""Signing in and out, the current user, partners' API keys, and the access guard."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from inspect import isawaitable
+from typing import Annotated, Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry import relay
+from strawberry.extensions import SchemaExtension
+
+import models
+from resolvers import access, api_keys
+from resolvers import auth as resolve
+from resolvers.access import Forbidden, Unauthenticated
+from resolvers.auth import RateLimited
+from schema.base import Info, NotFoundError, ValidationError, attempt
+from schema.reps import Rep
+
+#: Root fields that answer without a credential.
+PUBLIC_FIELDS = frozenset({"signIn", "refreshSession", "signOut", "__typename"})
+
+CODES: dict[type[Exception], str] = {
+    Unauthenticated: "UNAUTHENTICATED",
+    Forbidden: "FORBIDDEN",
+    RateLimited: "RATE_LIMITED",
+}
+
+
+def _as_error(exc: Exception) -> GraphQLError:
+    return GraphQLError(str(exc), extensions={"code": CODES[type(exc)]})
+
+
+class AccessGuard(SchemaExtension):
+    """Refuses every root field but sign-in without a principal, and turns access
+    refusals raised anywhere below into errors with ``extensions.code``."""
+
+    def resolve(
+        self,
+        _next: Callable[..., Any],
+        root: Any,
+        info: Info,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        if info.path.prev is None and info.field_name not in PUBLIC_FIELDS:
+            try:
+                access.principal(info.context)
+            except Unauthenticated as refused:
+                raise _as_error(refused) from None
+        try:
+            result = _next(root, info, *args, **kwargs)
+        except (Unauthenticated, Forbidden, RateLimited) as refused:
+            raise _as_error(refused) from None
+        return self._guarded(result) if isawaitable(result) else result
+
+    @staticmethod
+    async def _guarded(result: Awaitable[Any]) -> Any:
+        try:
+            return await result
+        except (Unauthenticated, Forbidden, RateLimited) as refused:
+            raise _as_error(refused) from None
+
+
+@strawberry.type(
+    description="A signed-in session: send accessToken as 'Authorization: "
+    "Bearer <accessToken>'; before it expires, swap refreshToken for a new pair."
+)
+class AuthSession:
+    access_token: str = strawberry.field(description="Valid for 15 minutes.")
+    refresh_token: str = strawberry.field(
+        description="Use once with refreshSession (valid 30 days); keep it secret."
+    )
+    expires_at: datetime = strawberry.field(
+        description="When accessToken expires (UTC)."
+    )
+    user: Rep
+
+
+def _session(tokens: resolve.Tokens) -> AuthSession:
+    return AuthSession(
+        access_token=tokens.access_token,
+        refresh_token=tokens.refresh_token,
+        expires_at=tokens.expires_at,
+        user=Rep.from_document(tokens.user),
+    )
+
+
+@strawberry.enum(description="What an API key may do.")
+class ApiScope(enum.Enum):
+    CUSTOMERS_READ = "customers:read"
+    DEMANDS_READ = "demands:read"
+    DEMANDS_WRITE = "demands:write"
+    VISITS_READ = "visits:read"
+    PLANS_READ = "plans:read"
+
+
+@strawberry.type(
+    description="A partner's API key (its secret is shown only at creation)."
+)
+class ApiKey(relay.Node):
+    id: relay.NodeID[str]
+    name: str
+    prefix: str = strawberry.field(description="Identifies the key in logs and lists.")
+    scopes: list[ApiScope]
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+
+    @classmethod
+    def from_document(cls, doc: models.ApiKey) -> ApiKey:
+        """Convert a stored key (never its secret)."""
+        return cls(
+            id=str(doc.id),
+            name=doc.name,
+            prefix=doc.prefix,
+            scopes=[ApiScope(s) for s in doc.scopes],
+            created_at=doc.created_at,
+            expires_at=doc.expires_at,
+            revoked_at=doc.revoked_at,
+        )
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Any, required: bool = False
+    ) -> Any:
+        """Keys are listed through apiKeys only."""
+        return [None for _ in node_ids]
+
+
+@strawberry.input(description="A new API key for a partner.")
+class CreateApiKeyInput:
+    name: str = strawberry.field(
+        description="Whose key it is, e.g. the partner's name."
+    )
+    scopes: list[ApiScope]
+    days: int = strawberry.field(default=90, description="Lifetime, 1 to 366 days.")
+
+
+@strawberry.type(description="The new key and its secret, shown this once.")
+class ApiKeyCreated:
+    key: ApiKey
+    secret: str = strawberry.field(
+        description="Send as 'Authorization: Bearer <secret>'."
+    )
+
+
+@strawberry.type(description="The key after the change.")
+class ApiKeyPayload:
+    key: ApiKey
+
+
+CreateApiKeyResult = Annotated[
+    ApiKeyCreated | ValidationError,
+    strawberry.union("CreateApiKeyResult", description="The new key, or why not."),
+]
+RevokeApiKeyResult = Annotated[
+    ApiKeyPayload | NotFoundError,
+    strawberry.union("RevokeApiKeyResult", description="The revoked key, or why not."),
+]
+
+
+@strawberry.type
+class AuthQueries:
+    @strawberry.field(description="The signed-in user (for an API key: its creator).")
+    async def me(self, info: Info) -> Rep | None:
+        who = access.principal(info.context)
+        doc = await models.Rep.get(who.user_id) if who.user_id else None
+        return None if doc is None else Rep.from_document(doc)
+
+    @strawberry.field(description="API keys: all for admins, their own for managers.")
+    async def api_keys(self, info: Info) -> list[ApiKey]:
+        return [
+            ApiKey.from_document(k) for k in await api_keys.list_api_keys(info.context)
+        ]
+
+
+@strawberry.type
+class AuthMutations:
+    @strawberry.mutation(
+        description="Sign in with e-mail and password. Wrong credentials "
+        "and too many failures are errors with extensions.code "
+        "UNAUTHENTICATED or RATE_LIMITED."
+    )
+    async def sign_in(self, info: Info, email: str, password: str) -> AuthSession:
+        ctx = info.context
+        return _session(await resolve.sign_in(ctx.auth, email, password, ctx.address))  # type: ignore[arg-type]
+
+    @strawberry.mutation(description="Swap a refresh token for a new session pair.")
+    async def refresh_session(self, info: Info, refresh_token: str) -> AuthSession:
+        return _session(await resolve.refresh_session(info.context.auth, refresh_token))  # type: ignore[arg-type]
+
+    @strawberry.mutation(
+        description="End the session of the access token in use, or of "
+        "the refresh token given. Always true."
+    )
+    async def sign_out(self, info: Info, refresh_token: str | None = None) -> bool:
+        await resolve.sign_out(info.context.session_id, refresh_token)
+        return True
+
+    @strawberry.mutation(
+        description="Create a partner API key (admins and managers); its "
+        "rows are those its creator may see."
+    )
+    async def create_api_key(
+        self, info: Info, input: CreateApiKeyInput
+    ) -> CreateApiKeyResult:
+        async def run() -> tuple[models.ApiKey, str]:
+            return await api_keys.create_api_key(
+                info.context, input.name, [s.value for s in input.scopes], input.days
+            )
+
+        return await attempt(
+            run(), lambda r: ApiKeyCreated(key=ApiKey.from_document(r[0]), secret=r[1])
+        )
+
+    @strawberry.mutation(description="Revoke an API key at once.")
+    async def revoke_api_key(self, info: Info, id: strawberry.ID) -> RevokeApiKeyResult:
+        async def run() -> models.ApiKey:
+            from schema.base import raw_id
+
+            return await api_keys.revoke_api_key(
+                info.context, raw_id(id, "ApiKey", "id")
+            )
+
+        return await attempt(
+            run(), lambda k: ApiKeyPayload(key=ApiKey.from_document(k))
+        )

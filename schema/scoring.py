@@ -1,0 +1,640 @@
+"""Scoring in the API: effectiveness, customer priority, recommendations, coverage
+and the settings behind them (docs/scoring.md)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Annotated, Any
+
+import strawberry
+from strawberry import relay
+
+import models
+from resolvers.common import revision_of
+from resolvers.scoring import coverage as cov
+from resolvers.scoring import effectiveness as eff
+from resolvers.scoring import priority as prio
+from resolvers.scoring import recommendations as rec
+from resolvers.scoring import settings as conf
+from resolvers.scoring.common import Rules
+from schema.base import (
+    ConflictError,
+    GeoPointInput,
+    Info,
+    ValidationError,
+    attempt,
+    guard,
+    raw_id,
+    raw_ids,
+    to_data,
+)
+from schema.customers import Customer, Tier
+from schema.reps import Rep
+from schema.visits import Purpose
+
+
+@strawberry.enum(description="What effectiveness is grouped by.")
+class EffectivenessGroupBy(enum.Enum):
+    ALL = "all"
+    REP = "rep"
+    TEAM = "team"
+    CUSTOMER = "customer"
+    TIER = "tier"
+    PURPOSE = "purpose"
+
+
+@strawberry.enum(description="How coverage is grouped.")
+class CoverageGroupBy(enum.Enum):
+    REP = "rep"
+    TEAM = "team"
+
+
+@strawberry.enum(description="The length of one period (UTC days, ISO weeks, months).")
+class PeriodUnit(enum.Enum):
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    CUSTOM = "custom"
+
+
+@strawberry.input(
+    description="Consecutive periods: `count` of `unit` from the one holding "
+    "`start`. A CUSTOM period runs from `start` to `end` (both included, at most "
+    "366 days) and further ones follow it with the same length. UTC."
+)
+class PeriodInput:
+    unit: PeriodUnit
+    start: date = strawberry.field(description="A day in the first period.")
+    end: date | None = strawberry.field(
+        default=None, description="Last day of a CUSTOM period (included)."
+    )
+    count: int = strawberry.field(default=1, description="1 to 60 periods.")
+
+
+@strawberry.input(description="Which completed visits count; every set one must hold.")
+class EffectivenessFilterInput:
+    rep_ids: list[relay.GlobalID] | None = None
+    customer_ids: list[relay.GlobalID] | None = None
+    purposes: list[Purpose] | None = None
+
+
+@strawberry.type(description="E = ΣR / ΣT of a group in one period, with its counts.")
+class EffectivenessValue:
+    start: datetime = strawberry.field(description="Period start, UTC.")
+    end: datetime = strawberry.field(description="Period end (excluded), UTC.")
+    effectiveness: float | None = strawberry.field(
+        description="Result points per hour; null without scored visits."
+    )
+    visits: int = strawberry.field(description="Completed visits with R and T.")
+    unscored_visits: int = strawberry.field(
+        description="Completed visits left out: no result or no duration."
+    )
+    hours: float = strawberry.field(
+        description="T in hours (travel included if asked)."
+    )
+    visit_hours: float = strawberry.field(description="Time at the customers, hours.")
+    travel_hours: float = strawberry.field(
+        description="Estimated travel to the visits, hours (0 unless includeTravel)."
+    )
+    result_sum: float = strawberry.field(description="ΣR.")
+    average_result: float | None = strawberry.field(description="ΣR / visits.")
+    average_minutes: float | None = strawberry.field(
+        description="Average visit duration, minutes."
+    )
+
+    @classmethod
+    def of(cls, t: eff.Tally, span: tuple[datetime, datetime], travel: bool) -> Any:
+        """Convert a tally."""
+        e = t.effectiveness(travel)
+        return cls(
+            start=span[0],
+            end=span[1],
+            effectiveness=None if e is None else round(e, 4),
+            visits=t.visits,
+            unscored_visits=t.unscored,
+            hours=round(t.hours(travel), 4),
+            visit_hours=round(t.minutes / 60, 4),
+            travel_hours=round(t.travel_minutes / 60, 4) if travel else 0.0,
+            result_sum=round(t.results, 4),
+            average_result=round(t.results / t.visits, 4) if t.visits else None,
+            average_minutes=round(t.minutes / t.visits, 2) if t.visits else None,
+        )
+
+
+@strawberry.type(
+    description="Effectiveness of one rep, team, customer, tier or purpose."
+)
+class EffectivenessGroup:
+    key: str | None = strawberry.field(
+        description="Rep/customer/manager id, tier or purpose; null for all."
+    )
+    label: str = strawberry.field(description="A name to show.")
+    total: EffectivenessValue = strawberry.field(description="Over all periods.")
+    periods: list[EffectivenessValue] = strawberry.field(description="Oldest first.")
+    trend: float | None = strawberry.field(
+        description="Least-squares change of E per period over periods with visits; "
+        "null with fewer than two."
+    )
+    rep: Rep | None = strawberry.field(description="The rep (REP) or manager (TEAM).")
+    customer: Customer | None = strawberry.field(description="The customer (CUSTOMER).")
+
+    @classmethod
+    def of(cls, g: eff.Group, r: eff.Report) -> Any:
+        """Convert a group."""
+        whole = (r.periods[0][0], r.periods[-1][1])
+        ref = g.ref
+        return cls(
+            key=g.key,
+            label=g.label,
+            total=EffectivenessValue.of(g.total, whole, r.include_travel),
+            periods=[
+                EffectivenessValue.of(t, p, r.include_travel)
+                for t, p in zip(g.series, r.periods, strict=True)
+            ],
+            trend=None if (t := g.trend(r.include_travel)) is None else round(t, 4),
+            rep=Rep.from_document(ref) if isinstance(ref, models.Rep) else None,
+            customer=Customer.from_document(ref)
+            if isinstance(ref, models.Customer)
+            else None,
+        )
+
+
+@strawberry.type(description="Effectiveness grouped one way over consecutive periods.")
+class EffectivenessReport:
+    group_by: EffectivenessGroupBy
+    include_travel: bool
+    groups: list[EffectivenessGroup] = strawberry.field(
+        description="Highest E first (at most `limit`)."
+    )
+    overall: EffectivenessGroup = strawberry.field(description="All visits together.")
+
+
+@strawberry.type(description="One part of a priority score.")
+class ScoreComponent:
+    name: str = strawberry.field(
+        description="overdue, demands, trend, lifecycle, strategic or effectiveness."
+    )
+    value: float = strawberry.field(description="0 to 1.")
+    weight: float = strawberry.field(description="Its weight in the settings.")
+    points: float = strawberry.field(description="100 x weight x value / Σweights.")
+    detail: str = strawberry.field(description="In plain words.")
+    raw: float | None = strawberry.field(
+        description="The measure behind it: days since the last visit, demand "
+        "points, result change, or effectiveness relative to the usual."
+    )
+
+
+@strawberry.type(description="A customer's priority score (0-100) and its parts.")
+class CustomerPriority:
+    customer: Customer
+    score: float = strawberry.field(description="0 to 100; 0 when churned/archived.")
+    components: list[ScoreComponent]
+    reasons: list[str] = strawberry.field(
+        description="What stands out, in plain words."
+    )
+    target_days: int = strawberry.field(description="Target visit interval, days.")
+    days_since_last_visit: float | None = strawberry.field(
+        description="Days since the last completed visit; null if never visited."
+    )
+    effectiveness: float | None = strawberry.field(
+        description="E of the visits here in the settings' window (points/hour)."
+    )
+    reference_effectiveness: float | None = strawberry.field(
+        description="Mean of the owner rep's and the tier's E in that window."
+    )
+    suggested_target_days: int = strawberry.field(
+        description="Visit interval suggested by the effectiveness here."
+    )
+
+    @classmethod
+    def of(cls, p: prio.CustomerPriority) -> CustomerPriority:
+        """Convert a priority."""
+        return cls(
+            customer=Customer.from_document(p.customer),
+            score=p.score,
+            components=[
+                ScoreComponent(
+                    name=c.name,
+                    value=c.value,
+                    weight=c.weight,
+                    points=c.points,
+                    detail=c.detail,
+                    raw=c.raw,
+                )
+                for c in p.components
+            ],
+            reasons=list(p.reasons),
+            target_days=p.target_days,
+            days_since_last_visit=p.days_since,
+            effectiveness=None
+            if p.effectiveness is None
+            else round(p.effectiveness, 4),
+            reference_effectiveness=None
+            if p.reference is None
+            else round(p.reference, 4),
+            suggested_target_days=p.suggested_days,
+        )
+
+
+@strawberry.type(description="A free time in the rep's day for the visit.")
+class Slot:
+    start: datetime = strawberry.field(description="UTC.")
+    end: datetime = strawberry.field(description="UTC.")
+    travel_minutes: float = strawberry.field(description="Travel to get there.")
+    detour_minutes: float = strawberry.field(
+        description="Travel added to the day compared with skipping the visit."
+    )
+
+
+@strawberry.type(description="A customer the rep should visit, and why.")
+class Recommendation:
+    customer: Customer
+    rank: float = strawberry.field(
+        description="Priority score less the distance penalty; the list's order."
+    )
+    score: float = strawberry.field(description="The customer's priority, 0 to 100.")
+    reasons: list[str] = strawberry.field(description="In plain words.")
+    distance_km: float | None = strawberry.field(
+        description="Great-circle km from `near`, the nearest visit that day, or home."
+    )
+    slot: Slot | None = strawberry.field(
+        description="Best free slot within the opening hours; null if none fits."
+    )
+    priority: CustomerPriority
+
+    @classmethod
+    def of(cls, r: rec.Recommendation) -> Recommendation:
+        """Convert a recommendation."""
+        s = r.slot
+        return cls(
+            customer=Customer.from_document(r.priority.customer),
+            rank=r.rank,
+            score=r.priority.score,
+            reasons=list(r.reasons),
+            distance_km=rec.rounded_km(r.distance_km),
+            slot=None
+            if s is None
+            else Slot(
+                start=s.start,
+                end=s.end,
+                travel_minutes=s.travel_in,
+                detour_minutes=s.detour,
+            ),
+            priority=CustomerPriority.of(r.priority),
+        )
+
+
+@strawberry.type(description="Customers of a tier and how many were covered.")
+class TierCoverage:
+    tier: Tier | None = strawberry.field(description="Null for all tiers together.")
+    customers: int
+    covered: int = strawberry.field(
+        description="Never more than their target interval without a completed visit."
+    )
+    share: float | None = strawberry.field(
+        description="covered / customers; null if 0."
+    )
+
+    @classmethod
+    def of(cls, t: cov.TierCoverage) -> TierCoverage:
+        """Convert a tier's coverage."""
+        share = t.share
+        return cls(
+            tier=t.tier,
+            customers=t.customers,
+            covered=t.covered,
+            share=None if share is None else round(share, 4),
+        )
+
+
+@strawberry.type(description="Coverage of one rep's or team's customers.")
+class Coverage:
+    key: str | None = strawberry.field(description="The rep's or manager's id.")
+    label: str
+    tiers: list[TierCoverage] = strawberry.field(description="A, B and C.")
+    total: TierCoverage
+
+
+@strawberry.type(description="Weights of the priority components (any scale, ≥ 0).")
+class PriorityWeights:
+    overdue: float
+    demands: float
+    trend: float
+    lifecycle: float
+    strategic: float
+    effectiveness: float
+
+
+@strawberry.type(description="Target visit interval per tier, days (1 to 3650).")
+class TierTargets:
+    a: int
+    b: int
+    c: int
+
+
+@strawberry.type(description="Points of one open demand by priority (0 to 1000).")
+class DemandPoints:
+    urgent: float
+    high: float
+    normal: float
+    low: float
+
+
+@strawberry.type(description="Lifecycle component per status, 0 to 1.")
+class LifecycleFactors:
+    lead: float
+    active: float
+    dormant: float
+
+
+@strawberry.type(
+    description="Everything the scores are computed with (docs/scoring.md)."
+)
+class ScoringSettings:
+    revision: str = strawberry.field(description="Send back with updates.")
+    weights: PriorityWeights
+    target_days: TierTargets
+    overdue_cap: float = strawberry.field(
+        description="Days since the last visit / target at which overdue is full."
+    )
+    never_visited: float = strawberry.field(description="Overdue value, never visited.")
+    demand_points: DemandPoints
+    demand_age_days: int = strawberry.field(description="Age (days) doubling a demand.")
+    demand_cap: float = strawberry.field(description="Demand points that fill it.")
+    trend_visits: int = strawberry.field(description="Results per half of the trend.")
+    lifecycle: LifecycleFactors
+    strategic_tags: list[str]
+    effectiveness_days: int = strawberry.field(description="Window of the loop, days.")
+    faster_ratio: float = strawberry.field(
+        description="Relative E suggesting more visits."
+    )
+    slower_ratio: float = strawberry.field(description="Relative E suggesting fewer.")
+    speed_kmh: float = strawberry.field(description="Travel speed, km/h.")
+    road_factor: float = strawberry.field(description="Road km per great-circle km.")
+    visit_minutes: float = strawberry.field(description="Length of recommended visits.")
+    km_penalty: float = strawberry.field(description="Rank points lost per km.")
+    max_km_penalty: float = strawberry.field(description="At most this many.")
+
+    @classmethod
+    def from_document(cls, doc: models.ScoringSettings) -> ScoringSettings:
+        """Convert the stored settings."""
+        return cls(
+            revision=revision_of(doc),
+            weights=PriorityWeights(**doc.weights.model_dump()),
+            target_days=TierTargets(**doc.target_days.model_dump()),
+            overdue_cap=doc.overdue_cap,
+            never_visited=doc.never_visited,
+            demand_points=DemandPoints(**doc.demand_points.model_dump()),
+            demand_age_days=doc.demand_age_days,
+            demand_cap=doc.demand_cap,
+            trend_visits=doc.trend_visits,
+            lifecycle=LifecycleFactors(**doc.lifecycle.model_dump()),
+            strategic_tags=list(doc.strategic_tags),
+            effectiveness_days=doc.effectiveness_days,
+            faster_ratio=doc.faster_ratio,
+            slower_ratio=doc.slower_ratio,
+            speed_kmh=doc.speed_kmh,
+            road_factor=doc.road_factor,
+            visit_minutes=doc.visit_minutes,
+            km_penalty=doc.km_penalty,
+            max_km_penalty=doc.max_km_penalty,
+        )
+
+
+U = strawberry.UNSET
+
+
+@strawberry.input(description="Weights to change (each ≥ 0, not all 0).")
+class PriorityWeightsInput:
+    overdue: float | None = U
+    demands: float | None = U
+    trend: float | None = U
+    lifecycle: float | None = U
+    strategic: float | None = U
+    effectiveness: float | None = U
+
+
+@strawberry.input(description="Target intervals to change, days (1 to 3650).")
+class TierTargetsInput:
+    a: int | None = U
+    b: int | None = U
+    c: int | None = U
+
+
+@strawberry.input(description="Demand points to change (0 to 1000).")
+class DemandPointsInput:
+    urgent: float | None = U
+    high: float | None = U
+    normal: float | None = U
+    low: float | None = U
+
+
+@strawberry.input(description="Lifecycle factors to change (0 to 1).")
+class LifecycleFactorsInput:
+    lead: float | None = U
+    active: float | None = U
+    dormant: float | None = U
+
+
+@strawberry.input(description="The settings to change; the rest keep their values.")
+class UpdateScoringSettingsInput:
+    revision: str | None = strawberry.field(
+        default=None, description="The revision read; a newer one gives CONFLICT."
+    )
+    weights: PriorityWeightsInput | None = U
+    target_days: TierTargetsInput | None = U
+    overdue_cap: float | None = U
+    never_visited: float | None = U
+    demand_points: DemandPointsInput | None = U
+    demand_age_days: int | None = U
+    demand_cap: float | None = U
+    trend_visits: int | None = U
+    lifecycle: LifecycleFactorsInput | None = U
+    strategic_tags: list[str] | None = U
+    effectiveness_days: int | None = U
+    faster_ratio: float | None = U
+    slower_ratio: float | None = U
+    speed_kmh: float | None = U
+    road_factor: float | None = U
+    visit_minutes: float | None = U
+    km_penalty: float | None = U
+    max_km_penalty: float | None = U
+
+
+@strawberry.type(description="The settings after the change.")
+class ScoringSettingsPayload:
+    settings: ScoringSettings
+
+
+UpdateScoringSettingsResult = Annotated[
+    ScoringSettingsPayload | ValidationError | ConflictError,
+    strawberry.union(
+        "UpdateScoringSettingsResult", description="The new settings, or why not."
+    ),
+]
+
+
+def _spec(period: PeriodInput) -> eff.PeriodSpec:
+    return eff.PeriodSpec(
+        unit=eff.Unit(period.unit.value),
+        start=period.start,
+        end=period.end,
+        count=period.count,
+    )
+
+
+@strawberry.type
+class ScoringQueries:
+    @strawberry.field(
+        description="Visit effectiveness E = ΣR/ΣT (result points per hour) per "
+        "group and consecutive UTC period, with counts and a trend. limit: 1 to 100."
+    )
+    async def effectiveness(
+        self,
+        info: Info,
+        group_by: EffectivenessGroupBy,
+        period: PeriodInput,
+        filter: EffectivenessFilterInput | None = None,
+        include_travel: bool = False,
+        limit: int = 50,
+    ) -> EffectivenessReport:
+        async def run() -> eff.Report:
+            scope = eff.Scope(
+                rep_ids=raw_ids(filter.rep_ids, "Rep", "filter.repIds")
+                if filter
+                else None,
+                customer_ids=raw_ids(
+                    filter.customer_ids, "Customer", "filter.customerIds"
+                )
+                if filter
+                else None,
+                purposes=[p.value for p in filter.purposes]
+                if filter and filter.purposes
+                else None,
+            )
+            return await eff.effectiveness_report(
+                Rules.of(info.context),
+                eff.Dimension(group_by.value),
+                _spec(period),
+                scope,
+                include_travel,
+                limit,
+            )
+
+        report = await guard(run())
+        return EffectivenessReport(
+            group_by=group_by,
+            include_travel=include_travel,
+            groups=[EffectivenessGroup.of(g, report) for g in report.groups],
+            overall=EffectivenessGroup.of(report.overall, report),
+        )
+
+    @strawberry.field(description="A customer's priority score; null if not visible.")
+    async def customer_priority(
+        self, info: Info, customer_id: relay.GlobalID
+    ) -> CustomerPriority | None:
+        async def run() -> Any:
+            return await prio.priority_of(
+                Rules.of(info.context), raw_id(customer_id, "Customer", "customerId")
+            )
+
+        found = await guard(run())
+        return None if found is None else CustomerPriority.of(found)
+
+    @strawberry.field(
+        description="Customers by priority score, highest first (limit 1 to 100); "
+        "churned and archived customers are left out."
+    )
+    async def customer_priorities(
+        self,
+        info: Info,
+        owner_id: relay.GlobalID | None = None,
+        tier: Tier | None = None,
+        limit: int = 20,
+    ) -> list[CustomerPriority]:
+        async def run() -> Any:
+            return await prio.ranked(
+                Rules.of(info.context),
+                owner_id=raw_id(owner_id, "Rep", "ownerId") if owner_id else None,
+                tier=tier.value if tier else None,
+                limit=limit,
+            )
+
+        return [CustomerPriority.of(p) for p in await guard(run())]
+
+    @strawberry.field(
+        description="Whom the rep should visit on `date`, best first (limit 1 to 50), "
+        "with reasons and the best free slot. `near` ranks by distance from a place "
+        "(say, a cancelled visit's). Only for yourself, your team, or as an admin."
+    )
+    async def recommendations(
+        self,
+        info: Info,
+        rep_id: relay.GlobalID,
+        date: date,
+        limit: int = 10,
+        near: GeoPointInput | None = None,
+    ) -> list[Recommendation]:
+        async def run() -> Any:
+            return await rec.recommend(
+                info.context,
+                raw_id(rep_id, "Rep", "repId"),
+                date,
+                limit,
+                near.to_model("near") if near else None,
+            )
+
+        return [Recommendation.of(r) for r in await guard(run())]
+
+    @strawberry.field(
+        description="Share of A/B/C customers visited within their target interval "
+        "from firstDay to lastDay (UTC, included), per owner rep or team."
+    )
+    async def coverage(
+        self,
+        info: Info,
+        first_day: date,
+        last_day: date,
+        group_by: CoverageGroupBy = CoverageGroupBy.REP,
+        rep_ids: list[relay.GlobalID] | None = None,
+    ) -> list[Coverage]:
+        async def run() -> Any:
+            return await cov.coverage(
+                Rules.of(info.context),
+                first_day,
+                last_day,
+                eff.Dimension(group_by.value),
+                raw_ids(rep_ids, "Rep", "repIds"),
+            )
+
+        return [
+            Coverage(
+                key=r.key,
+                label=r.label,
+                tiers=[TierCoverage.of(t) for t in r.tiers.values()],
+                total=TierCoverage.of(r.total),
+            )
+            for r in await guard(run())
+        ]
+
+    @strawberry.field(description="The weights and targets the scores use.")
+    async def scoring_settings(self, info: Info) -> ScoringSettings:
+        return ScoringSettings.from_document(await conf.get_settings(info.context))
+
+
+@strawberry.type
+class ScoringMutations:
+    @strawberry.mutation(
+        description="Change the scoring settings (admins only); values are validated."
+    )
+    async def update_scoring_settings(
+        self, info: Info, input: UpdateScoringSettingsInput
+    ) -> UpdateScoringSettingsResult:
+        changes = {k: v for k, v in to_data(input).items() if k != "revision"}
+        return await attempt(
+            conf.update_settings(info.context, changes, input.revision),
+            lambda doc: ScoringSettingsPayload(
+                settings=ScoringSettings.from_document(doc)
+            ),
+        )

@@ -1,0 +1,314 @@
+"""Row rules per role: what each principal sees and may change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from beanie import PydanticObjectId
+from strawberry import relay
+
+from models import Customer, Demand, Rep, Visit
+from models.common import GeoPoint
+from models.customer import Address
+from resolvers.access import Principal
+from resolvers.auth import principal_for
+from resolvers.context import Context
+from schema import schema
+
+START = datetime(2031, 3, 3, 9, tzinfo=UTC)
+
+
+@dataclass
+class World:
+    """Two teams: m1 manages r1 (North) and r2 (South); m2 manages r3 (North)."""
+
+    users: dict[str, Rep]
+    customers: dict[str, Customer]
+    visits: dict[str, Visit]
+
+
+def gid(kind: str, oid: PydanticObjectId | None) -> str:
+    """A global id."""
+    return str(relay.GlobalID(kind, str(oid)))
+
+
+@pytest.fixture
+async def world(db) -> World:
+    """Users, customers, demands and visits across two teams."""
+    users: dict[str, Rep] = {}
+    for name, role, territory, manager in [
+        ("admin", "admin", None, None),
+        ("m1", "manager", None, None),
+        ("m2", "manager", None, None),
+        ("r1", "rep", "North", "m1"),
+        ("r2", "rep", "South", "m1"),
+        ("r3", "rep", "North", "m2"),
+    ]:
+        user = Rep(
+            name=name,
+            email=f"{name}@example.com",
+            role=role,
+            territory=territory,
+            manager_id=users[manager].id if manager else None,
+            home=GeoPoint.at(48.1, 11.5),
+        )
+        await user.insert()
+        users[name] = user
+    customers: dict[str, Customer] = {}
+    for name, owner, territory in [
+        ("c1", "r1", "North"),
+        ("c2", "r2", "South"),
+        ("c3", "r3", "North"),
+        ("c4", "r3", "East"),
+    ]:
+        customer = Customer(
+            name=name,
+            owner_id=users[owner].id,
+            territory=territory,
+            status="active",
+            contacts=[{"name": f"Contact of {name}"}],
+            addresses=[Address(label="shop", location=GeoPoint.at(48.1, 11.5))],
+        )
+        await customer.insert()
+        customers[name] = customer
+        await Demand(
+            customer_id=customer.id,
+            customer_owner_id=customer.owner_id,
+            customer_territory=territory,
+            type="complaint",
+            title=f"Demand of {name}",
+        ).insert()
+    visits = {}
+    for name, rep, customer in [("v1", "r1", "c1"), ("v3", "r3", "c3")]:
+        visit = Visit(
+            customer_id=customers[customer].id,
+            rep_id=users[rep].id,
+            purpose="demo",
+            planned_start=START,
+            planned_end=START + timedelta(hours=1),
+        )
+        await visit.insert()
+        visits[name] = visit
+    return World(users=users, customers=customers, visits=visits)
+
+
+async def run(who: Principal, document: str, **variables):
+    """Execute as ``who``; return (data, error codes)."""
+    result = await schema.execute(
+        document, variable_values=variables, context_value=Context(principal=who)
+    )
+    codes = [e.extensions.get("code") for e in result.errors or []]
+    return result.data, codes
+
+
+async def as_user(world: World, name: str) -> Principal:
+    """The principal of a user of the world."""
+    return await principal_for(world.users[name])
+
+
+LIST = "{ customers { totalCount nodes { name } } demands { totalCount nodes { title } } visits { totalCount } }"
+
+
+@pytest.mark.parametrize(
+    ("user", "customers", "demands", "visits"),
+    [
+        ("admin", ["c1", "c2", "c3", "c4"], 4, 2),
+        ("m1", ["c1", "c2"], 2, 1),
+        ("m2", ["c3", "c4"], 2, 1),
+        ("r1", ["c1", "c3"], 2, 1),  # own, and the North territory
+        ("r2", ["c2"], 1, 0),
+        ("r3", ["c1", "c3", "c4"], 3, 1),
+    ],
+)
+async def test_each_role_lists_exactly_its_share(
+    world, user, customers, demands, visits
+):
+    """Tests lists and totalCount under each role's row rules."""
+    # when
+    data, codes = await run(await as_user(world, user), LIST)
+    # then
+    assert codes == []
+    assert sorted(n["name"] for n in data["customers"]["nodes"]) == customers
+    assert data["customers"]["totalCount"] == len(customers)
+    assert data["demands"]["totalCount"] == demands
+    assert data["visits"]["totalCount"] == visits
+
+
+ONE = """
+query($id: ID!) { customer(id: $id) { name } node(id: $id) { id } }
+"""
+
+
+async def test_a_foreign_customer_reads_like_a_missing_one(world):
+    """Tests that 'exists but not yours' and 'does not exist' answer the same."""
+    # given
+    r2 = await as_user(world, "r2")
+    foreign = gid("Customer", world.customers["c1"].id)
+    missing = gid("Customer", PydanticObjectId())
+    # when
+    seen_foreign = await run(r2, ONE, id=foreign)
+    seen_missing = await run(r2, ONE, id=missing)
+    # then
+    assert seen_foreign == seen_missing == ({"customer": None, "node": None}, [])
+
+
+NESTED = "query($id: ID!) { visit(id: $id) { customer { name } rep { name } } }"
+
+
+async def test_nested_fields_follow_the_same_rules(world):
+    """Tests a path that reaches a customer through a visit."""
+    # given: m2 manages r3 and sees v3 and its customer c3
+    m2 = await as_user(world, "m2")
+    # when
+    own = await run(m2, NESTED, id=gid("Visit", world.visits["v3"].id))
+    other = await run(m2, NESTED, id=gid("Visit", world.visits["v1"].id))
+    # then
+    assert own[0] == {"visit": {"customer": {"name": "c3"}, "rep": {"name": "r3"}}}
+    assert other[0] == {"visit": None}
+
+
+UPDATE = """
+mutation($input: UpdateCustomerInput!) {
+  updateCustomer(input: $input) { __typename ... on Error { code } }
+}
+"""
+
+
+async def test_a_rep_cannot_give_a_customer_away(world):
+    """Tests that ownership writes are refused to reps, and nothing changes."""
+    # given
+    r1 = await as_user(world, "r1")
+    c1 = world.customers["c1"]
+    # when
+    _, owner_codes = await run(
+        r1,
+        UPDATE,
+        input={
+            "id": gid("Customer", c1.id),
+            "ownerId": gid("Rep", world.users["r2"].id),
+        },
+    )
+    _, territory_codes = await run(
+        r1, UPDATE, input={"id": gid("Customer", c1.id), "territory": "South"}
+    )
+    # then
+    assert owner_codes == territory_codes == ["FORBIDDEN"]
+    stored = await Customer.get(c1.id)
+    assert stored.owner_id == world.users["r1"].id
+    assert stored.territory == "North"
+
+
+async def test_a_manager_moves_customers_within_the_team_and_demands_follow(world):
+    """Tests that a manager reassigns inside the team and demands keep up."""
+    # given
+    m1 = await as_user(world, "m1")
+    c1 = world.customers["c1"]
+    # when
+    data, _codes = await run(
+        m1,
+        UPDATE,
+        input={
+            "id": gid("Customer", c1.id),
+            "ownerId": gid("Rep", world.users["r2"].id),
+        },
+    )
+    _, outside = await run(
+        m1,
+        UPDATE,
+        input={
+            "id": gid("Customer", c1.id),
+            "ownerId": gid("Rep", world.users["r3"].id),
+        },
+    )
+    # then
+    assert data == {"updateCustomer": {"__typename": "CustomerPayload"}}
+    assert outside == ["FORBIDDEN"]
+    demand = await Demand.find_one({"customer_id": c1.id})
+    assert demand.customer_owner_id == world.users["r2"].id
+
+
+async def test_changing_a_foreign_customer_is_not_found(world):
+    """Tests that a write to an invisible row reads like a missing row."""
+    # given
+    r2 = await as_user(world, "r2")
+    # when
+    data, _ = await run(
+        r2,
+        UPDATE,
+        input={"id": gid("Customer", world.customers["c3"].id), "name": "Mine now"},
+    )
+    # then
+    assert data == {
+        "updateCustomer": {"__typename": "NotFoundError", "code": "NOT_FOUND"}
+    }
+
+
+PLAN = """
+mutation($input: PlanVisitInput!) { planVisit(input: $input) { __typename ... on Error { code } } }
+"""
+
+
+async def test_a_rep_plans_only_their_own_visits(world):
+    """Tests that a rep cannot fill another rep's calendar."""
+    # given
+    r1 = await as_user(world, "r1")
+    base = {
+        "customerId": gid("Customer", world.customers["c1"].id),
+        "purpose": "DEMO",
+        "plannedStart": "2031-03-04T09:00:00Z",
+        "plannedEnd": "2031-03-04T10:00:00Z",
+    }
+    # when
+    own, _ = await run(
+        r1, PLAN, input={**base, "repId": gid("Rep", world.users["r1"].id)}
+    )
+    other, codes = await run(
+        r1, PLAN, input={**base, "repId": gid("Rep", world.users["r3"].id)}
+    )
+    # then
+    assert own == {"planVisit": {"__typename": "VisitPayload"}}
+    assert other in (
+        None,
+        {"planVisit": {"__typename": "NotFoundError", "code": "NOT_FOUND"}},
+    )
+    assert codes in ([], ["FORBIDDEN"])
+    assert await Visit.find({"rep_id": world.users["r3"].id}).count() == 1
+
+
+async def test_personal_fields_are_hidden_from_api_keys(world):
+    """Tests that a partner key reads customers but not their contacts."""
+    # given
+    admin = world.users["admin"]
+    key = Principal(
+        user_id=admin.id,
+        role="partner",
+        key_id=PydanticObjectId(),
+        scopes=frozenset({"customers:read"}),
+        creator_role="admin",
+    )
+    # when
+    names, name_codes = await run(key, "{ customers { nodes { name } } }")
+    _contacts, contact_codes = await run(
+        key, "{ customers(first: 1) { nodes { name contacts { name } } } }"
+    )
+    _searched, search_codes = await run(
+        key, '{ customers(search: "contact") { totalCount } }'
+    )
+    # then
+    assert len(names["customers"]["nodes"]) == 4
+    assert name_codes == []
+    assert contact_codes == ["FORBIDDEN"]
+    assert search_codes == ["FORBIDDEN"]
+
+
+async def test_without_a_principal_nothing_but_sign_in_answers(world):
+    """Tests the guard on every root field."""
+    # when
+    result = await schema.execute(
+        "{ customers { totalCount } }", context_value=Context()
+    )
+    # then
+    assert result.data is None
+    assert result.errors[0].extensions["code"] == "UNAUTHENTICATED"

@@ -1,0 +1,418 @@
+"""The transport: body size, timeouts, content types, CORS, batching, WebSockets.
+
+Security checklist rows 8, 15, 17, 18, 19, 33, 35 and 37.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import socket
+import time
+
+import httpx
+import pytest
+import uvicorn
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
+
+from defenses.http import BodySizeLimit
+from resolvers import customers
+from server import create_app
+from settings import Settings
+from tests.conftest import TEST_SECRET, signed_in_client
+
+QUERY = "{ customers(first: 1) { totalCount } }"
+MB = 1024 * 1024
+
+
+def anonymous(settings: Settings | None = None) -> httpx.AsyncClient:
+    """An HTTP client on a fresh app, without a credential."""
+    app = create_app(settings or Settings(), connect=False)
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test"
+    )
+
+
+@pytest.fixture
+def customer_calls(monkeypatch):
+    """Counts the calls of the customers list resolver."""
+    calls = []
+    original = customers.list_customers
+
+    async def counting(*args, **kwargs):
+        calls.append(kwargs)
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr(customers, "list_customers", counting)
+    return calls
+
+
+# --- 8: body size -----------------------------------------------------------
+
+
+async def test_a_body_over_two_megabytes_gets_413(db, customer_calls):
+    """Tests that a 3 MB body (huge variables) is refused with 413."""
+    # given
+    body = json.dumps({"query": QUERY, "variables": {"pad": "x" * (3 * MB)}})
+    async with signed_in_client() as client:
+        # when
+        response = await client.post(
+            "/graphql", content=body, headers={"content-type": "application/json"}
+        )
+    # then
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+    assert customer_calls == []
+
+
+async def test_a_body_under_two_megabytes_is_served(db):
+    """Tests that a 1.9 MB body (large unused variables) still gets an answer."""
+    # given
+    body = {"query": QUERY, "variables": {"pad": "x" * (19 * MB // 10)}}
+    async with signed_in_client() as client:
+        # when
+        response = await client.post("/graphql", json=body)
+    # then
+    assert response.status_code == 200
+    assert response.json() == {"data": {"customers": {"totalCount": 0}}}
+
+
+async def test_a_chunked_body_is_cut_at_the_first_chunk_over_the_limit():
+    """Tests that a body without Content-Length is read no further than the limit."""
+    # given
+    chunk = b"x" * 65536
+    sent = {"chunks": 0}
+    answer = []
+
+    async def receive():
+        sent["chunks"] += 1
+        return {"type": "http.request", "body": chunk, "more_body": True}
+
+    async def send(message):
+        answer.append(message)
+
+    async def app(scope, receive, send):  # pragma: no cover - must not run
+        raise AssertionError("the app ran")
+
+    limit = BodySizeLimit(app, max_bytes=2 * MB)
+    # when
+    await limit({"type": "http", "headers": []}, receive, send)
+    # then
+    assert sent["chunks"] == 2 * MB // len(chunk) + 1
+    assert answer[0]["status"] == 413
+
+
+@contextlib.asynccontextmanager
+async def serving(app):
+    """Run ``app`` with uvicorn on a free loopback port; yield the port."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False)
+    )
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        while not server.started:  # noqa: ASYNC110 - uvicorn offers only a flag
+            await asyncio.sleep(0.01)
+        yield port
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
+
+
+async def test_a_chunked_upload_gets_413_as_soon_as_it_passes_the_limit(db):
+    """Tests that uvicorn on 127.0.0.1 answers 413 once a chunked body passes 2 MB.
+
+    The client sends 2 MB and one more 64 KB chunk of a 3 MB upload, then waits:
+    the answer comes without the rest of the body.
+    """
+    # given
+    app = create_app(Settings(), connect=False)
+    chunk = b"x" * 65536
+    async with serving(app) as port:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(
+            b"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+        )
+        # when
+        for _ in range(2 * MB // len(chunk) + 1):
+            writer.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            await writer.drain()
+        answer = await asyncio.wait_for(reader.read(), timeout=5)
+        writer.close()
+    # then
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413")
+    assert json.loads(body)["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+
+
+# --- 15: batching -----------------------------------------------------------
+
+
+async def test_batched_operations_are_refused(db, customer_calls):
+    """Tests that a JSON array of operations gets 400 and runs nothing."""
+    # when
+    async with signed_in_client() as client:
+        response = await client.post("/graphql", json=[{"query": QUERY}] * 2)
+    # then
+    assert response.status_code == 400
+    assert response.text == "Batching is not enabled"
+    assert customer_calls == []
+
+
+# --- 17: CSRF ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("text/plain", json.dumps({"query": QUERY})),
+        ("application/x-www-form-urlencoded", f"query={QUERY}"),
+        (
+            "multipart/form-data; boundary=x",
+            '--x\r\nContent-Disposition: form-data; name="operations"\r\n\r\n'
+            + json.dumps({"query": QUERY})
+            + "\r\n--x--\r\n",
+        ),
+    ],
+    ids=["text-plain", "form-urlencoded", "multipart"],
+)
+async def test_simple_content_types_are_refused(db, customer_calls, content_type, body):
+    """Tests that the three CORS "simple" content types get 400 and run nothing."""
+    # when
+    async with signed_in_client() as client:
+        response = await client.post(
+            "/graphql", content=body, headers={"content-type": content_type}
+        )
+    # then
+    assert response.status_code == 400
+    assert response.text == "Unsupported content type"
+    assert customer_calls == []
+
+
+async def test_mutations_over_get_are_refused(db):
+    """Tests that GET cannot run a mutation, even with a valid credential."""
+    # when
+    async with signed_in_client() as client:
+        response = await client.get(
+            "/graphql",
+            params={"query": 'mutation { signOut(refreshToken: "x") }'},
+        )
+    # then
+    assert response.status_code == 400
+    assert "mutations are not allowed" in response.text.lower()
+
+
+async def test_queries_over_get_need_the_authorization_header(db):
+    """Tests that GET queries answer, but a cookie alone is no credential."""
+    # given
+    async with signed_in_client() as client:
+        token = client.headers["Authorization"].removeprefix("Bearer ")
+        # when
+        with_header = await client.get("/graphql", params={"query": QUERY})
+    async with anonymous() as browser:
+        browser.cookies.set("Authorization", f"Bearer {token}")
+        browser.cookies.set("token", token)
+        cookie_only = await browser.get("/graphql", params={"query": QUERY})
+    # then
+    assert with_header.json() == {"data": {"customers": {"totalCount": 0}}}
+    assert cookie_only.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_graphql_response_json_is_accepted(db):
+    """Tests that clients asking for application/graphql-response+json are served."""
+    # when
+    async with signed_in_client() as client:
+        response = await client.post(
+            "/graphql",
+            json={"query": QUERY},
+            headers={"accept": "application/graphql-response+json"},
+        )
+    # then
+    assert response.status_code == 200
+    assert response.json() == {"data": {"customers": {"totalCount": 0}}}
+
+
+# --- 18: CORS ---------------------------------------------------------------
+
+ALLOWED = "https://app.example.com"
+EVIL = "http://evil.test"
+
+
+def preflight(origin: str) -> dict[str, str]:
+    return {
+        "origin": origin,
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization, content-type",
+    }
+
+
+async def test_cors_answers_only_listed_origins(db):
+    """Tests that the allowed origin is echoed and another origin gets nothing."""
+    # given
+    settings = Settings(cors_origins=(ALLOWED,))
+    async with anonymous(settings) as client:
+        # when
+        good = await client.options("/graphql", headers=preflight(ALLOWED))
+        evil = await client.options("/graphql", headers=preflight(EVIL))
+        evil_post = await client.post(
+            "/graphql", json={"query": "{ __typename }"}, headers={"origin": EVIL}
+        )
+    # then
+    assert good.status_code == 200
+    assert good.headers["access-control-allow-origin"] == ALLOWED
+    assert "access-control-allow-credentials" not in good.headers
+    assert "access-control-allow-origin" not in evil.headers
+    assert "access-control-allow-origin" not in evil_post.headers
+
+
+def test_cors_origins_come_from_the_environment(monkeypatch):
+    """Tests that VISITPLAN_CORS_ORIGINS is a comma-separated list, empty by default."""
+    # given
+    monkeypatch.setenv("VISITPLAN_CORS_ORIGINS", f" {ALLOWED}/ , http://localhost:3000")
+    # when
+    listed = Settings.from_env().cors_origins
+    monkeypatch.delenv("VISITPLAN_CORS_ORIGINS")
+    default = Settings.from_env().cors_origins
+    # then
+    assert listed == (ALLOWED, "http://localhost:3000")
+    assert default == ()
+
+
+async def test_no_origin_is_allowed_by_default(db):
+    """Tests that without VISITPLAN_CORS_ORIGINS no origin gets CORS headers."""
+    # when
+    async with anonymous() as client:
+        response = await client.options("/graphql", headers=preflight(ALLOWED))
+    # then
+    assert "access-control-allow-origin" not in response.headers
+
+
+# --- 19: GraphiQL -----------------------------------------------------------
+
+
+async def test_production_serves_no_ide(db):
+    """Tests that a browser GET in production gets no GraphiQL page."""
+    # when
+    async with anonymous(Settings(production=True, secret=TEST_SECRET)) as client:
+        response = await client.get("/graphql", headers={"accept": "text/html"})
+    # then
+    assert "graphiql" not in response.text.lower()
+
+
+# --- 33: request timeout ----------------------------------------------------
+
+
+async def test_a_slow_request_is_stopped_and_others_are_not(db, monkeypatch):
+    """Tests that a request over the timeout gets 504 TIMEOUT, a parallel one answers."""
+
+    # given
+    async def slow(*args, **kwargs):
+        await asyncio.sleep(30)
+
+    monkeypatch.setattr(customers, "list_customers", slow)
+    async with signed_in_client(Settings(request_timeout_s=0.5)) as client:
+
+        async def timed(query):
+            started = time.perf_counter()
+            response = await client.post("/graphql", json={"query": query})
+            return response, time.perf_counter() - started
+
+        # when
+        (stopped, slow_s), (probe, probe_s) = await asyncio.gather(
+            timed(QUERY), timed("{ __typename }")
+        )
+    # then
+    assert stopped.status_code == 504
+    error = stopped.json()["errors"][0]
+    assert error["extensions"]["code"] == "TIMEOUT"
+    assert 0.5 <= slow_s < 1.5
+    assert probe.json() == {"data": {"__typename": "Query"}}
+    assert probe_s < 0.2
+
+
+async def test_a_resolvers_own_timeout_error_is_not_a_request_timeout(db, monkeypatch):
+    """Tests that a TimeoutError raised by code is an internal error, not a 504."""
+
+    # given
+    async def failing(*args, **kwargs):
+        raise TimeoutError("the planner gave up")
+
+    monkeypatch.setattr(customers, "list_customers", failing)
+    # when
+    async with signed_in_client() as client:
+        response = await client.post("/graphql", json={"query": QUERY})
+    # then
+    assert response.status_code == 200
+    assert response.json()["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+
+
+def test_the_timeout_comes_from_the_environment(monkeypatch):
+    """Tests that VISITPLAN_REQUEST_TIMEOUT sets the timeout (10 s by default)."""
+    # when
+    default = Settings.from_env().request_timeout_s
+    monkeypatch.setenv("VISITPLAN_REQUEST_TIMEOUT", "2.5")
+    configured = Settings.from_env().request_timeout_s
+    # then
+    assert default == 10
+    assert configured == 2.5
+
+
+# --- 35: malformed transport input ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("{broken", "Unable to parse request body as JSON"),
+        (json.dumps({"query": 5}), "must be a string"),
+        (json.dumps({"query": QUERY, "variables": [1]}), "must be an object"),
+        (json.dumps({"variables": {}}), "No GraphQL query found in the request"),
+    ],
+    ids=["broken-json", "query-not-a-string", "variables-not-an-object", "no-query"],
+)
+async def test_malformed_requests_get_400(db, body, message):
+    """Tests that unparsable requests get 400 with a reason, never 500."""
+    # when
+    async with signed_in_client() as client:
+        response = await client.post(
+            "/graphql", content=body, headers={"content-type": "application/json"}
+        )
+    # then
+    assert response.status_code == 400
+    assert message in response.text
+
+
+async def test_other_methods_get_405(db):
+    """Tests that PUT and DELETE get 405."""
+    # when
+    async with anonymous() as client:
+        put = await client.put("/graphql", json={"query": QUERY})
+        delete = await client.delete("/graphql")
+    # then
+    assert put.status_code == 405
+    assert delete.status_code == 405
+
+
+# --- 37: subscriptions ------------------------------------------------------
+
+
+@pytest.mark.parametrize("protocol", ["graphql-transport-ws", "graphql-ws"])
+async def test_websocket_upgrades_are_refused(protocol):
+    """Tests that no WebSocket (subscription) connection can be opened."""
+    # given
+    app = create_app(Settings(), connect=False)
+    async with serving(app) as port:
+        # when
+        with pytest.raises(InvalidStatus) as refused:
+            async with connect(
+                f"ws://127.0.0.1:{port}/graphql", subprotocols=[protocol]
+            ):
+                pass  # pragma: no cover - the connection is refused
+    # then
+    assert refused.value.response.status_code == 403

@@ -1,0 +1,579 @@
+"""Limits on GraphQL documents over HTTP (security checklist rows 1-7, 9-12, 38)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+
+import pytest
+from graphql import get_introspection_query, parse
+from strawberry.extensions import SchemaExtension
+
+from defenses.limits import MAX_COST, query_cost
+from models import Customer
+from resolvers import customers
+from schema import schema
+from settings import Settings
+from tests.conftest import signed_in_client
+
+PRODUCTION = Settings(production=True)
+
+README_CUSTOMERS = """
+{
+  customers(near: {lat: 48.1374, lng: 11.5755, radiusKm: 2}, first: 5) {
+    totalCount
+    edges {
+      cursor
+      node {
+        id name tier status tags
+        addresses { street city location { lat lng } }
+        openingHours { weekday intervals { start end } }
+        contacts { name role phones emails preferredChannel }
+        openDemands { title priority status due }
+        lastVisits(last: 5) { plannedStart status purpose outcome { result notes } rep { name } }
+      }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+README_LISTS = """
+{
+  reps(first: 20) { nodes { id name email role territory } }
+  customers(search: "apotheke", filter: {tiers: [A, B], territories: ["North"],
+            customFields: [{key: "annualRevenueEur", min: 100000}]}) {
+    totalCount nodes { name tier }
+  }
+  demands(filter: {statuses: [OPEN, IN_PROGRESS], priorities: [URGENT]}, orderBy: DUE_ASC) {
+    nodes { title due customer { name } assignee { name } }
+  }
+  visits(filter: {startsAfter: "2026-12-01T00:00:00+01:00",
+                  startsBefore: "2026-12-02T00:00:00+01:00"}) {
+    nodes { plannedStart plannedEnd status customer { name } rep { name } }
+  }
+}
+"""
+
+README_RECORD_OUTCOME = """
+mutation {
+  recordVisitOutcome(input: {id: "VmlzaXQ6...", result: 7, notes: "Ordered samples",
+      followUps: [{type: PRODUCT_INQUIRY, title: "Send the price list", priority: HIGH}]}) {
+    ... on VisitPayload { visit { outcome { result followUps { id title status } } } }
+    ... on Error { code field message }
+  }
+}
+"""
+
+BENCH_MY_DAY = """
+query MyDay($rep: ID!, $from: DateTime!, $to: DateTime!) {
+  visits(filter: {repIds: [$rep], startsAfter: $from, startsBefore: $to}, first: 50) {
+    edges { node { plannedStart plannedEnd status purpose
+      customer { name addresses { location { lat lng } } openDemands { title priority } } } }
+  }
+}
+"""
+
+BENCH_CUSTOMER_LIST = """
+query CustomerList($tiers: [Tier!], $territories: [String!], $after: String) {
+  customers(filter: {tiers: $tiers, territories: $territories}, orderBy: NAME_ASC,
+            first: 20, after: $after) {
+    totalCount
+    edges { node { name tier lastVisits(last: 3) { plannedStart status } } }
+  }
+}
+"""
+
+GRAPHIQL_INTROSPECTION = get_introspection_query(
+    descriptions=True,
+    specified_by_url=True,
+    directive_is_repeatable=True,
+    schema_description=True,
+    input_value_deprecation=True,
+    one_of=True,
+)
+
+#: Crafted to be expensive: 100 customers x 50 visits x their customer.
+EXPENSIVE = """
+query Expensive($n: Int) {
+  customers(first: $n) { nodes { lastVisits(last: 50) { customer { name } } } }
+}
+"""
+
+
+@pytest.fixture
+def customer_calls(monkeypatch):
+    """Counts the calls of the customers list resolver."""
+    calls = []
+    original = customers.list_customers
+
+    async def counting(*args, **kwargs):
+        calls.append(kwargs)
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr(customers, "list_customers", counting)
+    return calls
+
+
+def deep_query(depth: int) -> str:
+    """A query whose deepest field is ``depth`` levels below the root field."""
+    fields = ["customers(first: 1)", "nodes"]
+    while len(fields) < depth:
+        fields.append("lastVisits(last: 1)" if len(fields) % 2 == 0 else "customer")
+    leaf = "status" if len(fields) % 2 == 1 else "name"
+    return "{ " + " { ".join([*fields, leaf]) + " }" * len(fields) + " }"
+
+
+async def post(client, query, **variables):
+    response = await client.post(
+        "/graphql", json={"query": query, "variables": variables}
+    )
+    assert response.status_code < 500, response.text
+    return response.json()
+
+
+# --- 1: depth ---------------------------------------------------------------
+
+
+async def test_depth_up_to_ten_is_answered(db, customer_calls):
+    """Tests that a query ten levels deep runs."""
+    # given
+    query = deep_query(10)
+    assert query.count("{") == 11
+    async with signed_in_client() as client:
+        # when
+        body = await post(client, query)
+    # then
+    assert "errors" not in body, body
+    assert body["data"]["customers"] == {"nodes": []}
+    assert len(customer_calls) == 1
+
+
+async def test_depth_eleven_is_refused_before_any_resolver(db, customer_calls):
+    """Tests that a query eleven levels deep is refused without running."""
+    # when
+    async with signed_in_client() as client:
+        body = await post(client, deep_query(11))
+    # then
+    assert body["data"] is None
+    assert body["errors"][0]["message"].endswith(
+        "exceeds maximum operation depth of 10"
+    )
+    assert customer_calls == []
+
+
+# --- 2: circular fragments --------------------------------------------------
+
+
+async def test_circular_fragments_are_refused_quickly(db, customer_calls):
+    """Tests that a fragment spreading itself is refused in well under a second."""
+    # given
+    query = """
+    { customers(first: 1) { nodes { ...A } } }
+    fragment A on Customer { lastVisits(last: 1) { customer { ...A } } }
+    """
+    async with signed_in_client() as client:
+        # when
+        started = time.perf_counter()
+        body = await post(client, query)
+        elapsed = time.perf_counter() - started
+    # then
+    messages = [e["message"] for e in body["errors"]]
+    assert "Cannot spread fragment 'A' within itself." in messages
+    assert elapsed < 0.5
+    assert customer_calls == []
+
+
+async def test_exponential_fragment_reuse_is_refused_by_cost(db, customer_calls):
+    """Tests that fragments doubling 40 times are refused before validation expands them."""
+    # given
+    fragments = "".join(
+        f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}\n" for i in range(40)
+    )
+    query = "{ ...F0 }\n" + fragments + "fragment F40 on Query { __typename }"
+    async with signed_in_client() as client:
+        # when
+        started = time.perf_counter()
+        body = await post(client, query)
+        elapsed = time.perf_counter() - started
+    # then
+    assert re.fullmatch(
+        r"Query cost \d+ exceeds limit 5000\.", body["errors"][0]["message"]
+    )
+    assert elapsed < 0.5
+
+
+# --- 3: aliases -------------------------------------------------------------
+
+
+def aliased(count: int) -> str:
+    return "{ " + " ".join(f"a{n}: __typename" for n in range(count)) + " }"
+
+
+async def test_fifteen_aliases_are_accepted(db):
+    """Tests that 15 aliases are allowed."""
+    # when
+    async with signed_in_client() as client:
+        body = await post(client, aliased(15))
+    # then
+    assert "errors" not in body
+    assert len(body["data"]) == 15
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        (aliased(20), "20 aliases found. Allowed: 15"),
+        (
+            "{ customers(first: 1) { ...F ...F ...F } }\n"
+            "fragment F on CustomerConnection { "
+            + " ".join(f"t{n}: totalCount" for n in range(6))
+            + " }",
+            "18 aliases found. Allowed: 15",
+        ),
+    ],
+    ids=["twenty", "fragment-spread-three-times"],
+)
+async def test_too_many_aliases_are_refused(db, customer_calls, query, message):
+    """Tests that aliases are counted through fragments and capped at 15."""
+    # when
+    async with signed_in_client() as client:
+        body = await post(client, query)
+    # then
+    assert body["data"] is None
+    assert body["errors"][0]["message"] == message
+    assert customer_calls == []
+
+
+# --- 4: tokens --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ " + "__typename " * 1200 + "}",
+        "#\n" * 5000 + "{ customers(first: 1) { totalCount } }",
+    ],
+    ids=["repeated-fields", "comment-flood"],
+)
+async def test_token_floods_are_refused_while_parsing(db, customer_calls, query):
+    """Tests that more than 1000 tokens (comments included) abort the parser."""
+    # when
+    async with signed_in_client() as client:
+        body = await post(client, query)
+    # then
+    assert body["data"] is None
+    assert body["errors"][0]["message"] == (
+        "Syntax Error: Document contains more than 1000 tokens. Parsing aborted."
+    )
+    assert customer_calls == []
+
+
+# --- 5: directives ----------------------------------------------------------
+
+
+def with_directives(count: int) -> str:
+    return "{ " + "__typename @include(if: true) " * count + "}"
+
+
+async def test_fifty_directives_are_accepted(db):
+    """Tests that 50 directives are allowed."""
+    # when
+    async with signed_in_client() as client:
+        body = await post(client, with_directives(50))
+    # then
+    assert body == {"data": {"__typename": "Query"}}
+
+
+@pytest.mark.parametrize(
+    ("count", "message"),
+    [
+        (51, "51 directives found. Allowed: 50"),
+        (
+            300,
+            "Syntax Error: Document contains more than 1000 tokens. Parsing aborted.",
+        ),
+    ],
+)
+async def test_directive_floods_are_refused(db, customer_calls, count, message):
+    """Tests that 51 directives break the directive limit and 300 the token limit."""
+    # when
+    async with signed_in_client() as client:
+        body = await post(client, with_directives(count))
+    # then
+    assert body["data"] is None
+    assert body["errors"][0]["message"] == message
+
+
+async def test_directives_are_counted_through_fragments(db):
+    """Tests that a fragment with 20 directives spread three times counts 60."""
+    # given
+    query = (
+        "{ ...F ...F ...F }\nfragment F on Query { "
+        + "__typename @skip(if: false) " * 20
+        + "}"
+    )
+    # when
+    async with signed_in_client() as client:
+        body = await post(client, query)
+    # then
+    assert body["errors"][0]["message"] == "60 directives found. Allowed: 50"
+
+
+# --- 6: query cost ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "variables"),
+    [
+        (README_CUSTOMERS, {}),
+        (README_LISTS, {}),
+        (README_RECORD_OUTCOME, {}),
+        (BENCH_MY_DAY, {}),
+        (BENCH_CUSTOMER_LIST, {}),
+        (GRAPHIQL_INTROSPECTION, {}),
+        (EXPENSIVE, {"n": 1}),
+    ],
+    ids=[
+        "readme-customers",
+        "readme-lists",
+        "readme-outcome",
+        "bench-my-day",
+        "bench-customer-list",
+        "graphiql-introspection",
+        "one-customer",
+    ],
+)
+def test_real_client_queries_are_within_the_cost_budget(
+    query, variables, record_property
+):
+    """Tests that the README, benchmark and GraphiQL queries cost less than 5000."""
+    # when
+    cost = query_cost(schema._schema, parse(query), variables)
+    # then
+    record_property("query_cost", cost)
+    assert 0 < cost < MAX_COST, cost
+
+
+async def test_an_expensive_query_is_refused_before_any_resolver(db, customer_calls):
+    """Tests that 100 customers x 50 visits each is refused by its cost."""
+    # when
+    async with signed_in_client() as client:
+        body = await post(client, EXPENSIVE, n=100)
+    # then
+    assert body["data"] is None
+    assert body["errors"][0]["message"] == "Query cost 15402 exceeds limit 5000."
+    assert customer_calls == []
+
+
+async def test_cost_uses_each_requests_own_variables(db, customer_calls):
+    """Tests that concurrent requests with different page sizes get their own verdicts."""
+    # given
+    sizes = [1, 100] * 10
+    async with signed_in_client() as client:
+        # when
+        bodies = await asyncio.gather(*(post(client, EXPENSIVE, n=n) for n in sizes))
+    # then
+    for n, body in zip(sizes, bodies, strict=True):
+        if n == 1:
+            assert "errors" not in body, body
+        else:
+            assert body["errors"][0]["message"].startswith("Query cost 15402")
+    assert len(customer_calls) == 10
+
+
+def test_cost_counts_lists_by_page_size():
+    """Tests the cost formula on a connection, an entity list and an embedded list."""
+    # given
+    query = """
+    { customers(first: 10) {
+        totalCount
+        nodes { name openDemands { title } addresses { city } } } }
+    """
+    # when
+    cost = query_cost(schema._schema, parse(query))
+    # then
+    # customers 2 + 10 x (totalCount 1 + nodes 2 + name 1
+    #   + openDemands 2 + 20 x title 1 + addresses 2 + 1 x city 1)
+    assert cost == 2 + 10 * (1 + 2 + 1 + 2 + 20 + 2 + 1)
+
+
+# --- 7: page size -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("first", [100000, -1, 0])
+async def test_page_sizes_outside_one_to_hundred_are_refused(db, monkeypatch, first):
+    """Tests that a page size outside 1..100 is refused before the store is asked."""
+    # given
+    finds = []
+    original = Customer.find
+
+    def counting_find(*args, **kwargs):
+        finds.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(Customer, "find", counting_find)
+    # when
+    async with signed_in_client() as client:
+        body = await post(client, f"{{ customers(first: {first}) {{ totalCount }} }}")
+    # then
+    error = body["errors"][0]
+    assert error["extensions"] == {"code": "VALIDATION", "field": "first"}
+    assert "between 1 and 100" in error["message"]
+    assert finds == []
+
+
+# --- 9: source length -------------------------------------------------------
+
+
+async def test_source_of_twenty_thousand_characters_is_accepted(db):
+    """Tests that a query of exactly 20,000 characters parses."""
+    # given
+    query = "{ __typename }\n#"
+    query += "x" * (20_000 - len(query))
+    # when
+    async with signed_in_client() as client:
+        body = await post(client, query)
+    # then
+    assert body == {"data": {"__typename": "Query"}}
+
+
+async def test_one_giant_token_is_refused_before_lexing(db, customer_calls):
+    """Tests that a 1.5 MB string literal is refused by the source length limit."""
+    # given
+    query = '{ customers(search: "' + "a" * 1_500_000 + '") { totalCount } }'
+    async with signed_in_client() as client:
+        # when
+        started = time.perf_counter()
+        body = await post(client, query)
+        elapsed = time.perf_counter() - started
+    # then
+    assert body["errors"][0]["message"] == (
+        "Syntax Error: Source contains more than 20000 code points. Parsing aborted."
+    )
+    assert elapsed < 1
+    assert customer_calls == []
+
+
+# --- 10, 11: introspection --------------------------------------------------
+
+INTROSPECTION_QUERIES = [
+    "{ __schema { types { name } } }",
+    '{ __type(name: "Customer") { fields { name } } }',
+]
+
+
+@pytest.mark.parametrize("query", INTROSPECTION_QUERIES)
+async def test_introspection_is_off_in_production(db, query):
+    """Tests that production refuses __schema and __type."""
+    # when
+    async with signed_in_client(PRODUCTION) as client:
+        body = await post(client, query)
+    # then
+    assert body["data"] is None
+    assert body["errors"][0]["message"].startswith(
+        "GraphQL introspection has been disabled, but the requested query contained"
+    )
+
+
+@pytest.mark.parametrize("query", INTROSPECTION_QUERIES)
+async def test_introspection_is_on_in_development(db, query):
+    """Tests that development answers __schema and __type."""
+    # when
+    async with signed_in_client() as client:
+        body = await post(client, query)
+    # then
+    assert "errors" not in body
+
+
+async def test_typename_still_works_in_production(db):
+    """Tests that __typename is not introspection."""
+    # when
+    async with signed_in_client(PRODUCTION) as client:
+        body = await post(client, "{ __typename }")
+    # then
+    assert body == {"data": {"__typename": "Query"}}
+
+
+async def test_graphiqls_introspection_query_passes_every_limit(db):
+    """Tests that GraphiQL's full introspection query works in development."""
+    # when
+    async with signed_in_client() as client:
+        body = await post(client, GRAPHIQL_INTROSPECTION)
+    # then
+    assert "errors" not in body
+    names = {t["name"] for t in body["data"]["__schema"]["types"]}
+    assert {"Customer", "Visit", "Query", "Mutation"} <= names
+
+
+async def test_deep_introspection_is_refused(db):
+    """Tests that introspection lists nested more than 3 deep are refused."""
+    # given
+    query = "{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }"
+    # when
+    async with signed_in_client() as client:
+        body = await post(client, query)
+    # then
+    assert body["data"] is None
+    assert body["errors"][0]["message"] == "Maximum introspection depth exceeded"
+
+
+# --- 12: suggestions --------------------------------------------------------
+
+#: Near misses a schema-guessing tool (clairvoyance) would try.
+NEAR_MISSES = [
+    "{ custome { id } }",
+    "{ customerz { id } }",
+    "{ customers(first: 1) { nodes { nam phon emial } } }",
+    "{ customers(firts: 1) { totalCount } }",
+    "{ customers(first: 1, filter: {tier: [A]}) { totalCount } }",
+    "{ customers(first: 1, filter: {tiers: [AA]}) { totalCount } }",
+    "query ($f: CustomerFilterInpt) { customers(filter: $f) { totalCount } }",
+]
+
+
+async def suggested_names(client) -> set[str]:
+    names: set[str] = set()
+    for query in NEAR_MISSES:
+        body = await post(client, query)
+        for error in body["errors"]:
+            for hint in re.findall(r"Did you mean ([^?]*)\?", error["message"]):
+                names.update(re.findall(r"'(\w+)'", hint))
+    return names
+
+
+async def test_suggestions_name_fields_in_development(db):
+    """Tests that development keeps graphql-core's "Did you mean" hints."""
+    # when
+    async with signed_in_client() as client:
+        names = await suggested_names(client)
+    # then
+    assert {"customer", "customers", "name", "first", "tiers", "A"} <= names
+
+
+async def test_suggestions_recover_nothing_in_production(db):
+    """Tests that production errors carry no "Did you mean" hint at all."""
+    # when
+    async with signed_in_client(PRODUCTION) as client:
+        names = await suggested_names(client)
+        body = await post(client, NEAR_MISSES[0])
+    # then
+    assert names == set()
+    assert (
+        body["errors"][0]["message"] == "Cannot query field 'custome' on type 'Query'."
+    )
+
+
+# --- 38: no state shared between requests -----------------------------------
+
+
+def test_every_schema_extension_is_built_per_request():
+    """Tests that the schema holds extension classes or factories, never instances."""
+    # when
+    built = [(factory(), factory()) for factory in schema.extensions]
+    # then
+    for factory, (first, second) in zip(schema.extensions, built, strict=True):
+        assert not isinstance(factory, SchemaExtension)
+        assert isinstance(first, SchemaExtension)
+        assert first is not second
