@@ -131,8 +131,12 @@ def _access_token(
     return jwt.encode(claims, auth.secret, algorithm=ALGORITHM), expires
 
 
-async def sign_in(auth: Auth, email: str, password: str, address: str | None) -> Tokens:
+async def sign_in(
+    auth: Auth | None, email: str, password: str, address: str | None
+) -> Tokens:
     """Check the credentials and open a session."""
+    if auth is None:
+        raise Unauthenticated("sign-in is not available here")
     email = email.strip().lower()
     auth.limiter.check(email, address)
     user = await Rep.find_one({"email": email})
@@ -154,8 +158,10 @@ async def sign_in(auth: Auth, email: str, password: str, address: str | None) ->
     )
 
 
-async def refresh_session(auth: Auth, refresh_token: str) -> Tokens:
+async def refresh_session(auth: Auth | None, refresh_token: str) -> Tokens:
     """Swap a refresh token for a new pair; a replayed old token ends the session."""
+    if auth is None:
+        raise Unauthenticated("sign-in is not available here")
     hashed = digest(refresh_token)
     session = await Session.find_one({"token_hash": hashed})
     if session is None:

@@ -119,6 +119,7 @@ async def _customers(
 
 async def prepare(who: Principal, req: PlanRequest, now: datetime) -> Built:
     """Turn a plan request into a planner problem, within ``who``'s rights."""
+    access.check_writer(who)
     _check(req)
     reps = await _reps(who, req.rep_ids)
     origin = datetime.combine(req.first_day - timedelta(days=1), time(0), tzinfo=UTC)

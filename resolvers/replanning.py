@@ -122,6 +122,7 @@ async def replan_day(ctx: Context, req: ReplanRequest) -> VisitPlan:
     if not 1 <= req.max_candidates <= 1000:
         raise Invalid("maxCandidates must be between 1 and 1000", field="maxCandidates")
     who = access.principal(ctx)
+    access.check_writer(who)
     rep_id = object_id(req.rep_id, "repId")
     rep = await fetch_visible(Rep, rep_id, access.rep_rule(who), "repId")
     access.check_acts_for(who, rep_id)

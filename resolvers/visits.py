@@ -167,6 +167,7 @@ async def _check_demands(raw: list[str], customer_id: PydanticObjectId) -> list[
 async def plan_visit(ctx: Context, data: dict[str, Any]) -> Visit:
     """Put a visit in a rep's calendar (a rep's own, a manager's team's)."""
     who = access.principal(ctx)
+    access.check_writer(who)
     customer_id = object_id(data["customer_id"], "customerId")
     rep_id = object_id(data["rep_id"], "repId")
     start, end = _check_times(data["planned_start"], data["planned_end"])

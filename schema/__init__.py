@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import strawberry
+from graphql import GraphQLError
 from strawberry import relay
+from strawberry.types import ExecutionContext
 
 from defenses.limits import SCHEMA_EXTENSIONS
 from schema.audit import AuditQueries, AuditTrail
@@ -51,7 +53,24 @@ class Mutation(
     pass
 
 
-schema = strawberry.Schema(
+class Schema(strawberry.Schema):
+    """The schema, logging only the errors nobody expected.
+
+    Refusals a client caused (an error with ``extensions.code``: a missing
+    credential, a forbidden field, a limit, a bad argument) are answers, not faults,
+    and would flood the log; unexpected errors are logged with their traceback.
+    """
+
+    def process_errors(
+        self,
+        errors: list[GraphQLError],
+        execution_context: ExecutionContext | None = None,
+    ) -> None:
+        unexpected = [e for e in errors if not (e.extensions or {}).get("code")]
+        super().process_errors(unexpected, execution_context)
+
+
+schema = Schema(
     query=Query,
     mutation=Mutation,
     types=[ValidationError, NotFoundError, ConflictError, InvalidTransitionError],

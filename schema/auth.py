@@ -188,11 +188,11 @@ class AuthMutations:
     )
     async def sign_in(self, info: Info, email: str, password: str) -> AuthSession:
         ctx = info.context
-        return _session(await resolve.sign_in(ctx.auth, email, password, ctx.address))  # type: ignore[arg-type]
+        return _session(await resolve.sign_in(ctx.auth, email, password, ctx.address))
 
     @strawberry.mutation(description="Swap a refresh token for a new session pair.")
     async def refresh_session(self, info: Info, refresh_token: str) -> AuthSession:
-        return _session(await resolve.refresh_session(info.context.auth, refresh_token))  # type: ignore[arg-type]
+        return _session(await resolve.refresh_session(info.context.auth, refresh_token))
 
     @strawberry.mutation(
         description="End the session of the access token in use, or of "
