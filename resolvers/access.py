@@ -56,6 +56,8 @@ class Principal:
         scopes: what the API key allows (empty for users: their role decides).
         team: for managers, the ids of their reps and themselves.
         creator_role: for API keys, the role of the key's creator.
+        colleagues: for reps, their manager and the reps who share that manager
+            (whose names they may read, not their rows).
     """
 
     user_id: PydanticObjectId | None
@@ -65,6 +67,7 @@ class Principal:
     scopes: frozenset[str] = frozenset()
     team: tuple[PydanticObjectId, ...] = ()
     creator_role: Role | None = None
+    colleagues: tuple[PydanticObjectId, ...] = ()
     creator_territory: str | None = field(default=None)
 
     @classmethod
@@ -170,10 +173,11 @@ def plan_rule(who: Principal) -> dict[str, Any]:
 
 
 def rep_rule(who: Principal) -> dict[str, Any]:
-    """The users ``who`` may see: admins all, managers their team, reps themselves."""
+    """The users ``who`` may see: admins all, managers their team, reps themselves,
+    their manager and their teammates."""
     if who.row_role == Role.ADMIN and not who.is_key:
         return {}
-    return {"_id": {"$in": _people(who)}}
+    return {"_id": {"$in": [*_people(who), *who.colleagues]}}
 
 
 def customer_filter(ctx: Context) -> dict[str, Any]:

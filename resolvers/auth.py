@@ -202,11 +202,22 @@ async def _team(user: Rep) -> tuple[PydanticObjectId, ...]:
     return (user.id, *(r.id for r in reps if r.id))  # type: ignore[return-value]
 
 
+async def _colleagues(user: Rep) -> tuple[PydanticObjectId, ...]:
+    if user.role != Role.REP or user.manager_id is None:
+        return ()
+    mates = await Rep.find({"manager_id": user.manager_id}).to_list()
+    return (user.manager_id, *(m.id for m in mates if m.id and m.id != user.id))
+
+
 async def principal_for(user: Rep) -> Principal:
-    """The principal acting as ``user`` (with a manager's team)."""
+    """The principal acting as ``user`` (with a manager's team, a rep's colleagues)."""
     team = await _team(user)
     return Principal(
-        user_id=user.id, role=user.role, territory=user.territory, team=team
+        user_id=user.id,
+        role=user.role,
+        territory=user.territory,
+        team=team,
+        colleagues=await _colleagues(user),
     )
 
 

@@ -312,3 +312,12 @@ async def test_without_a_principal_nothing_but_sign_in_answers(world):
     # then
     assert result.data is None
     assert result.errors[0].extensions["code"] == "UNAUTHENTICATED"
+
+
+async def test_reps_see_their_manager_and_teammates_but_no_other_team(world):
+    """Tests the user directory a rep sees."""
+    # when
+    data, codes = await run(await as_user(world, "r1"), "{ reps { nodes { name } } }")
+    # then
+    assert codes == []
+    assert sorted(n["name"] for n in data["reps"]["nodes"]) == ["m1", "r1", "r2"]
