@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.relay import GlobalIDValueError, InvalidGlobalIDError
 from strawberry.types import ExecutionResult
 
 from defenses import http as http_limits
@@ -112,6 +113,14 @@ class GraphQLView(GraphQL[Context, None]):
         return await super().process_result(request, result)
 
     def _shown(self, error: GraphQLError) -> GraphQLError:
+        if isinstance(error.original_error, GlobalIDValueError | InvalidGlobalIDError):
+            # A malformed id from the client is bad input, not a fault of ours.
+            return GraphQLError(
+                error.message,
+                path=error.path,
+                nodes=error.nodes,
+                extensions={"code": "VALIDATION"},
+            )
         if _store_unavailable(error):
             log.warning("store unavailable: %s", type(error.original_error).__name__)
             return GraphQLError(

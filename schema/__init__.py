@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from graphql import GraphQLError
 from strawberry import relay
+from strawberry.relay import GlobalIDValueError
 from strawberry.types import ExecutionContext
 
 from defenses.limits import SCHEMA_EXTENSIONS
@@ -66,7 +67,12 @@ class Schema(strawberry.Schema):
         errors: list[GraphQLError],
         execution_context: ExecutionContext | None = None,
     ) -> None:
-        unexpected = [e for e in errors if not (e.extensions or {}).get("code")]
+        unexpected = [
+            e
+            for e in errors
+            if not (e.extensions or {}).get("code")
+            and not isinstance(e.original_error, GlobalIDValueError)
+        ]
         super().process_errors(unexpected, execution_context)
 
 

@@ -18,12 +18,15 @@ from resolvers import access, api_keys
 from resolvers import auth as resolve
 from resolvers.access import Forbidden, Unauthenticated
 from resolvers.auth import RateLimited
+from resolvers.errors import DomainError
 from schema.base import Info, NotFoundError, ValidationError, attempt
 from schema.reps import Rep
 
 #: Root fields that answer without a credential.
 PUBLIC_FIELDS = frozenset({"signIn", "refreshSession", "signOut", "__typename"})
 
+#: What becomes an error with ``extensions.code`` rather than a masked fault.
+REFUSALS = (Unauthenticated, Forbidden, RateLimited, DomainError, OverflowError)
 CODES: dict[type[Exception], str] = {
     Unauthenticated: "UNAUTHENTICATED",
     Forbidden: "FORBIDDEN",
@@ -32,12 +35,22 @@ CODES: dict[type[Exception], str] = {
 
 
 def _as_error(exc: Exception) -> GraphQLError:
+    if isinstance(exc, DomainError):
+        return GraphQLError(
+            exc.message, extensions={"code": exc.code, "field": exc.field}
+        )
+    if isinstance(exc, OverflowError):
+        # Dates near year 1 or 9999 overflow when the server adds days to them.
+        return GraphQLError(
+            "a date or number is out of range", extensions={"code": "VALIDATION"}
+        )
     return GraphQLError(str(exc), extensions={"code": CODES[type(exc)]})
 
 
 class AccessGuard(SchemaExtension):
     """Refuses every root field but sign-in without a principal, and turns access
-    refusals raised anywhere below into errors with ``extensions.code``."""
+    refusals and bad-input refusals raised anywhere below into errors with
+    ``extensions.code`` (mutations turn the latter into typed results first)."""
 
     def resolve(
         self,
@@ -54,7 +67,7 @@ class AccessGuard(SchemaExtension):
                 raise _as_error(refused) from None
         try:
             result = _next(root, info, *args, **kwargs)
-        except (Unauthenticated, Forbidden, RateLimited) as refused:
+        except REFUSALS as refused:
             raise _as_error(refused) from None
         return self._guarded(result) if isawaitable(result) else result
 
@@ -62,7 +75,7 @@ class AccessGuard(SchemaExtension):
     async def _guarded(result: Awaitable[Any]) -> Any:
         try:
             return await result
-        except (Unauthenticated, Forbidden, RateLimited) as refused:
+        except REFUSALS as refused:
             raise _as_error(refused) from None
 
 

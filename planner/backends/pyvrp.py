@@ -27,7 +27,6 @@ is feasible is also feasible with the exact floating-point times that
 from __future__ import annotations
 
 import math
-import os
 import random
 import time
 from collections.abc import Callable
@@ -131,8 +130,6 @@ def build(
     else:
         smallest = min([x for x in regular if x > 0], default=top)
         dist_factor = tie_break * smallest * prize_scale / max(total_shift, 1e-9)
-        if tie_break < 0:
-            dist_factor = -tie_break * prize_scale
 
     dur = np.empty((n, n), dtype=np.int64)
     dist = np.empty((n, n), dtype=np.int64)
@@ -379,10 +376,7 @@ def run(
     scale = TIME_SCALE
     while scale > 1 and (t1 - t0) * scale > 1e12:
         scale //= 10
-    tb = TIE_BREAK
-    if seed >= 1_000_003 and os.environ.get("VP_PORT"):
-        tb = -float(os.environ["VP_PORT"])
-    built = build(problem, model, scale, tb)
+    built = build(problem, model, scale)
     data = built.data
     rng = RandomNumberGenerator(seed=seed)
     nbh = NeighbourhoodParams(num_neighbours=min(50, max(1, data.num_clients - 1)))

@@ -1,0 +1,30 @@
+"""Schemathesis hooks for the fuzz lane: what counts as a server fault.
+
+Errors the API gives on purpose carry an ``extensions.code`` (VALIDATION,
+FORBIDDEN, NOT_FOUND, ...) or are query validation errors (no path). A 5xx, or an
+error at a field path with no code or with INTERNAL_SERVER_ERROR, is a fault.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import schemathesis
+
+FAULT_CODES = {None, "INTERNAL_SERVER_ERROR"}
+
+
+@schemathesis.check
+def no_unexpected_error(ctx: Any, response: Any, case: Any) -> bool | None:
+    """Fail on a 5xx or on an error the server did not mean to give."""
+    if response.status_code >= 500:
+        raise AssertionError(f"HTTP {response.status_code}: {response.text[:300]}")
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    for error in (body or {}).get("errors") or []:
+        code = (error.get("extensions") or {}).get("code")
+        if error.get("path") and code in FAULT_CODES:
+            raise AssertionError(f"unexpected error ({code}): {error.get('message')}")
+    return None

@@ -1,0 +1,115 @@
+"""Fuzzing the running server with schemathesis, once per role, bounded in time.
+
+The real server runs on the embedded store with demo data; schemathesis generates
+operations from the schema and a check in ``hooks.py`` fails on any server fault.
+Operations that would end the session under test (signOut, revoking keys,
+changing users) are left out.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from store import free_port
+
+pytestmark = pytest.mark.fuzz
+
+SECONDS_PER_ROLE = int(os.environ.get("VISITPLAN_FUZZ_SECONDS", "30"))
+EXCLUDED = "signOut|signIn|refreshSession|revokeApiKey|updateRep|erasePersonalData"
+SIGN_IN = "mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { accessToken } }"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """The server with demo data; yields its URL and its startup output."""
+    port = free_port()
+    data = tmp_path_factory.mktemp("fuzz-store")
+    log = data / "server.log"
+    command = [
+        sys.executable,
+        "-m",
+        "cli",
+        "serve",
+        "--demo",
+        "--data-dir",
+        str(data / "db"),
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
+    with log.open("w") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while "partner" not in log.read_text():
+            assert process.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.5)
+        yield url, log.read_text()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def credential(url: str, output: str, role: str) -> str:
+    """A bearer credential of the demo ``role``."""
+    if role == "partner":
+        return re.search(r"Bearer (vpk_\S+)", output).group(1)
+    email = re.search(rf"^\s+{role}\s+(\S+)", output, re.M).group(1)
+    answer = httpx.post(
+        f"{url}/graphql",
+        json={"query": SIGN_IN, "variables": {"e": email, "p": "visitplan-demo"}},
+        timeout=30,
+    )
+    return answer.json()["data"]["signIn"]["accessToken"]
+
+
+@pytest.mark.parametrize("role", ["admin", "manager", "rep", "partner"])
+def test_no_server_fault_for_any_generated_operation(server, role, tmp_path):
+    """Tests that schemathesis finds no 5xx and no unmasked fault, as each role."""
+    # given
+    url, output = server
+    token = credential(url, output, role)
+    binary = shutil.which("schemathesis", path=str(Path(sys.executable).parent))
+    env = {
+        **os.environ,
+        "SCHEMATHESIS_HOOKS": "tests.fuzz.hooks",
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+    }
+    command = [
+        binary,
+        "run",
+        f"{url}/graphql",
+        "-H",
+        f"Authorization: Bearer {token}",
+        "--checks",
+        "no_unexpected_error",
+        "--max-time",
+        str(SECONDS_PER_ROLE),
+        "--seed",
+        "42",
+        "--workers",
+        "1",
+        "--exclude-name-regex",
+        EXCLUDED,
+    ]
+    # when
+    run = subprocess.run(
+        command, capture_output=True, text=True, env=env, timeout=600, cwd=tmp_path
+    )
+    # then
+    summary = run.stdout[-3000:]
+    assert run.returncode == 0, summary
+    assert "generated" in summary
