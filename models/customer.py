@@ -175,6 +175,9 @@ class Customer(Document):
             pymongo.IndexModel([("archived", 1), ("name", 1), ("_id", 1)]),
             pymongo.IndexModel([("archived", 1), ("owner_id", 1), ("name", 1)]),
             pymongo.IndexModel([("archived", 1), ("territory", 1), ("name", 1)]),
+            pymongo.IndexModel(
+                [("archived", 1), ("territory", 1), ("tier", 1), ("name", 1)]
+            ),
             pymongo.IndexModel([("archived", 1), ("tier", 1), ("name", 1)]),
             pymongo.IndexModel([("archived", 1), ("tags", 1), ("name", 1)]),
             pymongo.IndexModel([("archived", 1), ("search", 1)]),
