@@ -52,6 +52,8 @@ class EmbeddedStore:
     host: str = "127.0.0.1"
     port: int = 0
     startup_timeout: float = 30.0
+    #: Flush every commit to disk before acknowledging it (slower, crash-proof).
+    sync_on_commit: bool = False
     _process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -79,6 +81,8 @@ class EmbeddedStore:
             "--log-level",
             "WARNING",
         ]
+        if self.sync_on_commit:
+            command.append("--sync-on-commit")
         log.info(
             "starting the embedded store on %s:%s (%s)", self.host, self.port, storage
         )
@@ -117,6 +121,13 @@ class EmbeddedStore:
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def kill(self) -> None:
+        """Stop the store at once, as a crash or a power cut would."""
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
             process.kill()
             process.wait()
 

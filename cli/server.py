@@ -98,7 +98,14 @@ def serve(args: argparse.Namespace) -> int:
     )
     try:
         app = create_app(settings, store=store)
-        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            limit_concurrency=args.limit_concurrency,
+            timeout_keep_alive=5,
+        )
     finally:
         if store is not None:
             store.stop()
@@ -195,6 +202,13 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
         "--production",
         action="store_true",
         help="hide GraphiQL and mask unexpected errors",
+    )
+    run.add_argument(
+        "--limit-concurrency",
+        type=_positive,
+        default=200,
+        metavar="N",
+        help="connections and requests at once; more get 503 (default 200)",
     )
     run.add_argument(
         "--log-level",

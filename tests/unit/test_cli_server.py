@@ -24,6 +24,7 @@ def test_export_schema_writes_the_sdl(tmp_path):
     [
         (["serve", "--port", "70000"], "not a TCP port"),
         (["serve", "--port", "eighty"], "not a whole number"),
+        (["serve", "--limit-concurrency", "0"], "must be at least 1"),
         (["seed", "--customers", "0"], "must be at least 1"),
         (["seed", "--months", "-3"], "must be at least 1"),
         (["frobnicate"], "invalid choice"),
