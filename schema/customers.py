@@ -17,6 +17,7 @@ from resolvers import customers as resolve
 from resolvers import idempotency
 from resolvers.common import revision_of
 from resolvers.customers import CustomerFilter, CustomFieldCondition, Near
+from resolvers.errors import Invalid
 from schema.base import (
     ConflictError,
     Connection,
@@ -200,7 +201,7 @@ class Customer(relay.Node):
         from schema.visits import Visit
 
         if not 1 <= last <= 50:
-            await guard(_refuse("last must be between 1 and 50", "last"))
+            raise Invalid("last must be between 1 and 50", field="last")
         key = (ObjectId(self.id), last)
         return [
             Visit.from_document(v)
@@ -216,12 +217,6 @@ class Customer(relay.Node):
             None if c is None else cls.from_document(c)
             for c in [await resolve.get_customer(info.context, i) for i in node_ids]
         ]
-
-
-async def _refuse(message: str, field: str) -> None:
-    from resolvers.errors import Invalid
-
-    raise Invalid(message, field=field)
 
 
 # --- inputs ---------------------------------------------------------------------

@@ -27,7 +27,6 @@ from schema.base import (
     ValidationError,
     _rep_gid,
     attempt,
-    guard,
     offset_after,
     raw_id,
     raw_ids,
@@ -262,16 +261,14 @@ class DemandQueries:
         first: int | None = 20,
         after: str | None = None,
     ) -> Connection[Demand]:
-        async def run() -> Any:
-            return await resolve.list_demands(
-                info.context,
-                flt=filter.to_filter() if filter else None,
-                order_by=order_by.value if order_by else None,
-                first=first,
-                offset=offset_after(after),
-            )
-
-        return Connection.of(await guard(run()), Demand.from_document)
+        page = await resolve.list_demands(
+            info.context,
+            flt=filter.to_filter() if filter else None,
+            order_by=order_by.value if order_by else None,
+            first=first,
+            offset=offset_after(after),
+        )
+        return Connection.of(page, Demand.from_document)
 
 
 @strawberry.type

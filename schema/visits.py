@@ -28,7 +28,6 @@ from schema.base import (
     Stamp,
     ValidationError,
     attempt,
-    guard,
     offset_after,
     raw_id,
     raw_ids,
@@ -326,16 +325,14 @@ class VisitQueries:
         first: int | None = 20,
         after: str | None = None,
     ) -> Connection[Visit]:
-        async def run() -> Any:
-            return await resolve.list_visits(
-                info.context,
-                flt=filter.to_filter() if filter else None,
-                order_by=order_by.value if order_by else None,
-                first=first,
-                offset=offset_after(after),
-            )
-
-        return Connection.of(await guard(run()), Visit.from_document)
+        page = await resolve.list_visits(
+            info.context,
+            flt=filter.to_filter() if filter else None,
+            order_by=order_by.value if order_by else None,
+            first=first,
+            offset=offset_after(after),
+        )
+        return Connection.of(page, Visit.from_document)
 
 
 @strawberry.type
