@@ -125,6 +125,20 @@ def check_week(days: list[DayHours]) -> list[DayHours]:
     return days
 
 
+def access_keys(owner_id: PydanticObjectId | None, territory: str | None) -> list[str]:
+    """The keys a row is seen through: its owner and its territory.
+
+    Rows carry them in one indexed array, so a principal's rule is a single
+    ``$in`` over the keys it holds, which every store serves from one index.
+    """
+    keys = []
+    if owner_id is not None:
+        keys.append(f"owner:{owner_id}")
+    if territory:
+        keys.append(f"territory:{territory}")
+    return keys
+
+
 class Stamp(BaseModel):
     """Who created and last changed a document, and when (UTC)."""
 

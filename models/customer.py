@@ -12,7 +12,7 @@ import pymongo
 from beanie import Document, PydanticObjectId
 from pydantic import BaseModel, EmailStr, Field, field_validator, model_validator
 
-from models.common import DayHours, GeoPoint, Stamp, check_week
+from models.common import DayHours, GeoPoint, Stamp, access_keys, check_week
 
 
 class Tier(StrEnum):
@@ -131,6 +131,7 @@ class Customer(Document):
     search: list[str] = Field(default_factory=list)
     location: GeoPoint | None = None
     archived: bool = False
+    access: list[str] = Field(default_factory=list)
     stamp: Stamp = Field(default_factory=Stamp)
     rev: int = 0
 
@@ -160,6 +161,7 @@ class Customer(Document):
         # A plain flag lets default lists match archived=False by equality, which
         # every query planner combines with the other filters' indexes.
         self.archived = self.status == LifecycleStatus.ARCHIVED
+        self.access = access_keys(self.owner_id, self.territory)
         return self
 
     class Settings:
@@ -185,6 +187,9 @@ class Customer(Document):
             pymongo.IndexModel([("archived", 1), ("custom_fields.key", 1)]),
             # Lists that name statuses, and the planner's candidates by owner.
             pymongo.IndexModel([("status", 1), ("name", 1), ("_id", 1)]),
+            # Reps' and managers' lists: their keys, with or without the default.
+            pymongo.IndexModel([("access", 1), ("name", 1)]),
+            pymongo.IndexModel([("archived", 1), ("access", 1), ("name", 1)]),
             pymongo.IndexModel([("owner_id", 1), ("status", 1), ("name", 1)]),
             pymongo.IndexModel([("name", 1), ("_id", 1)]),
             pymongo.IndexModel([("stamp.updated_at", -1), ("_id", 1)]),

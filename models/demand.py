@@ -9,7 +9,7 @@ import pymongo
 from beanie import Document, PydanticObjectId
 from pydantic import BaseModel, Field, model_validator
 
-from models.common import Stamp, utc_now
+from models.common import Stamp, access_keys, utc_now
 
 
 class DemandType(StrEnum):
@@ -74,6 +74,7 @@ class Demand(Document):
     #: updates, so that access rules filter demands without a join.
     customer_owner_id: PydanticObjectId | None = None
     customer_territory: str | None = None
+    access: list[str] = Field(default_factory=list)
     type: DemandType
     title: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=10_000)
@@ -92,6 +93,7 @@ class Demand(Document):
         # A plain flag, so "open demands of these customers" is one equality and
         # one $in: a shape every query planner serves from one compound index.
         self.open = self.status in OPEN_DEMAND_STATUSES
+        self.access = access_keys(self.customer_owner_id, self.customer_territory)
         return self
 
     class Settings:
@@ -100,8 +102,8 @@ class Demand(Document):
         indexes = [
             pymongo.IndexModel([("customer_id", 1), ("status", 1), ("_id", 1)]),
             pymongo.IndexModel([("open", 1), ("customer_id", 1), ("_id", 1)]),
-            pymongo.IndexModel([("customer_owner_id", 1), ("stamp.created_at", -1)]),
-            pymongo.IndexModel([("customer_territory", 1), ("stamp.created_at", -1)]),
+            pymongo.IndexModel([("access", 1), ("stamp.created_at", -1)]),
+            pymongo.IndexModel([("open", 1), ("access", 1)]),
             pymongo.IndexModel([("assignee_id", 1), ("status", 1), ("due", 1)]),
             pymongo.IndexModel([("status", 1), ("priority", 1), ("due", 1)]),
             pymongo.IndexModel([("due", 1), ("_id", 1)]),

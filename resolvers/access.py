@@ -134,26 +134,39 @@ def people(who: Principal) -> list[PydanticObjectId]:
     return [] if who.row_role == Role.ADMIN else _people(who)
 
 
+def row_keys(who: Principal) -> frozenset[str] | None:
+    """The access keys of the customer rows ``who`` sees; ``None`` for all of them.
+
+    Customers and their demands carry ``access`` keys (``owner:<id>``,
+    ``territory:<name>``); a row is visible when it shares one with the principal.
+    """
+    if who.row_role == Role.ADMIN:
+        return None
+    keys = {f"owner:{person}" for person in _people(who)}
+    if who.row_role == Role.REP and who.row_territory:
+        keys.add(f"territory:{who.row_territory}")
+    return frozenset(keys)
+
+
+def _keys_rule(keys: frozenset[str] | None) -> dict[str, Any]:
+    return {} if keys is None else {"access": {"$in": sorted(keys)}}
+
+
 def customer_rule(who: Principal) -> dict[str, Any]:
     """The customers ``who`` may see, as a query to add to every read."""
     _scope(who, "customers:read")
-    if who.row_role == Role.ADMIN:
-        return {}
-    owners = {"owner_id": {"$in": _people(who)}}
-    if who.row_role == Role.REP and who.row_territory:
-        return {"$or": [owners, {"territory": who.row_territory}]}
-    return owners
+    return _keys_rule(row_keys(who))
 
 
 def demand_rule(who: Principal) -> dict[str, Any]:
     """The demands ``who`` may see: those of customers it may see."""
     _scope(who, "demands:read")
-    if who.row_role == Role.ADMIN:
-        return {}
-    owners = {"customer_owner_id": {"$in": _people(who)}}
-    if who.row_role == Role.REP and who.row_territory:
-        return {"$or": [owners, {"customer_territory": who.row_territory}]}
-    return owners
+    return _keys_rule(row_keys(who))
+
+
+def shares_keys(keys: frozenset[str] | None, row: list[str]) -> bool:
+    """Whether a row with access keys ``row`` is visible to holders of ``keys``."""
+    return keys is None or not keys.isdisjoint(row)
 
 
 def visit_rule(who: Principal) -> dict[str, Any]:
@@ -222,7 +235,7 @@ def restrict(query: dict[str, Any], rule: dict[str, Any]) -> dict[str, Any]:
     is what every query planner serves from an index, where an ``$and`` of the two
     is not.
     """
-    if not rule:
+    if not rule or _implied(query, rule):
         return query
     if not query:
         return dict(rule)
@@ -241,6 +254,19 @@ def restrict(query: dict[str, Any], rule: dict[str, Any]) -> dict[str, Any]:
     if rest:
         return {"$and": [merged, rest]}
     return merged
+
+
+def _implied(query: dict[str, Any], rule: dict[str, Any]) -> bool:
+    """Whether every row ``query`` matches already passes ``rule``: a query for
+    owners or territories whose keys the rule allows needs no access clause."""
+    keys = _id_set(rule.get("access")) if set(rule) == {"access"} else None
+    if not keys:
+        return False
+    for name, prefix in (("owner_id", "owner"), ("territory", "territory")):
+        values = _id_set(query[name]) if name in query else None
+        if values and all(f"{prefix}:{v}" in keys for v in values):
+            return True
+    return False
 
 
 def _ordered(condition: Any) -> list[Any]:

@@ -285,6 +285,7 @@ async def update_customer(
                 "$set": {
                     "customer_owner_id": updated.owner_id,
                     "customer_territory": updated.territory,
+                    "access": updated.access,
                 }
             }
         )

@@ -108,10 +108,9 @@ async def new_demand(ctx: Context, data: dict[str, Any], prefix: str = "") -> De
     customer = await fetch_visible(
         Customer, demand.customer_id, access.customer_rule(who), f"{field}customerId"
     )
-    demand.customer_owner_id, demand.customer_territory = (
-        customer.owner_id,
-        customer.territory,
-    )
+    demand.customer_owner_id = customer.owner_id
+    demand.customer_territory = customer.territory
+    demand.access = list(customer.access)
     demand.history = [
         Transition(
             from_status=None,

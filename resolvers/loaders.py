@@ -23,20 +23,49 @@ D = TypeVar("D", bound=Document)
 Rule = Callable[[Principal], dict[str, Any]]
 
 
-def _rule(who: Principal | None, rule: Rule) -> dict[str, Any] | None:
-    """The principal's rule, or ``None`` when nobody is signed in (nothing visible)."""
-    return None if who is None else rule(who)
+Visible = Callable[[Any], bool]
 
 
+def _customer_check(who: Principal) -> Visible:
+    access.customer_rule(who)  # refuses API keys without the scope
+    keys = access.row_keys(who)
+    return lambda doc: access.shares_keys(keys, doc.access)
+
+
+def _demand_check(who: Principal) -> Visible:
+    access.demand_rule(who)  # refuses API keys without the scope
+    keys = access.row_keys(who)
+    return lambda doc: access.shares_keys(keys, doc.access)
+
+
+def _people_check(
+    rule: Callable[[Principal], dict[str, Any]], field: str
+) -> Callable[[Principal], Visible]:
+    def check(who: Principal) -> Visible:
+        condition = rule(who).get(field)
+        if condition is None:
+            return lambda doc: True
+        allowed = set(condition["$in"])
+        return lambda doc: getattr(doc, "id" if field == "_id" else field) in allowed
+
+    return check
+
+
+# Loaders read by id or by customer (index-backed equality and $in) and apply the
+# principal's rule to what they read: the same rows the rule's query would give,
+# without combining it into the lookup (which not every store plans well).
 def _by_id(
-    model: type[D], who: Principal | None, rule: Rule
+    model: type[D], who: Principal | None, check: Callable[[Principal], Visible]
 ) -> Callable[[Sequence[Any]], Awaitable[list[D | None]]]:
     async def load(keys: Sequence[PydanticObjectId]) -> list[D | None]:
-        scope = _rule(who, rule)
-        if scope is None:
+        if who is None:
             return [None for _ in keys]
-        query = access.restrict({"_id": {"$in": list(keys)}}, scope)
-        found = {doc.id: doc for doc in await model.find(query).to_list()}
+        visible = check(who)
+        found = {
+            doc.id: doc
+            for doc in await model.find({"_id": {"$in": list(keys)}}).to_list()
+            if visible(doc)
+        }
         return [found.get(key) for key in keys]
 
     return load
@@ -46,15 +75,14 @@ def _open_demands(
     who: Principal | None,
 ) -> Callable[[Sequence[Any]], Awaitable[list[list[Demand]]]]:
     async def load(keys: Sequence[PydanticObjectId]) -> list[list[Demand]]:
-        scope = _rule(who, access.demand_rule)
-        if scope is None:
+        if who is None:
             return [[] for _ in keys]
-        query = access.restrict(
-            {"open": True, "customer_id": {"$in": list(keys)}}, scope
-        )
+        visible = _demand_check(who)
         grouped: dict[PydanticObjectId, list[Demand]] = defaultdict(list)
+        query = {"open": True, "customer_id": {"$in": list(keys)}}
         for demand in await Demand.find(query).sort("_id").to_list():
-            grouped[demand.customer_id].append(demand)
+            if visible(demand):
+                grouped[demand.customer_id].append(demand)
         return [grouped[key] for key in keys]
 
     return load
@@ -65,9 +93,9 @@ def _last_visits(
 ) -> Callable[[Sequence[Any]], Awaitable[list[list[Visit]]]]:
     async def load(keys: Sequence[tuple[PydanticObjectId, int]]) -> list[list[Visit]]:
         """The latest visits per customer, one aggregation per distinct limit asked."""
-        scope = _rule(who, access.visit_rule)
-        if scope is None:
+        if who is None:
             return [[] for _ in keys]
+        scope = access.visit_rule(who)
         by_limit: dict[int, list[PydanticObjectId]] = defaultdict(list)
         for customer_id, limit in keys:
             by_limit[limit].append(customer_id)
@@ -112,12 +140,12 @@ class Loaders:
 
     def __post_init__(self) -> None:
         who = self.principal
-        self.customer_by_id = DataLoader(
-            load_fn=_by_id(Customer, who, access.customer_rule)
-        )
-        self.rep_by_id = DataLoader(load_fn=_by_id(Rep, who, access.rep_rule))
-        self.demand_by_id = DataLoader(load_fn=_by_id(Demand, who, access.demand_rule))
-        self.visit_by_id = DataLoader(load_fn=_by_id(Visit, who, access.visit_rule))
+        reps = _people_check(access.rep_rule, "_id")
+        visits = _people_check(access.visit_rule, "rep_id")
+        self.customer_by_id = DataLoader(load_fn=_by_id(Customer, who, _customer_check))
+        self.rep_by_id = DataLoader(load_fn=_by_id(Rep, who, reps))
+        self.demand_by_id = DataLoader(load_fn=_by_id(Demand, who, _demand_check))
+        self.visit_by_id = DataLoader(load_fn=_by_id(Visit, who, visits))
         self.open_demands_by_customer_id = DataLoader(load_fn=_open_demands(who))
         self.last_visits_by_customer_id = DataLoader(load_fn=_last_visits(who))
 

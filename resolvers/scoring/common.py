@@ -65,41 +65,10 @@ def tidy(query: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _meet(mine: Any, rule: Any) -> tuple[bool, Any]:
-    """One condition meeting both, when it can be written without ``$and``."""
-    if mine == rule:
-        return True, mine
-    rule_in = (
-        rule.get("$in") if isinstance(rule, dict) and set(rule) == {"$in"} else None
-    )
-    if rule_in is None:
-        return False, None
-    if not isinstance(mine, dict):
-        return True, mine if mine in rule_in else {"$in": []}
-    if set(mine) == {"$in"}:
-        return True, {"$in": [v for v in mine["$in"] if v in rule_in]}
-    return False, None
-
-
 def narrowed(query: dict[str, Any], rule: dict[str, Any]) -> dict[str, Any]:
-    """``query`` restricted by ``rule``, in an index-friendly shape.
-
-    A rule on a field the query already names is merged into that field's
-    condition (a rep's own id, a subset of a team), so the filter stays flat.
-    """
-    query, rule = tidy(query), tidy(rule)
-    merged = dict(query)
-    rest: dict[str, Any] = {}
-    for key, value in rule.items():
-        if key not in query:
-            merged[key] = value
-            continue
-        ok, both = _meet(query[key], value)
-        if ok:
-            merged[key] = both
-        else:
-            rest[key] = value
-    return tidy(restrict(merged, rest)) if rest else tidy(merged)
+    """``query`` restricted by ``rule``, in an index-friendly shape (see
+    ``resolvers.access.restrict``), with one-value lists as equality."""
+    return tidy(restrict(tidy(query), rule))
 
 
 #: Whether a completed visit counts towards E: a recorded result and a duration.
