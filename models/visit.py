@@ -104,6 +104,10 @@ class Visit(Document):
         validate_on_save = True
         indexes = [
             pymongo.IndexModel([("rep_id", 1), ("planned_start", 1), ("_id", 1)]),
+            # A rep's or a team's latest visits per customer (rep rule + customers).
+            pymongo.IndexModel(
+                [("rep_id", 1), ("customer_id", 1), ("planned_start", -1)]
+            ),
             pymongo.IndexModel([("customer_id", 1), ("planned_start", -1), ("_id", 1)]),
             pymongo.IndexModel([("status", 1), ("planned_start", 1), ("_id", 1)]),
             # Scoring: completed visits of one rep or customer in a period.

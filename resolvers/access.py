@@ -238,12 +238,12 @@ def restrict(query: dict[str, Any], rule: dict[str, Any]) -> dict[str, Any]:
     if not rule or _implied(query, rule):
         return query
     if not query:
-        return dict(rule)
+        return {key: _single(condition) for key, condition in rule.items()}
     merged = dict(query)
     rest: dict[str, Any] = {}
     for key, condition in rule.items():
         if key not in merged:
-            merged[key] = condition
+            merged[key] = _single(condition)
             continue
         asked, allowed = _id_set(merged[key]), _id_set(condition)
         if asked is None or allowed is None:
@@ -267,6 +267,14 @@ def _implied(query: dict[str, Any], rule: dict[str, Any]) -> bool:
         if values and all(f"{prefix}:{v}" in keys for v in values):
             return True
     return False
+
+
+def _single(condition: Any) -> Any:
+    """A one-value ``$in`` as plain equality (what planners match to indexes)."""
+    values = _id_set(condition)
+    if isinstance(condition, dict) and values is not None and len(values) == 1:
+        return condition["$in"][0]
+    return condition
 
 
 def _ordered(condition: Any) -> list[Any]:

@@ -474,30 +474,66 @@ async def explain(db: AsyncIOMotorDatabase, command: Command) -> list[str]:
     return list(winning_stages(explained))
 
 
+async def collection_scans(
+    on_seeded: Seeded, document: str, variables: dict[str, Any], who: Principal
+) -> list[Any]:
+    """Run an operation as ``who``; the commands it sent that scan a collection."""
+    db, log = on_seeded.db, on_seeded.log
+    result = await schema.execute(
+        document, variable_values=variables, context_value=Context(principal=who)
+    )
+    assert result.errors is None, result.errors
+    sent = [c for c in log.queries(db.name) if c.name in PLAN_FIELDS]
+    plans = [(c, await explain(db, c)) for c in sent]
+    assert sent, "the operation sent no query"
+    assert all(stages for _, stages in plans), "an explain result had no plan"
+    return [
+        (c.collection, c.body.get("filter", c.body.get("pipeline")), stages)
+        for c, stages in plans
+        if "COLLSCAN" in stages
+    ]
+
+
 @pytest.mark.parametrize(("document", "variables"), CASES)
 async def test_api_query_uses_an_index(
     on_seeded: Seeded, document: str, variables: dict[str, Any]
 ) -> None:
     """Tests that no query sent for this operation scans a whole collection."""
-    # given
-    db, log = on_seeded.db, on_seeded.log
-
     # when
-    result = await schema.execute(
-        document,
-        variable_values=variables,
-        context_value=Context(principal=Principal.system()),
-    )
-    assert result.errors is None, result.errors
-    sent = [c for c in log.queries(db.name) if c.name in PLAN_FIELDS]
-    plans = [(c, await explain(db, c)) for c in sent]
-
+    scans = await collection_scans(on_seeded, document, variables, Principal.system())
     # then
-    assert sent, "the operation sent no query"
-    assert all(stages for _, stages in plans), "an explain result had no plan"
-    scans = [
-        (c.collection, c.body.get("filter", c.body.get("pipeline")), stages)
-        for c, stages in plans
-        if "COLLSCAN" in stages
-    ]
+    assert not scans, scans
+
+
+REPS_DAY = """
+query($rep: ID!) {
+  visits(filter: {repIds: [$rep], startsAfter: "2025-05-12T00:00:00+00:00",
+                  startsBefore: "2025-05-13T00:00:00+00:00"}) {
+    edges { node { plannedStart customer { name openDemands { title } } } }
+  }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("document", "variables"),
+    [
+        pytest.param(REPS_DAY, {"rep": gid("Rep", REPS[1])}, id="my-day"),
+        pytest.param(CUSTOMERS_WITH_REFS, {}, id="customers-with-refs"),
+        pytest.param(
+            CUSTOMERS_QUERY,
+            {"filter": {"territories": [TERRITORIES[1]]}},
+            id="own-territory",
+        ),
+    ],
+)
+async def test_a_reps_reads_use_indexes(
+    on_seeded: Seeded, document: str, variables: dict[str, Any]
+) -> None:
+    """Tests a rep's everyday reads, with the row rules added, for index use."""
+    # given
+    who = Principal(user_id=REPS[1], role="rep", territory=TERRITORIES[1])
+    # when
+    scans = await collection_scans(on_seeded, document, variables, who)
+    # then
     assert not scans, scans
