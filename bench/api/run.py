@@ -409,7 +409,8 @@ def operations(territories: list[str], seeded: Seeded) -> list[Operation]:
     """The two measured operations, drawing their parameters at random.
 
     A client asks for its own rep's day (what row rules let a rep see), and lists
-    customers with random tiers and territories as that rep.
+    its rep's customers: the rep's own territory, with random tiers (a rep's row
+    rules show other territories only where the rep owns customers).
     """
     today = seeded.now.astimezone(BERLIN).date()
     days = _working_days(
@@ -431,7 +432,7 @@ def operations(territories: list[str], seeded: Seeded) -> list[Operation]:
             "query": CUSTOMER_LIST,
             "variables": {
                 "tiers": rng.choice(tier_sets),
-                "territories": rng.sample(territories, rng.randint(1, 2)),
+                "territories": [user.territory] if user.territory else territories,
                 "after": _offset_cursor(page * PAGE - 1) if page else None,
             },
         }
@@ -721,7 +722,7 @@ def write_markdown(runs: list[dict[str, Any]], path: Path) -> None:
         "- **customer list**: `customers(filter: {tiers, territories}, orderBy: "
         "NAME_ASC, first: 20)` with `totalCount`",
         "  and each customer's `lastVisits(last: 3)`, for random tiers (A, B or both),",
-        "  one or two random territories and a random page of the first five.",
+        "  the rep's own territory and a random page of the first five.",
         "",
         "Each client (one `httpx.AsyncClient`, one connection) sends its requests back",
         "to back; a run ends when every client has sent its share or the time limit",
