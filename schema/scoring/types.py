@@ -1,14 +1,12 @@
-"""Scoring in the API: effectiveness, customer priority, recommendations, coverage
-and the settings behind them (docs/scoring.md)."""
+"""Scoring in the API: the types queries and mutations return."""
 
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
-from strawberry import relay
 
 import models
 from resolvers.common import revision_of
@@ -16,22 +14,12 @@ from resolvers.scoring import coverage as cov
 from resolvers.scoring import effectiveness as eff
 from resolvers.scoring import priority as prio
 from resolvers.scoring import recommendations as rec
-from resolvers.scoring import settings as conf
-from resolvers.scoring.common import Rules
 from schema.base import (
     ConflictError,
-    GeoPointInput,
-    Info,
     ValidationError,
-    attempt,
-    guard,
-    raw_id,
-    raw_ids,
-    to_data,
 )
 from schema.customers import Customer, Tier
 from schema.reps import Rep
-from schema.visits import Purpose
 
 
 @strawberry.enum(description="What effectiveness is grouped by.")
@@ -56,27 +44,6 @@ class PeriodUnit(enum.Enum):
     WEEK = "week"
     MONTH = "month"
     CUSTOM = "custom"
-
-
-@strawberry.input(
-    description="Consecutive periods: `count` of `unit` from the one holding "
-    "`start`. A CUSTOM period runs from `start` to `end` (both included, at most "
-    "366 days) and further ones follow it with the same length. UTC."
-)
-class PeriodInput:
-    unit: PeriodUnit
-    start: date = strawberry.field(description="A day in the first period.")
-    end: date | None = strawberry.field(
-        default=None, description="Last day of a CUSTOM period (included)."
-    )
-    count: int = strawberry.field(default=1, description="1 to 60 periods.")
-
-
-@strawberry.input(description="Which completed visits count; every set one must hold.")
-class EffectivenessFilterInput:
-    rep_ids: list[relay.GlobalID] | None = None
-    customer_ids: list[relay.GlobalID] | None = None
-    purposes: list[Purpose] | None = None
 
 
 @strawberry.type(description="E = ΣR / ΣT of a group in one period, with its counts.")
@@ -402,66 +369,6 @@ class ScoringSettings:
         )
 
 
-U = strawberry.UNSET
-
-
-@strawberry.input(description="Weights to change (each ≥ 0, not all 0).")
-class PriorityWeightsInput:
-    overdue: float | None = U
-    demands: float | None = U
-    trend: float | None = U
-    lifecycle: float | None = U
-    strategic: float | None = U
-    effectiveness: float | None = U
-
-
-@strawberry.input(description="Target intervals to change, days (1 to 3650).")
-class TierTargetsInput:
-    a: int | None = U
-    b: int | None = U
-    c: int | None = U
-
-
-@strawberry.input(description="Demand points to change (0 to 1000).")
-class DemandPointsInput:
-    urgent: float | None = U
-    high: float | None = U
-    normal: float | None = U
-    low: float | None = U
-
-
-@strawberry.input(description="Lifecycle factors to change (0 to 1).")
-class LifecycleFactorsInput:
-    lead: float | None = U
-    active: float | None = U
-    dormant: float | None = U
-
-
-@strawberry.input(description="The settings to change; the rest keep their values.")
-class UpdateScoringSettingsInput:
-    revision: str | None = strawberry.field(
-        default=None, description="The revision read; a newer one gives CONFLICT."
-    )
-    weights: PriorityWeightsInput | None = U
-    target_days: TierTargetsInput | None = U
-    overdue_cap: float | None = U
-    never_visited: float | None = U
-    demand_points: DemandPointsInput | None = U
-    demand_age_days: int | None = U
-    demand_cap: float | None = U
-    trend_visits: int | None = U
-    lifecycle: LifecycleFactorsInput | None = U
-    strategic_tags: list[str] | None = U
-    effectiveness_days: int | None = U
-    faster_ratio: float | None = U
-    slower_ratio: float | None = U
-    speed_kmh: float | None = U
-    road_factor: float | None = U
-    visit_minutes: float | None = U
-    km_penalty: float | None = U
-    max_km_penalty: float | None = U
-
-
 @strawberry.type(description="The settings after the change.")
 class ScoringSettingsPayload:
     settings: ScoringSettings
@@ -473,168 +380,3 @@ UpdateScoringSettingsResult = Annotated[
         "UpdateScoringSettingsResult", description="The new settings, or why not."
     ),
 ]
-
-
-def _spec(period: PeriodInput) -> eff.PeriodSpec:
-    return eff.PeriodSpec(
-        unit=eff.Unit(period.unit.value),
-        start=period.start,
-        end=period.end,
-        count=period.count,
-    )
-
-
-@strawberry.type
-class ScoringQueries:
-    @strawberry.field(
-        description="Visit effectiveness E = ΣR/ΣT (result points per hour) per "
-        "group and consecutive UTC period, with counts and a trend. limit: 1 to 100."
-    )
-    async def effectiveness(
-        self,
-        info: Info,
-        group_by: EffectivenessGroupBy,
-        period: PeriodInput,
-        filter: EffectivenessFilterInput | None = None,
-        include_travel: bool = False,
-        limit: int = 50,
-    ) -> EffectivenessReport:
-        async def run() -> eff.Report:
-            scope = eff.Scope(
-                rep_ids=raw_ids(filter.rep_ids, "Rep", "filter.repIds")
-                if filter
-                else None,
-                customer_ids=raw_ids(
-                    filter.customer_ids, "Customer", "filter.customerIds"
-                )
-                if filter
-                else None,
-                purposes=[p.value for p in filter.purposes]
-                if filter and filter.purposes
-                else None,
-            )
-            return await eff.effectiveness_report(
-                Rules.of(info.context),
-                eff.Dimension(group_by.value),
-                _spec(period),
-                scope,
-                include_travel,
-                limit,
-            )
-
-        report = await guard(run())
-        return EffectivenessReport(
-            group_by=group_by,
-            include_travel=include_travel,
-            groups=[EffectivenessGroup.of(g, report) for g in report.groups],
-            overall=EffectivenessGroup.of(report.overall, report),
-        )
-
-    @strawberry.field(description="A customer's priority score; null if not visible.")
-    async def customer_priority(
-        self, info: Info, customer_id: relay.GlobalID
-    ) -> CustomerPriority | None:
-        async def run() -> Any:
-            return await prio.priority_of(
-                Rules.of(info.context), raw_id(customer_id, "Customer", "customerId")
-            )
-
-        found = await guard(run())
-        return None if found is None else CustomerPriority.of(found)
-
-    @strawberry.field(
-        description="Customers by priority score, highest first (limit 1 to 100); "
-        "churned and archived customers are left out."
-    )
-    async def customer_priorities(
-        self,
-        info: Info,
-        owner_id: relay.GlobalID | None = None,
-        tier: Tier | None = None,
-        limit: int = 20,
-    ) -> list[CustomerPriority]:
-        async def run() -> Any:
-            return await prio.ranked(
-                Rules.of(info.context),
-                owner_id=raw_id(owner_id, "Rep", "ownerId") if owner_id else None,
-                tier=tier.value if tier else None,
-                limit=limit,
-            )
-
-        return [CustomerPriority.of(p) for p in await guard(run())]
-
-    @strawberry.field(
-        description="Whom the rep should visit on `date`, best first (limit 1 to 50), "
-        "with reasons and the best free slot. `near` ranks by distance from a place "
-        "(say, a cancelled visit's). Only for yourself, your team, or as an admin."
-    )
-    async def recommendations(
-        self,
-        info: Info,
-        rep_id: relay.GlobalID,
-        date: date,
-        limit: int = 10,
-        near: GeoPointInput | None = None,
-    ) -> list[Recommendation]:
-        async def run() -> Any:
-            return await rec.recommend(
-                info.context,
-                raw_id(rep_id, "Rep", "repId"),
-                date,
-                limit,
-                near.to_model("near") if near else None,
-            )
-
-        return [Recommendation.of(r) for r in await guard(run())]
-
-    @strawberry.field(
-        description="Share of A/B/C customers visited within their target interval "
-        "from firstDay to lastDay (UTC, included), per owner rep or team."
-    )
-    async def coverage(
-        self,
-        info: Info,
-        first_day: date,
-        last_day: date,
-        group_by: CoverageGroupBy = CoverageGroupBy.REP,
-        rep_ids: list[relay.GlobalID] | None = None,
-    ) -> list[Coverage]:
-        async def run() -> Any:
-            return await cov.coverage(
-                Rules.of(info.context),
-                first_day,
-                last_day,
-                eff.Dimension(group_by.value),
-                raw_ids(rep_ids, "Rep", "repIds"),
-            )
-
-        return [
-            Coverage(
-                key=r.key,
-                label=r.label,
-                tiers=[TierCoverage.of(t) for t in r.tiers.values()],
-                total=TierCoverage.of(r.total),
-            )
-            for r in await guard(run())
-        ]
-
-    @strawberry.field(description="The weights and targets the scores use.")
-    async def scoring_settings(self, info: Info) -> ScoringSettings:
-        return ScoringSettings.from_document(await conf.get_settings(info.context))
-
-
-@strawberry.type
-class ScoringMutations:
-    @strawberry.mutation(
-        description="Change the scoring settings (admins only); values are validated."
-    )
-    async def update_scoring_settings(
-        self, info: Info, input: UpdateScoringSettingsInput
-    ) -> UpdateScoringSettingsResult:
-        changes = {k: v for k, v in to_data(input).items() if k != "revision"}
-        return await attempt(
-            conf.update_settings(info.context, changes, input.revision),
-            lambda doc: ScoringSettingsPayload(
-                settings=ScoringSettings.from_document(doc)
-            ),
-        )

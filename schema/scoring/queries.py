@@ -1,0 +1,187 @@
+"""Scoring in the API: effectiveness, priority, recommendations, coverage."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import strawberry
+from strawberry import relay
+
+from resolvers.scoring import coverage as cov
+from resolvers.scoring import effectiveness as eff
+from resolvers.scoring import priority as prio
+from resolvers.scoring import recommendations as rec
+from resolvers.scoring import settings as conf
+from resolvers.scoring.common import Rules
+from schema.base import (
+    GeoPointInput,
+    Info,
+    guard,
+    raw_id,
+    raw_ids,
+)
+from schema.customers import Tier
+from schema.scoring.inputs import (
+    EffectivenessFilterInput,
+    PeriodInput,
+)
+from schema.scoring.types import (
+    Coverage,
+    CoverageGroupBy,
+    CustomerPriority,
+    EffectivenessGroup,
+    EffectivenessGroupBy,
+    EffectivenessReport,
+    Recommendation,
+    ScoringSettings,
+    TierCoverage,
+)
+
+
+def _spec(period: PeriodInput) -> eff.PeriodSpec:
+    return eff.PeriodSpec(
+        unit=eff.Unit(period.unit.value),
+        start=period.start,
+        end=period.end,
+        count=period.count,
+    )
+
+
+@strawberry.type
+class ScoringQueries:
+    @strawberry.field(
+        description="Visit effectiveness E = ΣR/ΣT (result points per hour) per "
+        "group and consecutive UTC period, with counts and a trend. limit: 1 to 100."
+    )
+    async def effectiveness(
+        self,
+        info: Info,
+        group_by: EffectivenessGroupBy,
+        period: PeriodInput,
+        filter: EffectivenessFilterInput | None = None,
+        include_travel: bool = False,
+        limit: int = 50,
+    ) -> EffectivenessReport:
+        async def run() -> eff.Report:
+            scope = eff.Scope(
+                rep_ids=raw_ids(filter.rep_ids, "Rep", "filter.repIds")
+                if filter
+                else None,
+                customer_ids=raw_ids(
+                    filter.customer_ids, "Customer", "filter.customerIds"
+                )
+                if filter
+                else None,
+                purposes=[p.value for p in filter.purposes]
+                if filter and filter.purposes
+                else None,
+            )
+            return await eff.effectiveness_report(
+                Rules.of(info.context),
+                eff.Dimension(group_by.value),
+                _spec(period),
+                scope,
+                include_travel,
+                limit,
+            )
+
+        report = await guard(run())
+        return EffectivenessReport(
+            group_by=group_by,
+            include_travel=include_travel,
+            groups=[EffectivenessGroup.of(g, report) for g in report.groups],
+            overall=EffectivenessGroup.of(report.overall, report),
+        )
+
+    @strawberry.field(description="A customer's priority score; null if not visible.")
+    async def customer_priority(
+        self, info: Info, customer_id: relay.GlobalID
+    ) -> CustomerPriority | None:
+        async def run() -> Any:
+            return await prio.priority_of(
+                Rules.of(info.context), raw_id(customer_id, "Customer", "customerId")
+            )
+
+        found = await guard(run())
+        return None if found is None else CustomerPriority.of(found)
+
+    @strawberry.field(
+        description="Customers by priority score, highest first (limit 1 to 100); "
+        "churned and archived customers are left out."
+    )
+    async def customer_priorities(
+        self,
+        info: Info,
+        owner_id: relay.GlobalID | None = None,
+        tier: Tier | None = None,
+        limit: int = 20,
+    ) -> list[CustomerPriority]:
+        async def run() -> Any:
+            return await prio.ranked(
+                Rules.of(info.context),
+                owner_id=raw_id(owner_id, "Rep", "ownerId") if owner_id else None,
+                tier=tier.value if tier else None,
+                limit=limit,
+            )
+
+        return [CustomerPriority.of(p) for p in await guard(run())]
+
+    @strawberry.field(
+        description="Whom the rep should visit on `date`, best first (limit 1 to 50), "
+        "with reasons and the best free slot. `near` ranks by distance from a place "
+        "(say, a cancelled visit's). Only for yourself, your team, or as an admin."
+    )
+    async def recommendations(
+        self,
+        info: Info,
+        rep_id: relay.GlobalID,
+        date: date,
+        limit: int = 10,
+        near: GeoPointInput | None = None,
+    ) -> list[Recommendation]:
+        async def run() -> Any:
+            return await rec.recommend(
+                info.context,
+                raw_id(rep_id, "Rep", "repId"),
+                date,
+                limit,
+                near.to_model("near") if near else None,
+            )
+
+        return [Recommendation.of(r) for r in await guard(run())]
+
+    @strawberry.field(
+        description="Share of A/B/C customers visited within their target interval "
+        "from firstDay to lastDay (UTC, included), per owner rep or team."
+    )
+    async def coverage(
+        self,
+        info: Info,
+        first_day: date,
+        last_day: date,
+        group_by: CoverageGroupBy = CoverageGroupBy.REP,
+        rep_ids: list[relay.GlobalID] | None = None,
+    ) -> list[Coverage]:
+        async def run() -> Any:
+            return await cov.coverage(
+                Rules.of(info.context),
+                first_day,
+                last_day,
+                eff.Dimension(group_by.value),
+                raw_ids(rep_ids, "Rep", "repIds"),
+            )
+
+        return [
+            Coverage(
+                key=r.key,
+                label=r.label,
+                tiers=[TierCoverage.of(t) for t in r.tiers.values()],
+                total=TierCoverage.of(r.total),
+            )
+            for r in await guard(run())
+        ]
+
+    @strawberry.field(description="The weights and targets the scores use.")
+    async def scoring_settings(self, info: Info) -> ScoringSettings:
+        return ScoringSettings.from_document(await conf.get_settings(info.context))
