@@ -177,7 +177,8 @@ def create_app(
         settings: configuration; read from the environment when omitted.
         connect: open the database in the lifespan (tests that set up Beanie
             themselves pass ``False``).
-        store: an embedded store the caller started and will stop; without it
+        store: an embedded store the caller started; the app stops it when it
+            shuts down. Without it
             and without ``settings.mongodb_uri`` the app runs its own.
     """
     settings = settings or Settings.from_env()
@@ -223,8 +224,11 @@ def create_app(
             solver_pool.shutdown()
             if client is not None:
                 client.close()
-            if owned is not None:
-                owned.stop()
+            # The app stops the store on shutdown, also one its caller started:
+            # uvicorn re-raises SIGTERM once it has shut down, so code after
+            # uvicorn.run would not get to do it.
+            if running is not None:
+                running.stop()
 
     async def healthz(request: Request) -> Response:
         body: dict[str, Any] = {
