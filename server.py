@@ -72,6 +72,8 @@ class GraphQLView(GraphQL[Context, None]):
         super().__init__(*args, **kwargs)
         self.production = production
         self.auth = auth
+        #: Seconds a request may take before the server stops it (None: no limit).
+        self.time_budget: float | None = None
         self.mask_errors = mask_errors
 
     async def get_context(self, request: Any, response: Any) -> Context:
@@ -87,6 +89,7 @@ class GraphQLView(GraphQL[Context, None]):
                 auth=self.auth,
                 address=address,
                 auth_error=str(refused),
+                time_budget=self.time_budget,
             )
         return Context(
             request=request,
@@ -95,6 +98,7 @@ class GraphQLView(GraphQL[Context, None]):
             auth=self.auth,
             session_id=session_id,
             address=address,
+            time_budget=self.time_budget,
         )
 
     async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
@@ -195,6 +199,7 @@ def create_app(
         production=settings.production,
         subscription_protocols=(),  # no subscriptions: refuse WebSocket upgrades
     )
+    view.time_budget = settings.request_timeout_s
     logs.install()
     state: dict[str, Any] = {"store": "not connected" if connect else "external"}
 

@@ -25,6 +25,7 @@ class Context:
         auth: the server's signing secret and sign-in limiter.
         session_id: the sign-in session of the access token in use.
         address: the client's network address.
+        time_budget: seconds the request may take before the server stops it.
         loaders: this request's DataLoaders.
     """
 
@@ -35,6 +36,7 @@ class Context:
     session_id: str | None = None
     address: str | None = None
     auth_error: str | None = None
+    time_budget: float | None = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

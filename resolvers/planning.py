@@ -38,7 +38,7 @@ from resolvers.plan_problem import (
     point,
     rep_shifts,
 )
-from resolvers.solver_pool import run_solver
+from resolvers.solver_pool import check_time_limit, run_solver
 from resolvers.visits import find_clash
 
 MAX_DAYS = 31
@@ -60,7 +60,7 @@ class PlanRequest:
     customer_filter: CustomerFilter | None = None
     visit_minutes: float = 45.0
     travel: Travel = field(default_factory=Travel)
-    time_limit: float = 10.0
+    time_limit: float = 5.0
     seed: int = 1
     max_candidates: int = 2_500
 
@@ -74,7 +74,6 @@ def _check(req: PlanRequest) -> None:
         raise Invalid(f"plan at most {MAX_DAYS} days at once", field="lastDay")
     checks = [
         (req.visit_minutes, 5, 480, "visitMinutes"),
-        (req.time_limit, 1, 300, "timeLimitSeconds"),
         (req.travel.speed_kmh, 1, 200, "speedKmh"),
         (req.travel.road_factor, 1, 3, "roadFactor"),
         (req.travel.cost_per_minute, 0, 1000, "travelCostPerMinute"),
@@ -221,6 +220,7 @@ def read_plan(
 
 async def plan_visits(ctx: Context, req: PlanRequest) -> VisitPlan:
     """Plan the reps' days and store the result as a draft VisitPlan."""
+    check_time_limit(req.time_limit, 1, 300, ctx.time_budget, "timeLimitSeconds")
     now = utc_now()
     built = await prepare(access.principal(ctx), req, now)
     plan = await run_solver(built.problem, time_limit=req.time_limit, seed=req.seed)

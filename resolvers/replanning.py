@@ -32,7 +32,7 @@ from resolvers.plan_problem import (
     point,
 )
 from resolvers.planning import read_plan
-from resolvers.solver_pool import run_solver
+from resolvers.solver_pool import check_time_limit, run_solver
 
 #: Added to an open visit's value so that re-planning keeps it unless it must go.
 KEEP_BONUS = 50.0
@@ -115,10 +115,7 @@ def _changes(open_visits: list[Visit], routes: list) -> list[PlanChange]:
 
 async def replan_day(ctx: Context, req: ReplanRequest) -> VisitPlan:
     """Re-plan what is left of a rep's day; the result is a draft plan."""
-    if not 0.2 <= req.time_limit <= 30:
-        raise Invalid(
-            "timeLimitSeconds must be between 0.2 and 30", field="timeLimitSeconds"
-        )
+    check_time_limit(req.time_limit, 0.2, 30, ctx.time_budget, "timeLimitSeconds")
     if not 1 <= req.max_candidates <= 1000:
         raise Invalid("maxCandidates must be between 1 and 1000", field="maxCandidates")
     who = access.principal(ctx)

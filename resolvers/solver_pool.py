@@ -29,6 +29,32 @@ def _executor() -> ProcessPoolExecutor:
     return _pool
 
 
+#: Seconds a planning request needs beyond its solver time (reads, storing).
+OVERHEAD_S = 3.0
+
+
+def check_time_limit(
+    seconds: float, low: float, high: float, budget: float | None, field: str
+) -> None:
+    """Refuse a solver time limit outside ``low``..``high`` or the request's budget.
+
+    The server stops a request after its time budget (the request timeout), so a
+    planner asked to run longer could never answer.
+    """
+    from resolvers.errors import Invalid
+
+    if budget is not None and budget - OVERHEAD_S < high:
+        high = max(low, budget - OVERHEAD_S)
+        if not low <= seconds <= high:
+            raise Invalid(
+                f"{field} must be between {low:g} and {high:g}: the server stops "
+                f"requests after {budget:g} s (VISITPLAN_REQUEST_TIMEOUT)",
+                field=field,
+            )
+    if not low <= seconds <= high:
+        raise Invalid(f"{field} must be between {low:g} and {high:g}", field=field)
+
+
 def _ready() -> bool:
     return True
 

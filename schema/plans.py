@@ -266,7 +266,9 @@ class PlanVisitsInput:
         default=0.5, description="Cost of a minute of travel, in value points."
     )
     time_limit_seconds: float = strawberry.field(
-        default=10, description="1-300 seconds."
+        default=5,
+        description="Solver time, 1-300 seconds, and at least 3 s less than the "
+        "request timeout (10 s by default).",
     )
     seed: int = strawberry.field(
         default=1, description="Same seed, same data: same plan."

@@ -186,3 +186,32 @@ async def test_a_rep_without_a_home_cannot_be_planned(gql, team):
     # then
     assert result["field"] == "repIds"
     assert "no home location" in result["message"]
+
+
+async def test_a_time_limit_beyond_the_request_budget_is_refused(db, team):
+    """Tests that a plan that could not finish before the request timeout is refused."""
+    # given
+    from resolvers.access import Principal
+    from resolvers.context import Context
+    from schema import schema
+
+    rep, _ = team
+    who = Principal.system()
+    # when
+    result = await schema.execute(
+        PLAN,
+        variable_values={
+            "input": {
+                "repIds": [rep["id"]],
+                "firstDay": MONDAY,
+                "lastDay": MONDAY,
+                "timeLimitSeconds": 9,
+            }
+        },
+        context_value=Context(principal=who, time_budget=10),
+    )
+    # then
+    refusal = result.data["planVisits"]
+    assert refusal["__typename"] == "ValidationError"
+    assert refusal["field"] == "timeLimitSeconds"
+    assert "after 10 s" in refusal["message"]
