@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import enum
 from collections.abc import Awaitable, Callable, Sequence
@@ -305,6 +306,17 @@ def is_object_type(cls: type) -> bool:
     return isinstance(
         getattr(cls, "__strawberry_definition__", None), StrawberryObjectDefinition
     )
+
+
+async def load_nodes(
+    get: Callable[[Context, str], Awaitable[Any]],
+    info: Info,
+    node_ids: Any,
+    convert: Callable[[Any], T],
+) -> list[T | None]:
+    """``node(id:)`` lookups, started together so the loaders batch them."""
+    docs = await asyncio.gather(*(get(info.context, i) for i in node_ids))
+    return [None if doc is None else convert(doc) for doc in docs]
 
 
 async def guard(call: Awaitable[T]) -> T:

@@ -32,6 +32,7 @@ from schema.base import (
     attempt,
     given,
     guard,
+    load_nodes,
     offset_after,
     raw_id,
     raw_ids,
@@ -213,10 +214,7 @@ class Customer(relay.Node):
         cls, *, info: Info, node_ids: Any, required: bool = False
     ) -> Any:
         """Load customers for ``node(id:)`` through the request's loader."""
-        return [
-            None if c is None else cls.from_document(c)
-            for c in [await resolve.get_customer(info.context, i) for i in node_ids]
-        ]
+        return await load_nodes(resolve.get_customer, info, node_ids, cls.from_document)
 
 
 # --- inputs ---------------------------------------------------------------------

@@ -27,6 +27,7 @@ from schema.base import (
     ValidationError,
     _rep_gid,
     attempt,
+    load_nodes,
     offset_after,
     raw_id,
     raw_ids,
@@ -133,10 +134,7 @@ class Demand(relay.Node):
         cls, *, info: Info, node_ids: Any, required: bool = False
     ) -> Any:
         """Load demands for ``node(id:)`` through the request's loader."""
-        return [
-            None if d is None else cls.from_document(d)
-            for d in [await resolve.get_demand(info.context, i) for i in node_ids]
-        ]
+        return await load_nodes(resolve.get_demand, info, node_ids, cls.from_document)
 
 
 @strawberry.input(description="A new demand of a customer; it starts open.")

@@ -25,6 +25,7 @@ from schema.base import (
     Stamp,
     ValidationError,
     attempt,
+    load_nodes,
     raw_id,
     raw_ids,
 )
@@ -237,10 +238,7 @@ class VisitPlan(relay.Node):
         cls, *, info: Info, node_ids: Any, required: bool = False
     ) -> Any:
         """Load plans for ``node(id:)``."""
-        return [
-            None if p is None else cls.from_document(p)
-            for p in [await resolve.get_plan(info.context, i) for i in node_ids]
-        ]
+        return await load_nodes(resolve.get_plan, info, node_ids, cls.from_document)
 
 
 @strawberry.input(description="What to plan. Customers default to those the reps own.")

@@ -25,6 +25,7 @@ from schema.base import (
     ValidationError,
     attempt,
     guard,
+    load_nodes,
     offset_after,
     raw_id,
     to_data,
@@ -87,10 +88,7 @@ class Rep(relay.Node):
         cls, *, info: Info, node_ids: Any, required: bool = False
     ) -> Any:
         """Load reps for ``node(id:)`` through the request's loader."""
-        return [
-            None if r is None else cls.from_document(r)
-            for r in [await resolve.get_rep(info.context, i) for i in node_ids]
-        ]
+        return await load_nodes(resolve.get_rep, info, node_ids, cls.from_document)
 
 
 @strawberry.input(description="A new rep or other user.")

@@ -28,6 +28,7 @@ from schema.base import (
     Stamp,
     ValidationError,
     attempt,
+    load_nodes,
     offset_after,
     raw_id,
     raw_ids,
@@ -177,10 +178,7 @@ class Visit(relay.Node):
         cls, *, info: Info, node_ids: Any, required: bool = False
     ) -> Any:
         """Load visits for ``node(id:)`` through the request's loader."""
-        return [
-            None if v is None else cls.from_document(v)
-            for v in [await resolve.get_visit(info.context, i) for i in node_ids]
-        ]
+        return await load_nodes(resolve.get_visit, info, node_ids, cls.from_document)
 
 
 @strawberry.input(description="Visit criteria; all that are set must hold.")
