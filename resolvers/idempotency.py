@@ -12,11 +12,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from beanie import Document, PydanticObjectId
 from pymongo.errors import DuplicateKeyError
 
+from models.common import utc_now
 from models.idempotency import IdempotencyRecord
 from resolvers import access
 from resolvers.context import Context
@@ -68,7 +70,9 @@ async def once(
     try:
         await record.insert()
     except DuplicateKeyError:
-        return await _replay(record, model)
+        if not await _release_abandoned(record):
+            return await _replay(record, model)
+        await record.insert()
     try:
         doc = await create()
     except BaseException:
@@ -77,6 +81,24 @@ async def once(
     record.result_id = doc.id
     await record.save()
     return doc
+
+
+#: A key still pending after this long belongs to a request that died (the server
+#: stops every request well before), so a retry may take it over.
+ABANDONED_AFTER = timedelta(seconds=15)
+
+
+async def _release_abandoned(record: IdempotencyRecord) -> bool:
+    """Delete the key's record if its request died before finishing."""
+    query = {
+        "owner": record.owner,
+        "key": record.key,
+        "result_id": None,
+        "fingerprint": record.fingerprint,
+        "created_at": {"$lt": utc_now() - ABANDONED_AFTER},
+    }
+    result = await IdempotencyRecord.get_motor_collection().delete_one(query)
+    return result.deleted_count == 1
 
 
 async def _replay(record: IdempotencyRecord, model: type[D]) -> D:

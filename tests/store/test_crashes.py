@@ -153,13 +153,15 @@ def test_retries_after_a_killed_server_create_nothing_twice(tmp_path: Path) -> N
             acked[key] = answer.json()["data"]["createCustomer"]["customer"]["id"]
 
         def create_with_retries(key: str) -> None:
-            for attempt in range(3):  # a busy machine may time a request out
+            # A key whose request died with the server is released after a while.
+            for attempt in range(30):
                 try:
                     create(key)
                     return
                 except (httpx.HTTPError, KeyError, TypeError, ValueError):
-                    if attempt == 2:
+                    if attempt == 29:
                         raise
+                    time.sleep(1)
 
         # when: the server is killed part-way through, then restarted, then retried
         killer = threading.Timer(1.0, server.kill)
