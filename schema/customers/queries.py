@@ -1,0 +1,67 @@
+"""Customers in the API: the queries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry import relay
+
+from resolvers import customers as resolve
+from resolvers.customers import Near
+from schema.base import (
+    Connection,
+    Info,
+    guard,
+    offset_after,
+)
+from schema.customers.inputs import CustomerFilterInput, NearInput
+from schema.customers.types import Customer, CustomerOrder
+
+
+@strawberry.type
+class CustomerQueries:
+    @strawberry.field(description="One customer by id; null when there is none.")
+    async def customer(self, info: Info, id: relay.GlobalID) -> Customer | None:
+        if id.type_name != "Customer":
+            return None
+        doc = await resolve.get_customer(info.context, id.node_id)
+        return None if doc is None else Customer.from_document(doc)
+
+    @strawberry.field(
+        description="Customers page by page (first: 1 to 100, default 20). "
+        "search matches word prefixes of names, tags and contacts; near "
+        "keeps those within radiusKm and, unless orderBy says otherwise, "
+        "lists the nearest first."
+    )
+    async def customers(
+        self,
+        info: Info,
+        filter: CustomerFilterInput | None = None,
+        search: str | None = None,
+        near: NearInput | None = None,
+        order_by: CustomerOrder | None = None,
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> Connection[Customer]:
+        async def run() -> Any:
+            return await resolve.list_customers(
+                info.context,
+                flt=filter.to_filter() if filter else None,
+                search=search,
+                near=Near(near.lat, near.lng, near.radius_km) if near else None,
+                order_by=_order(order_by, near),
+                first=first,
+                offset=offset_after(after),
+            )
+
+        page = await guard(run())
+        return Connection.of(page, Customer.from_document)
+
+
+def _order(order_by: Any, near: Any) -> str | None:
+    if order_by is None:
+        return None
+    if order_by == CustomerOrder.DISTANCE and near is None:
+        return "NAME_ASC"
+    return str(order_by.value if hasattr(order_by, "value") else order_by)
