@@ -1,5 +1,5 @@
 #!/bin/sh
-# The representative subset used in docs/planner.md (about 22 minutes at 10 s):
+# A quicker check than the full run (about 22 minutes at 10 s):
 # two instances of every Solomon set at m = 1..4, then all 80 pr instances.
 # Run from the repository root:  nohup nice -n 10 sh bench/planner/run_subset.sh > bench/out/toptw.log 2>&1 &
 set -e

@@ -83,6 +83,16 @@ ROW_BLOCK = 512
 """Rows of the travel matrices computed at a time (bounds temporary memory)."""
 RESTART_PATIENCE = 3000
 """Iterations without a new best after which a search restarts from a ruined best."""
+NUM_NEIGHBOURS = 50
+"""Size of every client's granular neighbourhood in the local search."""
+PERTURBATIONS = (1, 25)
+"""Fewest and most clients one perturbation moves."""
+HISTORY_LENGTH = 300
+"""Length of the late-acceptance history of the iterated local search."""
+SKIP_OPERATORS = ("Swap21", "Swap22")
+"""PyVRP operators left out. Exchanging pairs of stops costs more time than it
+gains here: without them each iteration is cheaper, and on the large TOPTW
+instances the same 10 s find better plans (see docs/planner.md)."""
 
 
 @dataclass
@@ -379,15 +389,17 @@ def run(
     built = build(problem, model, scale)
     data = built.data
     rng = RandomNumberGenerator(seed=seed)
-    nbh = NeighbourhoodParams(num_neighbours=min(50, max(1, data.num_clients - 1)))
+    nbh = NeighbourhoodParams(
+        num_neighbours=min(NUM_NEIGHBOURS, max(1, data.num_clients - 1))
+    )
     ls = LocalSearch(
         data,
         rng,
         compute_neighbours(data, nbh),
-        PerturbationManager(PerturbationParams()),
+        PerturbationManager(PerturbationParams(*PERTURBATIONS)),
     )
     for op in OPERATORS:
-        if op.supports(data):
+        if op.supports(data) and op.__name__ not in SKIP_OPERATORS:
             ls.add_operator(op(data))
     pm = _penalties(data)
     stop = _Stop(deadline, max_iterations, poll, patience=RESTART_PATIENCE)
@@ -395,7 +407,7 @@ def run(
     init = ls(Solution(data, []), pm.max_cost_evaluator(), exhaustive=True)
     tracker.offer(init)
     shuffle = random.Random(seed)
-    params = IteratedLocalSearchParams(callbacks=tracker)
+    params = IteratedLocalSearchParams(history_length=HISTORY_LENGTH, callbacks=tracker)
     while True:
         stop.stalled = False
         stop.last_best = stop.iterations
