@@ -72,12 +72,25 @@ def _check(req: PlanRequest) -> None:
         raise Invalid("lastDay must not be before firstDay", field="lastDay")
     if (req.last_day - req.first_day).days >= MAX_DAYS:
         raise Invalid(f"plan at most {MAX_DAYS} days at once", field="lastDay")
+    check_visit_and_travel(req.visit_minutes, req.travel)
+    if not 1 <= req.max_candidates <= MAX_CANDIDATES:
+        raise Invalid(
+            f"maxCandidates must be between 1 and {MAX_CANDIDATES}",
+            field="maxCandidates",
+        )
+
+
+def check_visit_and_travel(visit_minutes: float, travel: Travel) -> None:
+    """Refuse a visit length or travel settings outside sensible bounds.
+
+    Raises:
+        Invalid: Naming the first input field out of bounds.
+    """
     checks = [
-        (req.visit_minutes, 5, 480, "visitMinutes"),
-        (req.travel.speed_kmh, 1, 200, "speedKmh"),
-        (req.travel.road_factor, 1, 3, "roadFactor"),
-        (req.travel.cost_per_minute, 0, 1000, "travelCostPerMinute"),
-        (req.max_candidates, 1, MAX_CANDIDATES, "maxCandidates"),
+        (visit_minutes, 5, 480, "visitMinutes"),
+        (travel.speed_kmh, 1, 200, "speedKmh"),
+        (travel.road_factor, 1, 3, "roadFactor"),
+        (travel.cost_per_minute, 0, 1000, "travelCostPerMinute"),
     ]
     for value, low, high, name in checks:
         if not low <= value <= high:

@@ -31,7 +31,7 @@ from resolvers.plan_problem import (
     minutes,
     point,
 )
-from resolvers.planning import read_plan
+from resolvers.planning import check_visit_and_travel, read_plan
 from resolvers.solver_pool import check_time_limit, run_solver
 
 #: Added to an open visit's value so that re-planning keeps it unless it must go.
@@ -118,6 +118,7 @@ async def replan_day(ctx: Context, req: ReplanRequest) -> VisitPlan:
     check_time_limit(req.time_limit, 0.2, 30, ctx.time_budget, "timeLimitSeconds")
     if not 1 <= req.max_candidates <= 1000:
         raise Invalid("maxCandidates must be between 1 and 1000", field="maxCandidates")
+    check_visit_and_travel(req.visit_minutes, req.travel)
     who = access.principal(ctx)
     access.check_writer(who)
     rep_id = object_id(req.rep_id, "repId")

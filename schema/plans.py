@@ -305,7 +305,7 @@ class ReplanDayInput:
         default=200, description="Nearest customers of the rep considered, 1-1000."
     )
     visit_minutes: float = strawberry.field(
-        default=45, description="Length of added visits."
+        default=45, description="Length of added visits, 5-480 minutes."
     )
 
 

@@ -106,6 +106,23 @@ async def test_replanning_a_day_that_is_over_is_refused(gql, team, monkeypatch):
     assert data["replanDay"]["field"] == "day"
 
 
+async def test_a_visit_length_out_of_bounds_is_refused(gql, team, monkeypatch):
+    """Tests that a negative or zero visit length gets a validation error."""
+    # given
+    monkeypatch.setattr(replanning, "utc_now", lambda: at(10))
+    rep, _ = team
+    for minutes in (-1.1, 0, 481):
+        # when
+        data = await gql(
+            REPLAN,
+            input={"repId": rep["id"], "day": "2031-03-03", "visitMinutes": minutes},
+        )
+        # then
+        assert data["replanDay"]["code"] == "VALIDATION", data
+        assert data["replanDay"]["field"] == "visitMinutes"
+    assert await Visit.find_all().count() == 0
+
+
 def test_changes_say_what_is_kept_moved_added_and_dropped():
     """Tests the comparison of a day's open visits with the new route."""
     # given
