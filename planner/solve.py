@@ -129,6 +129,17 @@ def _search(
         for child in children:
             child.drain(handle)
 
+    def share(shared: backend.Shared) -> None:
+        for child in children:
+            child.share(shared)
+
+    def fetch() -> backend.Shared | None:
+        offers = [c.shared for c in children if c.shared is not None]
+        return min(offers, key=lambda s: s[0]) if offers else None
+
+    # Searches share their best at restarts; with an iteration budget they do not,
+    # so that runs stay reproducible.
+    exchange = bool(children) and max_iterations is None
     try:
         first = backend.run(
             problem,
@@ -138,6 +149,8 @@ def _search(
             max_iterations=max_iterations,
             report=handle,
             poll=poll if children else None,
+            share=share if exchange else None,
+            fetch=fetch if exchange else None,
         )
     except BaseException:
         for child in children:

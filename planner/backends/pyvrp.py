@@ -89,6 +89,11 @@ PERTURBATIONS = (1, 25)
 """Fewest and most clients one perturbation moves."""
 HISTORY_LENGTH = 300
 """Length of the late-acceptance history of the iterated local search."""
+
+Shared = tuple[float, list[tuple[int, list[int]]]]
+"""A best solution passed between parallel searches of the same problem: its cost
+and its routes as (vehicle type, client indices). Both searches build the same
+PyVRP data, so the indices mean the same in each."""
 SKIP_OPERATORS = ("Swap21", "Swap22")
 """PyVRP operators left out. Exchanging pairs of stops costs more time than it
 gains here: without them each iteration is cheaper, and on the large TOPTW
@@ -295,11 +300,13 @@ class _Tracker(IteratedLocalSearchCallbacks):
         stop: _Stop,
         evaluator: CostEvaluator,
         report: Progress | None,
+        share: Callable[[Shared], None] | None = None,
     ) -> None:
         self.built = built
         self.stop = stop
         self.evaluator = evaluator
         self.report = report
+        self.share = share
         self.best: Solution | None = None
         self.best_cost = math.inf
 
@@ -309,12 +316,34 @@ class _Tracker(IteratedLocalSearchCallbacks):
         cost = self.evaluator.cost(sol)
         if cost < self.best_cost:
             self.best, self.best_cost = sol, cost
+            if self.share is not None:
+                self.share((float(cost), _raw(sol)))
             if self.report is not None:
                 self.report(time.monotonic(), _routes(self.built, sol))
+
+    def adopt(self, shared: Shared | None) -> Solution | None:
+        """Take another search's best if it beats this one's (not reported back)."""
+        if shared is None or not shared[0] < self.best_cost:
+            return None
+        data = self.built.data
+        sol = Solution(
+            data, [SolRoute(data, clients, vt) for vt, clients in shared[1] if clients]
+        )
+        if not sol.is_feasible():
+            return None
+        self.best, self.best_cost = sol, self.evaluator.cost(sol)
+        return sol
 
     def on_best(self, best: Solution) -> None:
         self.stop.last_best = self.stop.iterations
         self.offer(best)
+
+
+def _raw(sol: Solution) -> list[tuple[int, list[int]]]:
+    return [
+        (route.vehicle_type(), [a.idx for a in route if a.is_client()])
+        for route in sol.routes()
+    ]
 
 
 def _ruin(data: ProblemData, sol: Solution, rng: random.Random) -> Solution:
@@ -364,6 +393,8 @@ def run(
     max_iterations: int | None = None,
     report: Progress | None = None,
     poll: Callable[[], None] | None = None,
+    share: Callable[[Shared], None] | None = None,
+    fetch: Callable[[], Shared | None] | None = None,
 ) -> list[tuple[int, list[int]]]:
     """Solve ``model`` with PyVRP's iterated local search.
 
@@ -375,6 +406,9 @@ def run(
         max_iterations: Optional iteration budget (makes runs reproducible).
         report: Called with ``(now, routes)`` whenever a new best is found.
         poll: Called once per iteration (lets the caller serve other work).
+        share: Called with every new best, for searches running in parallel.
+        fetch: Returns the best of the parallel searches (or ``None``); when this
+            search restarts, it restarts from that one if it is better than its own.
 
     Returns:
         The best feasible solution found as ``(route position, visit indices)``.
@@ -403,7 +437,7 @@ def run(
             ls.add_operator(op(data))
     pm = _penalties(data)
     stop = _Stop(deadline, max_iterations, poll, patience=RESTART_PATIENCE)
-    tracker = _Tracker(built, stop, pm.cost_evaluator(), report)
+    tracker = _Tracker(built, stop, pm.cost_evaluator(), report, share)
     init = ls(Solution(data, []), pm.max_cost_evaluator(), exhaustive=True)
     tracker.offer(init)
     shuffle = random.Random(seed)
@@ -414,8 +448,10 @@ def run(
         IteratedLocalSearch(data, pm, ls, init, params).run(stop, collect_stats=False)
         if not stop.stalled or stop.done():
             break
-        # Restart from a partly destroyed copy of the best solution found so far.
-        base = tracker.best if tracker.best is not None else init
+        # Restart from a partly destroyed copy of the best solution found so far,
+        # by this search or a parallel one.
+        base = tracker.adopt(fetch() if fetch is not None else None) or tracker.best
+        base = base if base is not None else init
         init = ls(_ruin(data, base, shuffle), pm.cost_evaluator(), exhaustive=True)
         tracker.offer(init)
     best = tracker.best if tracker.best is not None else Solution(data, [])

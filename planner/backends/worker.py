@@ -1,9 +1,13 @@
 """A second search in a child process, so that two cores work on one problem.
 
-The parent starts a Python child running :func:`main`, writes one pickled job
+The parent starts a Python child running :func:`main`, writes a job
 ``(problem, model, seed, deadline, max_iterations)`` to its stdin and reads
-length-prefixed pickled messages from its stdout: ``("progress", now, routes)``
-for every new best and ``("done", now, routes)`` at the end. A plain child
+messages from its stdout: ``("progress", now, routes, shared)`` for every new
+best and ``("done", now, routes, None)`` at the end. While the child runs, the
+parent may send it ``("best", shared)``, the best of the other searches, which
+the child restarts from when it is better than its own (see
+:func:`planner.backends.pyvrp.run`). Every message is a length-prefixed pickle.
+A plain child
 process (rather than ``multiprocessing``) needs no ``__main__`` guard in the
 caller and is safe to start from a threaded server.
 """
@@ -30,12 +34,24 @@ def _send(fh: BinaryIO, message: tuple[Any, ...]) -> None:
     fh.flush()
 
 
+def _read(fh: BinaryIO, size: int) -> bytes:
+    """Read exactly ``size`` bytes, fewer only at the end of the stream."""
+    chunks, left = [], size
+    while left > 0:
+        chunk = fh.read(left)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
 def _receive(fh: BinaryIO) -> tuple[Any, ...] | None:
-    head = fh.read(HEADER.size)
+    head = _read(fh, HEADER.size)
     if len(head) < HEADER.size:
         return None
     (size,) = HEADER.unpack(head)
-    data = fh.read(size)
+    data = _read(fh, size)
     if len(data) < size:
         return None
     return pickle.loads(data)
@@ -64,13 +80,24 @@ class Child:
         self._messages: list[tuple[Any, ...]] = []
         self._lock = threading.Lock()
         self.result: list[tuple[int, list[int]]] | None = None
+        self.shared: Any = None
+        """The child's best as ``(cost, raw routes)``, for the other searches."""
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
+        self.send(job)
+
+    def send(self, message: tuple[Any, ...]) -> None:
+        """Write a message to the child (ignored once it has finished)."""
+        stdin = self._proc.stdin
         try:
-            self._proc.stdin.write(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
-            self._proc.stdin.close()
-        except OSError:  # pragma: no cover - child died at start
+            if stdin is not None and not stdin.closed:
+                _send(stdin, message)
+        except OSError:  # the child has finished or died
             pass
+
+    def share(self, shared: Any) -> None:
+        """Pass the best of the other searches to the child."""
+        self.send(("best", shared))
 
     def _read(self) -> None:
         assert self._proc.stdout is not None
@@ -84,10 +111,12 @@ class Child:
         """Pass pending progress messages to ``handle`` and keep the final result."""
         with self._lock:
             pending, self._messages = self._messages, []
-        for kind, now, routes in pending:
+        for kind, now, routes, shared in pending:
             if kind == "done":
                 self.result = routes
             else:
+                if self.shared is None or shared[0] < self.shared[0]:
+                    self.shared = shared
                 handle(now, routes)
 
     def wait(
@@ -96,6 +125,11 @@ class Child:
         handle: Callable[[float, list[tuple[int, list[int]]]], None],
     ) -> list[tuple[int, list[int]]] | None:
         """Wait for the child to finish and return its best routes (or ``None``)."""
+        try:
+            if self._proc.stdin is not None:
+                self._proc.stdin.close()
+        except OSError:
+            pass
         try:
             self._proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -113,10 +147,28 @@ def main() -> None:
     parent = os.getppid()
     out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     sys.stdout = sys.stderr
-    problem, model, seed, deadline, max_iterations = pickle.load(sys.stdin.buffer)
+    # Unbuffered, and not sys.stdin: the listening thread may still be blocked
+    # reading when the search ends, and a buffered sys.stdin would then be locked
+    # while the interpreter shuts down.
+    inbox = os.fdopen(os.dup(sys.stdin.fileno()), "rb", buffering=0)
+    job = _receive(inbox)
+    if job is None:
+        return
+    problem, model, seed, deadline, max_iterations = job
+    latest: list[Any] = [None]
+
+    def listen() -> None:
+        while (msg := _receive(inbox)) is not None:
+            latest[0] = msg[1]
+
+    threading.Thread(target=listen, daemon=True).start()
+    pending: list[Any] = [None]
+
+    def share(shared: Any) -> None:
+        pending[0] = shared
 
     def report(now: float, routes: list[tuple[int, list[int]]]) -> None:
-        _send(out, ("progress", now, routes))
+        _send(out, ("progress", now, routes, pending[0]))
 
     def poll() -> None:
         if os.getppid() != parent:  # the parent is gone: nobody wants the result
@@ -130,7 +182,9 @@ def main() -> None:
         max_iterations=max_iterations,
         report=report,
         poll=poll,
+        share=share,
+        fetch=lambda: latest[0],
     )
 
-    _send(out, ("done", time.monotonic(), routes))
+    _send(out, ("done", time.monotonic(), routes, None))
     out.close()
