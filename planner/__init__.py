@@ -8,6 +8,7 @@ from planner.evaluate import Evaluation, evaluate
 from planner.jsonio import dump_plan, dumps_plan, load_plan, load_problem
 from planner.plan import Plan, Route, SolverInfo, Stop, plan_from_dict, plan_to_dict
 from planner.problem import Problem, Rep, Visit, problem_from_dict, problem_to_dict
+from planner.snap import snap_starts
 from planner.solve import Infeasible, solve
 
 __all__ = [
@@ -29,5 +30,6 @@ __all__ = [
     "plan_to_dict",
     "problem_from_dict",
     "problem_to_dict",
+    "snap_starts",
     "solve",
 ]

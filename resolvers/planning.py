@@ -181,7 +181,12 @@ async def prepare(who: Principal, req: PlanRequest, now: datetime) -> Built:
 def read_plan(
     built: Built, plan: planner.Plan
 ) -> tuple[list[PlannedRoute], list[UnservedCustomer]]:
-    """The planner's routes and unserved visits as stored sub-documents."""
+    """The planner's routes and unserved visits as stored sub-documents.
+
+    Service starts are moved up to whole minutes where the route still fits (the
+    origin is a midnight UTC, so these are whole minutes of the clock too).
+    """
+    plan = planner.snap_starts(built.problem, plan, 1.0)
     routes = []
     for route in plan.routes:
         stops, previous = [], route.depart

@@ -94,6 +94,9 @@ async def test_a_day_is_planned_inside_working_and_opening_hours(gql, team):
     )
     assert local(first_customer["start"]).hour >= 9
     assert local(first_customer["end"]).hour < 12
+    # a one-day plan with hours to spare: every visit starts on a whole minute
+    assert all(local(s["start"]).second == 0 for s in route["stops"])
+    assert all(local(s["start"]).microsecond == 0 for s in route["stops"])
     travel = sum(s["travelMinutes"] for s in route["stops"])
     assert travel < route["travelMinutes"]  # the way home is counted too
     total = plan["totals"]
