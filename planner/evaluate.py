@@ -8,6 +8,7 @@ value and travel.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,27 +25,36 @@ def _tol(x: float, rel: float) -> float:
     return rel * max(1.0, abs(x))
 
 
-def window_start(visit: Visit, arrive: float, tol: float = BUILD_TOL) -> float | None:
+def _up(x: float, step: float | None) -> float:
+    """The smallest multiple of ``step`` not below ``x`` (``x`` without a step)."""
+    if step is None:
+        return x
+    return math.ceil(x / step - 1e-9) * step
+
+
+def window_start(
+    visit: Visit, arrive: float, tol: float = BUILD_TOL, step: float | None = None
+) -> float | None:
     """Return the earliest service start at or after ``arrive``, or ``None``.
 
     Args:
         visit: The visit.
         arrive: Arrival time.
         tol: Relative tolerance on the window end.
+        step: If given, starts are multiples of it (a time grid).
 
     Returns:
-        ``max(arrive, a)`` for the earliest window ``[a, b]`` with ``b >= arrive``,
-        ``arrive`` when the visit has no windows, ``None`` when every window has
-        closed.
+        ``max(arrive, a)`` (moved up to the grid) for the earliest window ``[a, b]``
+        that still contains it, ``arrive`` (on the grid) when the visit has no
+        windows, ``None`` when every window has closed.
     """
     if not visit.windows:
-        return arrive
+        return _up(arrive, step)
     best = None
     for a, b in visit.windows:
-        if b + _tol(b, tol) >= arrive:
-            s = a if a > arrive else arrive
-            if best is None or s < best:
-                best = s
+        s = _up(a if a > arrive else arrive, step)
+        if s <= b + _tol(b, tol) and (best is None or s < best):
+            best = s
     return best
 
 
@@ -65,6 +75,7 @@ def schedule_route(
     visits: Sequence[int],
     *,
     depart_late: bool = True,
+    step: float | None = None,
 ) -> Schedule | None:
     """Compute the earliest schedule of a visit order, or ``None`` if infeasible.
 
@@ -74,6 +85,7 @@ def schedule_route(
         shift: Index into ``rep.shifts``.
         visits: Visit indices in service order.
         depart_late: Leave as late as possible without delaying the first stop.
+        step: If given, service starts are multiples of it (see :func:`window_start`).
 
     Returns:
         The schedule, or ``None`` when a window is missed or the shift overrun.
@@ -88,7 +100,7 @@ def schedule_route(
         d = problem.travel(here, v.location)
         travel += d
         arrive = t + d
-        start = window_start(v, arrive)
+        start = window_start(v, arrive, step=step)
         if start is None:
             return None
         stops.append((arrive, start, start + v.duration))

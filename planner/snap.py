@@ -9,29 +9,11 @@ exact times. Travel, value and objective do not change.
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 
-from planner.evaluate import BUILD_TOL
-from planner.plan import Plan, Route, Stop
-from planner.problem import Problem, Visit
-
-
-def _up(x: float, step: float) -> float:
-    """The smallest multiple of ``step`` not below ``x`` (up to rounding noise)."""
-    return math.ceil(x / step - 1e-9) * step
-
-
-def _start_on_grid(visit: Visit, arrive: float, step: float) -> float | None:
-    """The earliest grid time at or after ``arrive`` inside one of the windows."""
-    if not visit.windows:
-        return _up(arrive, step)
-    best = None
-    for a, b in visit.windows:
-        s = _up(max(a, arrive), step)
-        if s <= b + BUILD_TOL * max(1.0, abs(b)) and (best is None or s < best):
-            best = s
-    return best
+from planner.evaluate import route_from_schedule, schedule_route
+from planner.plan import Plan, Route
+from planner.problem import Problem
 
 
 def snap_route(problem: Problem, route: Route, step: float) -> Route:
@@ -46,31 +28,14 @@ def snap_route(problem: Problem, route: Route, step: float) -> Route:
         The same visits in the same order, each starting on the grid as early as
         possible; the rep leaves as late as the first stop allows.
     """
+    if not route.stops:
+        return route
     rep = problem.reps[problem.rep_index(route.rep)]  # type: ignore[index]
-    visits = [problem.visits[problem.visit_index(s.visit)] for s in route.stops]  # type: ignore[index]
-    if not visits:
+    visits = [problem.visit_index(s.visit) for s in route.stops]
+    sched = schedule_route(problem, rep, route.shift, visits, step=step)  # type: ignore[arg-type]
+    if sched is None:
         return route
-    open_, close = rep.shifts[route.shift]
-    t, here = open_, rep.start
-    timed: list[tuple[float, float, float]] = []
-    for visit in visits:
-        arrive = t + problem.travel(here, visit.location)
-        start = _start_on_grid(visit, arrive, step)
-        if start is None:
-            return route
-        timed.append((arrive, start, start + visit.duration))
-        t, here = start + visit.duration, visit.location
-    back = t + problem.travel(here, rep.end)
-    if back > close + BUILD_TOL * max(1.0, abs(close)):
-        return route
-    first = problem.travel(rep.start, visits[0].location)
-    depart = max(open_, timed[0][1] - first)
-    timed[0] = (depart + first, timed[0][1], timed[0][2])
-    stops = tuple(
-        Stop(stop.visit, a, s, e)
-        for stop, (a, s, e) in zip(route.stops, timed, strict=True)
-    )
-    return replace(route, depart=depart, return_=back, stops=stops)
+    return route_from_schedule(problem, rep, route.shift, visits, sched)  # type: ignore[arg-type]
 
 
 def snap_starts(problem: Problem, plan: Plan, step: float = 1.0) -> Plan:

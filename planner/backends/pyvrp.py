@@ -89,15 +89,15 @@ PERTURBATIONS = (1, 25)
 """Fewest and most clients one perturbation moves."""
 HISTORY_LENGTH = 300
 """Length of the late-acceptance history of the iterated local search."""
+SKIP_OPERATORS = ("Swap21", "Swap22")
+"""PyVRP operators left out. Exchanging pairs of stops costs more time than it
+gains here: without them each iteration is cheaper, and on the large TOPTW
+instances the same 10 s find better plans (see docs/planner.md)."""
 
 Shared = tuple[float, list[tuple[int, list[int]]]]
 """A best solution passed between parallel searches of the same problem: its cost
 and its routes as (vehicle type, client indices). Both searches build the same
 PyVRP data, so the indices mean the same in each."""
-SKIP_OPERATORS = ("Swap21", "Swap22")
-"""PyVRP operators left out. Exchanging pairs of stops costs more time than it
-gains here: without them each iteration is cheaper, and on the large TOPTW
-instances the same 10 s find better plans (see docs/planner.md)."""
 
 
 @dataclass
@@ -450,8 +450,9 @@ def run(
             break
         # Restart from a partly destroyed copy of the best solution found so far,
         # by this search or a parallel one.
-        base = tracker.adopt(fetch() if fetch is not None else None) or tracker.best
-        base = base if base is not None else init
+        if fetch is not None:
+            tracker.adopt(fetch())
+        base = tracker.best if tracker.best is not None else init
         init = ls(_ruin(data, base, shuffle), pm.cost_evaluator(), exhaustive=True)
         tracker.offer(init)
     best = tracker.best if tracker.best is not None else Solution(data, [])
