@@ -1,4 +1,4 @@
-"""Visit plans in the API: planVisits, the plan it returns, accept and discard."""
+"""Visit plans in the API: the plan, its routes, stops and totals, and results."""
 
 from __future__ import annotations
 
@@ -11,12 +11,7 @@ from strawberry import relay
 
 import models
 from models.plan import PlanStatus as PlanStatusModel
-from models.visit import Purpose as PurposeModel
-from resolvers import idempotency, replanning
 from resolvers import planning as resolve
-from resolvers.plan_problem import Travel
-from resolvers.planning import PlanRequest
-from resolvers.replanning import ReplanRequest
 from schema.base import (
     ConflictError,
     Info,
@@ -24,14 +19,11 @@ from schema.base import (
     NotFoundError,
     Stamp,
     ValidationError,
-    attempt,
     load_nodes,
-    raw_id,
-    raw_ids,
 )
-from schema.customers import Customer, CustomerFilterInput
+from schema.customers import Customer
 from schema.reps import Rep
-from schema.visits import Purpose, Visit
+from schema.visits import Visit
 
 PlanStatus = strawberry.enum(
     PlanStatusModel, description="draft → accepted or discarded."
@@ -241,80 +233,12 @@ class VisitPlan(relay.Node):
         return await load_nodes(resolve.get_plan, info, node_ids, cls.from_document)
 
 
-@strawberry.input(description="What to plan. Customers default to those the reps own.")
-class PlanVisitsInput:
-    rep_ids: list[relay.GlobalID] = strawberry.field(description="Whose days to plan.")
-    first_day: date = strawberry.field(description="First day, inclusive.")
-    last_day: date = strawberry.field(
-        description="Last day, inclusive (31 days at most)."
-    )
-    customer_filter: CustomerFilterInput | None = strawberry.field(
-        default=None,
-        description="Candidate customers; default: owned by the reps. Lead, active and "
-        "dormant customers only unless statuses says otherwise.",
-    )
-    visit_minutes: float = strawberry.field(
-        default=45, description="Visit length, 5-480."
-    )
-    speed_kmh: float = strawberry.field(default=30, description="Travel speed, 1-200.")
-    road_factor: float = strawberry.field(
-        default=1.3, description="Road distance over straight-line distance, 1-3."
-    )
-    travel_cost_per_minute: float = strawberry.field(
-        default=0.5, description="Cost of a minute of travel, in value points."
-    )
-    time_limit_seconds: float = strawberry.field(
-        default=5,
-        description="Solver time, 1-300 seconds, and at least 3 s less than the "
-        "request timeout (10 s by default).",
-    )
-    seed: int = strawberry.field(
-        default=1, description="Same seed, same data: same plan."
-    )
-    max_candidates: int = strawberry.field(
-        default=2500, description="Most valuable customers considered, at most 5000."
-    )
-    idempotency_key: str | None = strawberry.field(
-        default=None,
-        description="Any unique string (at most 255): a retry with the same key and "
-        "input returns the first result; with other input it is refused.",
-    )
-
-
-@strawberry.input(description="Accept a draft plan: its visits are created.")
-class AcceptVisitPlanInput:
-    id: relay.GlobalID
-    purpose: Purpose = strawberry.field(
-        default=PurposeModel.FOLLOW_UP, description="Purpose of the created visits."
-    )
-
-
-@strawberry.input(description="Discard a draft plan.")
-class DiscardVisitPlanInput:
-    id: relay.GlobalID
-
-
-@strawberry.input(description="Re-plan the rest of a rep's day.")
-class ReplanDayInput:
-    rep_id: relay.GlobalID
-    day: date = strawberry.field(description="The rep's local date; today, usually.")
-    time_limit_seconds: float = strawberry.field(
-        default=1.2, description="0.2-30 seconds."
-    )
-    max_candidates: int = strawberry.field(
-        default=200, description="Nearest customers of the rep considered, 1-1000."
-    )
-    visit_minutes: float = strawberry.field(
-        default=45, description="Length of added visits, 5-480 minutes."
-    )
-
-
 @strawberry.type(description="The plan after the change.")
 class VisitPlanPayload:
     plan: VisitPlan
 
 
-def _payload(doc: models.VisitPlan) -> VisitPlanPayload:
+def plan_payload(doc: models.VisitPlan) -> VisitPlanPayload:
     return VisitPlanPayload(plan=VisitPlan.from_document(doc))
 
 
@@ -330,95 +254,3 @@ ChangeVisitPlanResult = Annotated[
     | InvalidTransitionError,
     strawberry.union("ChangeVisitPlanResult", description="The plan, or why not."),
 ]
-
-
-@strawberry.type
-class PlanQueries:
-    @strawberry.field(description="One visit plan by id; null when there is none.")
-    async def visit_plan(self, info: Info, id: relay.GlobalID) -> VisitPlan | None:
-        if id.type_name != "VisitPlan":
-            return None
-        doc = await resolve.get_plan(info.context, id.node_id)
-        return None if doc is None else VisitPlan.from_document(doc)
-
-
-@strawberry.type
-class PlanMutations:
-    @strawberry.mutation(
-        description="Plan the reps' visits for some days; the result is a "
-        "draft until accepted. Runs the planner (timeLimitSeconds)."
-    )
-    async def plan_visits(self, info: Info, input: PlanVisitsInput) -> PlanVisitsResult:
-        async def run() -> models.VisitPlan:
-            req = PlanRequest(
-                rep_ids=raw_ids(input.rep_ids, "Rep", "repIds") or [],
-                first_day=input.first_day,
-                last_day=input.last_day,
-                customer_filter=input.customer_filter.to_filter()
-                if input.customer_filter
-                else None,
-                visit_minutes=input.visit_minutes,
-                travel=Travel(
-                    speed_kmh=input.speed_kmh,
-                    road_factor=input.road_factor,
-                    cost_per_minute=input.travel_cost_per_minute,
-                ),
-                time_limit=input.time_limit_seconds,
-                seed=input.seed,
-                max_candidates=input.max_candidates,
-            )
-            payload = {"input": str(req)}
-            return await idempotency.once(
-                info.context,
-                input.idempotency_key,
-                "planVisits",
-                payload,
-                lambda: resolve.plan_visits(info.context, req),
-                models.VisitPlan,
-            )
-
-        return await attempt(run(), _payload)
-
-    @strawberry.mutation(
-        description="Create the plan's visits; calling it again changes "
-        "nothing and returns the same plan."
-    )
-    async def accept_visit_plan(
-        self, info: Info, input: AcceptVisitPlanInput
-    ) -> ChangeVisitPlanResult:
-        async def run() -> models.VisitPlan:
-            plan_id = raw_id(input.id, "VisitPlan", "id")
-            return await resolve.accept_plan(
-                info.context, plan_id, PurposeModel(input.purpose.value)
-            )
-
-        return await attempt(run(), _payload)
-
-    @strawberry.mutation(
-        description="Re-plan the rest of a rep's day from where the rep "
-        "is: done and under-way visits stay; the draft says what "
-        "moves, what is added and what is dropped. Accept it to apply."
-    )
-    async def replan_day(self, info: Info, input: ReplanDayInput) -> PlanVisitsResult:
-        async def run() -> models.VisitPlan:
-            req = ReplanRequest(
-                rep_id=raw_id(input.rep_id, "Rep", "repId"),
-                day=input.day,
-                time_limit=input.time_limit_seconds,
-                max_candidates=input.max_candidates,
-                visit_minutes=input.visit_minutes,
-            )
-            return await replanning.replan_day(info.context, req)
-
-        return await attempt(run(), _payload)
-
-    @strawberry.mutation(description="Discard a draft plan.")
-    async def discard_visit_plan(
-        self, info: Info, input: DiscardVisitPlanInput
-    ) -> ChangeVisitPlanResult:
-        async def run() -> models.VisitPlan:
-            return await resolve.discard_plan(
-                info.context, raw_id(input.id, "VisitPlan", "id")
-            )
-
-        return await attempt(run(), _payload)
