@@ -24,7 +24,7 @@ from strawberry.types import ExecutionResult
 from defenses import http as http_limits
 from defenses import logs
 from defenses.limits import production_rules, without_suggestions
-from resolvers import solver_pool
+from resolvers import plan_jobs, solver_pool
 from resolvers.access import Unauthenticated
 from resolvers.auth import Auth, authenticate
 from resolvers.context import Context
@@ -226,6 +226,8 @@ def create_app(
             solver_pool.warm_up()
             yield
         finally:
+            if client is not None:
+                await plan_jobs.stop()
             solver_pool.shutdown()
             if client is not None:
                 client.close()

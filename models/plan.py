@@ -13,8 +13,10 @@ from models.common import Stamp
 
 
 class PlanStatus(StrEnum):
-    """draft → accepted (visits created) or discarded."""
+    """running → draft (or failed); draft → accepted (visits created) or discarded."""
 
+    RUNNING = "running"
+    FAILED = "failed"
     DRAFT = "draft"
     ACCEPTED = "accepted"
     DISCARDED = "discarded"
@@ -99,6 +101,7 @@ class VisitPlan(Document):
     settings: dict[str, float] = Field(default_factory=dict)
     changes: list[PlanChange] = Field(default_factory=list)
     created_visit_ids: list[PydanticObjectId] = Field(default_factory=list)
+    error: str | None = None
     stamp: Stamp = Field(default_factory=Stamp)
     rev: int = 0
 

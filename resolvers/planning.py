@@ -236,36 +236,23 @@ def read_plan(
     return routes, unserved
 
 
-async def plan_visits(ctx: Context, req: PlanRequest) -> VisitPlan:
-    """Plan the reps' days and store the result as a draft VisitPlan."""
-    check_time_limit(req.time_limit, 1, 300, ctx.time_budget, "timeLimitSeconds")
-    now = utc_now()
-    built = await prepare(access.principal(ctx), req, now)
-    plan = await run_solver(built.problem, time_limit=req.time_limit, seed=req.seed)
-    routes, unserved = read_plan(built, plan)
-    served = sum(1 for r in routes for s in r.stops if not s.fixed)
+def new_plan(ctx: Context, req: PlanRequest, built: Built) -> VisitPlan:
+    """A plan document for ``req`` with no routes yet (status running)."""
     doc = VisitPlan(
+        status=PlanStatus.RUNNING,
         rep_ids=[object_id(r, "repIds") for r in dict.fromkeys(req.rep_ids)],
         first_day=req.first_day,
         last_day=req.last_day,
-        routes=routes,
-        unserved=unserved,
-        infeasible_visit_ids=[
-            built.fixed[v].id for v in plan.infeasible_required if v in built.fixed
-        ],
         totals=PlanTotals(
-            objective=round(plan.objective, 4),
-            value=round(plan.value, 4),
-            travel_minutes=round(plan.travel, 2),
-            travel_cost=round(plan.travel * req.travel.cost_per_minute, 4),
-            visits=served,
+            objective=0.0,
+            value=0.0,
+            travel_minutes=0.0,
+            travel_cost=0.0,
+            visits=0,
             candidates=len(built.candidates),
         ),
         solver=SolverStats(
-            name=plan.solver.name if plan.solver else "planner",
-            seconds=plan.solver.seconds if plan.solver else 0.0,
-            seed=req.seed,
-            time_limit=req.time_limit,
+            name="planner", seconds=0.0, seed=req.seed, time_limit=req.time_limit
         ),
         settings={
             "visitMinutes": req.visit_minutes,
@@ -275,6 +262,45 @@ async def plan_visits(ctx: Context, req: PlanRequest) -> VisitPlan:
         },
     )
     doc.stamp.created_by = doc.stamp.updated_by = ctx.actor_id
+    return doc
+
+
+def fill_plan(
+    doc: VisitPlan, req: PlanRequest, built: Built, plan: planner.Plan
+) -> None:
+    """Put the planner's routes, unserved customers and totals into ``doc``; it
+    becomes a draft."""
+    routes, unserved = read_plan(built, plan)
+    doc.status = PlanStatus.DRAFT
+    doc.routes = routes
+    doc.unserved = unserved
+    doc.infeasible_visit_ids = [
+        built.fixed[v].id for v in plan.infeasible_required if v in built.fixed
+    ]
+    doc.totals = PlanTotals(
+        objective=round(plan.objective, 4),
+        value=round(plan.value, 4),
+        travel_minutes=round(plan.travel, 2),
+        travel_cost=round(plan.travel * req.travel.cost_per_minute, 4),
+        visits=sum(1 for r in routes for s in r.stops if not s.fixed),
+        candidates=len(built.candidates),
+    )
+    doc.solver = SolverStats(
+        name=plan.solver.name if plan.solver else "planner",
+        seconds=plan.solver.seconds if plan.solver else 0.0,
+        seed=req.seed,
+        time_limit=req.time_limit,
+    )
+
+
+async def plan_visits(ctx: Context, req: PlanRequest) -> VisitPlan:
+    """Plan the reps' days and store the result as a draft VisitPlan."""
+    check_time_limit(req.time_limit, 1, 300, ctx.time_budget, "timeLimitSeconds")
+    now = utc_now()
+    built = await prepare(access.principal(ctx), req, now)
+    plan = await run_solver(built.problem, time_limit=req.time_limit, seed=req.seed)
+    doc = new_plan(ctx, req, built)
+    fill_plan(doc, req, built, plan)
     await insert(doc)
     return doc
 
@@ -286,7 +312,13 @@ async def get_plan(ctx: Context, plan_id: str) -> VisitPlan | None:
     except Invalid:
         return None
     query = access.restrict({"_id": oid}, access.plan_filter(ctx))
-    return await VisitPlan.find_one(query)
+    doc = await VisitPlan.find_one(query)
+    if doc is None:
+        return None
+    # plan_jobs builds on this module, hence the import here.
+    from resolvers import plan_jobs
+
+    return await plan_jobs.mark_overdue(doc)
 
 
 def _new_visits(
@@ -398,11 +430,12 @@ async def _replan_changes(plan: VisitPlan) -> list[Visit]:
 
 
 async def discard_plan(ctx: Context, plan_id: str) -> VisitPlan:
-    """Drop a draft plan; an accepted plan stays (cancel its visits instead)."""
+    """Drop a draft, running or failed plan; an accepted plan stays (cancel its
+    visits instead). A running plan's result is not kept when it arrives."""
     plan = await _plan_to_change(ctx, plan_id)
     if plan.status == PlanStatus.DISCARDED:
         return plan
-    if plan.status != PlanStatus.DRAFT:
+    if plan.status == PlanStatus.ACCEPTED:
         raise TransitionRefused(
             f"a {plan.status.value} plan cannot be discarded",
             current=plan.status.value,

@@ -1,32 +1,71 @@
 """Runs the planner off the event loop, in a worker process.
 
 The planner is CPU-bound; in a worker process it neither blocks the server's
-event loop nor competes with it for the interpreter lock.
+event loop nor competes with it for the interpreter lock. Plans computed in the
+background (``planVisits`` with ``background: true``) have their own workers, so
+a long one never holds up a request waiting for its plan.
 """
 
 from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 
 from planner import Plan, Problem, solve
 
 _pool: ProcessPoolExecutor | None = None
+_background: ProcessPoolExecutor | None = None
+
+#: Plans computed in the background at the same time, at most.
+BACKGROUND_WORKERS = 2
 
 
 def _solve(problem: Problem, time_limit: float, seed: int) -> Plan:
     return solve(problem, time_limit=time_limit, seed=seed)
 
 
+def _watch_parent(parent: int) -> None:
+    """In a worker: exit when the server is gone (killed, so it could not stop
+    its workers), rather than linger idle."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="watch-parent").start()
+
+
+#: Seconds between a worker's checks that the server is still there.
+PARENT_CHECK_S = 1.0
+
+
+def _spawn_pool(workers: int) -> ProcessPoolExecutor:
+    # spawn: a fork of a process running an event loop and Motor threads is unsafe
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_watch_parent,
+        initargs=(os.getpid(),),
+    )
+
+
 def _executor() -> ProcessPoolExecutor:
     global _pool
     if _pool is None:
-        # spawn: a fork of a process running an event loop and Motor threads is unsafe
-        _pool = ProcessPoolExecutor(
-            max_workers=1, mp_context=multiprocessing.get_context("spawn")
-        )
+        _pool = _spawn_pool(1)
     return _pool
+
+
+def _background_executor() -> ProcessPoolExecutor:
+    global _background
+    if _background is None:
+        _background = _spawn_pool(BACKGROUND_WORKERS)
+    return _background
 
 
 #: Seconds a planning request needs beyond its solver time (reads, storing).
@@ -64,15 +103,39 @@ def warm_up() -> None:
     _executor().submit(_ready)
 
 
-async def run_solver(problem: Problem, *, time_limit: float, seed: int) -> Plan:
-    """Solve ``problem`` in the worker process and return the plan."""
+async def run_solver(
+    problem: Problem, *, time_limit: float, seed: int, background: bool = False
+) -> Plan:
+    """Solve ``problem`` in a worker process and return the plan.
+
+    Args:
+        background: Use the workers of background plans (see the module doc).
+    """
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_executor(), _solve, problem, time_limit, seed)
+    pool = _background_executor() if background else _executor()
+    return await loop.run_in_executor(pool, _solve, problem, time_limit, seed)
 
 
 def shutdown() -> None:
-    """Stop the worker process (the server calls this on exit)."""
-    global _pool
+    """Stop the worker processes (the server calls this on exit).
+
+    Background plans still being computed are abandoned (their plans are marked
+    failed by :mod:`resolvers.plan_jobs`): their workers are stopped rather than
+    waited for, since they may have minutes to go.
+    """
+    global _pool, _background
+    if _background is not None:
+        processes = list(getattr(_background, "_processes", {}).values())
+        _background.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+        for process in processes:
+            process.join(timeout=2)
+            if process.is_alive():  # SIGTERM blocked or ignored: no choice left
+                process.kill()
+                process.join(timeout=5)
+        _background = None
     if _pool is not None:
         # Waits for a plan still being computed (at most its time limit), so the
         # worker process and its resources are released cleanly.

@@ -36,8 +36,15 @@ class PlanVisitsInput:
     )
     time_limit_seconds: float = strawberry.field(
         default=5,
-        description="Solver time, 1-300 seconds, and at least 3 s less than the "
-        "request timeout (10 s by default).",
+        description="Solver time, 1-300 seconds; when not in the background, at "
+        "least 3 s less than the request timeout (10 s by default).",
+    )
+    background: bool = strawberry.field(
+        default=False,
+        description="Return at once a plan with status RUNNING and compute it in "
+        "the background (then timeLimitSeconds may be up to 300); read it again "
+        "with visitPlan(id) until it is DRAFT or FAILED. At most 2 at a time per "
+        "server (RATE_LIMITED).",
     )
     seed: int = strawberry.field(
         default=1, description="Same seed, same data: same plan."

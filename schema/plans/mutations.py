@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 
 import models
 from models.visit import Purpose as PurposeModel
-from resolvers import idempotency, replanning
+from resolvers import idempotency, plan_jobs, replanning
 from resolvers import planning as resolve
 from resolvers.plan_problem import Travel
 from resolvers.planning import PlanRequest
@@ -25,7 +27,8 @@ from schema.plans.types import ChangeVisitPlanResult, PlanVisitsResult, plan_pay
 class PlanMutations:
     @strawberry.mutation(
         description="Plan the reps' visits for some days; the result is a "
-        "draft until accepted. Runs the planner (timeLimitSeconds)."
+        "draft until accepted. Runs the planner (timeLimitSeconds), in the "
+        "background with background: true."
     )
     async def plan_visits(self, info: Info, input: PlanVisitsInput) -> PlanVisitsResult:
         async def run() -> models.VisitPlan:
@@ -46,13 +49,16 @@ class PlanMutations:
                 seed=input.seed,
                 max_candidates=input.max_candidates,
             )
-            payload = {"input": str(req)}
+            start = plan_jobs.start_plan if input.background else resolve.plan_visits
+            payload: dict[str, Any] = {"input": str(req)}
+            if input.background:
+                payload["background"] = True
             return await idempotency.once(
                 info.context,
                 input.idempotency_key,
                 "planVisits",
                 payload,
-                lambda: resolve.plan_visits(info.context, req),
+                lambda: start(info.context, req),
                 models.VisitPlan,
             )
 

@@ -26,7 +26,9 @@ from schema.reps import Rep
 from schema.visits import Visit
 
 PlanStatus = strawberry.enum(
-    PlanStatusModel, description="draft → accepted or discarded."
+    PlanStatusModel,
+    description="running (computed in the background) → draft or failed; "
+    "draft → accepted or discarded.",
 )
 
 
@@ -157,6 +159,7 @@ class VisitPlan(relay.Node):
     unserved: list[UnservedCustomer]
     totals: PlanTotals
     solver: SolverStats
+    error: str | None = strawberry.field(description="Why a FAILED plan failed.")
     stamp: Stamp
     doc: strawberry.Private[models.VisitPlan]
 
@@ -207,6 +210,7 @@ class VisitPlan(relay.Node):
             unserved=unserved,
             totals=PlanTotals(**doc.totals.model_dump()),
             solver=SolverStats(**doc.solver.model_dump()),
+            error=doc.error,
             stamp=Stamp.from_model(doc.stamp),
             doc=doc,
         )

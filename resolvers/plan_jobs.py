@@ -1,0 +1,154 @@
+"""planVisits in the background: the plan is stored at once and computed later.
+
+A request waiting for its plan must finish within the request timeout, so the
+planner gets a few seconds at most. A background plan is stored with status
+``running`` and returned at once; the planner then runs for up to five minutes
+in the background workers of :mod:`resolvers.solver_pool`, and the plan becomes
+a ``draft`` (or ``failed``). Clients read it again with ``visitPlan(id)``.
+
+A plan left ``running`` by a server that stopped is reported ``failed`` when it
+is next read after its time limit and a grace period.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, timedelta
+
+from beanie import PydanticObjectId
+
+from models import VisitPlan
+from models.common import utc_now
+from models.plan import PlanStatus
+from resolvers import access
+from resolvers.auth import RateLimited
+from resolvers.common import insert, save
+from resolvers.context import Context
+from resolvers.errors import Conflict
+from resolvers.plan_problem import Built
+from resolvers.planning import PlanRequest, fill_plan, new_plan, prepare
+from resolvers.solver_pool import BACKGROUND_WORKERS, check_time_limit, run_solver
+
+log = logging.getLogger("visitplan.plans")
+
+MAX_SECONDS = 300.0
+"""Longest solver time of a background plan."""
+GRACE = timedelta(minutes=2)
+"""How long after its time limit a plan may still be running before it is
+reported failed (the server computing it must have stopped)."""
+FAILED = "the planner stopped with an error; plan again"
+STOPPED = "the server stopped before the plan was ready; plan again"
+
+_tasks: dict[PydanticObjectId, asyncio.Task[None]] = {}
+_docs: dict[PydanticObjectId, VisitPlan] = {}
+_reserved = 0
+
+
+def busy() -> int:
+    """Background plans being prepared or computed by this server."""
+    return _reserved + len(_tasks)
+
+
+async def start_plan(ctx: Context, req: PlanRequest) -> VisitPlan:
+    """Store a running plan for ``req`` and compute it in the background.
+
+    Raises:
+        Invalid: Bad input (as for planVisits; the time limit may be 1-300 s).
+        RateLimited: This server already computes its most background plans.
+    """
+    global _reserved
+    check_time_limit(req.time_limit, 1, MAX_SECONDS, None, "timeLimitSeconds")
+    if busy() >= BACKGROUND_WORKERS:
+        raise RateLimited(
+            f"{BACKGROUND_WORKERS} plans are being computed in the background "
+            "already; try again when one is ready"
+        )
+    _reserved += 1
+    try:
+        built = await prepare(access.principal(ctx), req, utc_now())
+        doc = new_plan(ctx, req, built)
+        await insert(doc)
+    finally:
+        _reserved -= 1
+    plan_id = doc.id
+    assert plan_id is not None
+    task = asyncio.create_task(_compute(doc, req, built, ctx.actor_id))
+    _tasks[plan_id] = task
+    _docs[plan_id] = doc
+
+    def forget(_: object) -> None:
+        _tasks.pop(plan_id, None)
+        _docs.pop(plan_id, None)
+
+    task.add_done_callback(forget)
+    return doc
+
+
+async def _compute(
+    doc: VisitPlan, req: PlanRequest, built: Built, actor: PydanticObjectId | None
+) -> None:
+    try:
+        plan = await run_solver(
+            built.problem, time_limit=req.time_limit, seed=req.seed, background=True
+        )
+    except asyncio.CancelledError:
+        await _fail(doc, STOPPED)
+        raise
+    except Exception:
+        log.exception("background plan %s failed", doc.id)
+        await _fail(doc, FAILED)
+        return
+    fill_plan(doc, req, built, plan)
+    doc.stamp.touch(actor)
+    # A Conflict means it was discarded while it was computed: that stays.
+    with contextlib.suppress(Conflict):
+        await save(doc)
+
+
+async def _fail(doc: VisitPlan, reason: str) -> None:
+    doc.status = PlanStatus.FAILED
+    doc.error = reason
+    doc.stamp.touch(None)
+    with contextlib.suppress(Conflict):
+        await save(doc)
+
+
+def overdue(doc: VisitPlan) -> bool:
+    """Whether a running plan should have been ready long ago (and is not being
+    computed here): its server stopped."""
+    if doc.status != PlanStatus.RUNNING or doc.id in _tasks:
+        return False
+    created = doc.stamp.created_at
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=UTC)
+    deadline = created + timedelta(seconds=doc.solver.time_limit) + GRACE
+    return utc_now() > deadline
+
+
+async def mark_overdue(doc: VisitPlan) -> VisitPlan:
+    """Report an overdue running plan as failed (stored, so it stays so)."""
+    if overdue(doc):
+        await _fail(doc, STOPPED)
+    return doc
+
+
+async def wait() -> None:
+    """Wait until the background plans being computed now are stored."""
+    tasks = list(_tasks.values())
+    if tasks:
+        await asyncio.wait(tasks)
+
+
+async def stop() -> None:
+    """Stop computing background plans (on server exit); they are marked failed."""
+    tasks, docs = list(_tasks.values()), list(_docs.values())
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        await asyncio.wait(tasks, timeout=10)
+    # A task cancelled before it started never got to mark its plan.
+    for doc in docs:
+        if doc.status == PlanStatus.RUNNING:
+            await _fail(doc, STOPPED)

@@ -1,0 +1,345 @@
+"""planVisits with background: true: stored at once, computed later."""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures.process import BrokenProcessPool
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from strawberry.relay import to_base64
+
+from models import Visit, VisitPlan
+from models.common import utc_now
+from models.plan import PlanStatus, PlanTotals, SolverStats
+from resolvers import plan_jobs
+from tests.integration.test_plan_mutations import ACCEPT, DISCARD, MONDAY, plan_day
+
+READ = """
+query Read($id: ID!) {
+  visitPlan(id: $id) {
+    status error
+    totals { visits candidates }
+    routes { stops { customer { name } } }
+    solver { timeLimit }
+  }
+}
+"""
+
+
+async def start(gql: Any, rep: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    result = await plan_day(gql, rep, background=True, **extra)
+    assert result["__typename"] == "VisitPlanPayload", result
+    return result["plan"]
+
+
+async def read(gql: Any, plan_id: str) -> dict[str, Any]:
+    return (await gql(READ, id=plan_id))["visitPlan"]
+
+
+async def test_a_background_plan_is_running_then_a_draft_to_accept(gql, team):
+    """Tests the whole round: running at once, a draft later, then accepted."""
+    # given
+    rep, _ = team
+    # when
+    plan = await start(gql, rep)
+    await plan_jobs.wait()
+    done = await read(gql, plan["id"])
+    accepted = await gql(ACCEPT, input={"id": plan["id"]})
+    # then
+    assert plan["status"] == "RUNNING"
+    assert plan["routes"] == []
+    assert plan["totals"]["candidates"] == 6
+    assert plan["totals"]["visits"] == 0
+    assert done["status"] == "DRAFT"
+    assert done["error"] is None
+    [route] = done["routes"]
+    assert len(route["stops"]) == done["totals"]["visits"] == 6
+    assert accepted["acceptVisitPlan"]["plan"]["status"] == "ACCEPTED"
+    assert await Visit.count() == 6
+
+
+async def test_a_running_plan_cannot_be_accepted_but_can_be_discarded(gql, team):
+    """Tests that discarding a running plan sticks when its result arrives."""
+    # given
+    rep, _ = team
+    plan = await start(gql, rep)
+    # when
+    accept = await gql(ACCEPT, input={"id": plan["id"]})
+    discard = await gql(DISCARD, input={"id": plan["id"]})
+    await plan_jobs.wait()
+    after = await read(gql, plan["id"])
+    # then
+    assert accept["acceptVisitPlan"]["__typename"] == "InvalidTransitionError"
+    assert accept["acceptVisitPlan"]["currentStatus"] == "running"
+    assert discard["discardVisitPlan"]["plan"]["status"] == "DISCARDED"
+    assert after["status"] == "DISCARDED"
+    assert after["routes"] == []
+    assert await Visit.count() == 0
+
+
+async def test_the_background_time_limit_is_not_bound_by_the_request(db, team):
+    """Tests that a limit refused in the request is taken in the background."""
+    # given
+    from resolvers.access import Principal
+    from resolvers.context import Context
+    from schema import schema
+    from tests.integration.test_plan_mutations import PLAN
+
+    rep, _ = team
+
+    async def plan(background: bool) -> dict[str, Any]:
+        result = await schema.execute(
+            PLAN,
+            variable_values={
+                "input": {
+                    "repIds": [rep["id"]],
+                    "firstDay": MONDAY,
+                    "lastDay": MONDAY,
+                    "timeLimitSeconds": 1.5,
+                    "background": background,
+                }
+            },
+            context_value=Context(principal=Principal.system(), time_budget=2),
+        )
+        assert result.errors is None, result.errors
+        return result.data["planVisits"]
+
+    # when
+    waiting = await plan(background=False)
+    background = await plan(background=True)
+    await plan_jobs.wait()
+    # then
+    assert waiting["field"] == "timeLimitSeconds"
+    assert background["plan"]["status"] == "RUNNING"
+    assert background["plan"]["solver"]["timeLimit"] == 1.5
+    assert (await VisitPlan.find_one()).status == PlanStatus.DRAFT
+
+
+@pytest.mark.parametrize("seconds", [0.5, 301])
+async def test_a_background_time_limit_out_of_bounds_is_refused(gql, team, seconds):
+    """Tests the 1-300 s bounds of a background plan; nothing is stored."""
+    # given
+    rep, _ = team
+    # when
+    result = await plan_day(gql, rep, background=True, timeLimitSeconds=seconds)
+    # then
+    assert result["__typename"] == "ValidationError"
+    assert result["field"] == "timeLimitSeconds"
+    assert "between 1 and 300" in result["message"]
+    assert await VisitPlan.count() == 0
+
+
+async def test_more_background_plans_than_workers_are_refused(gql, team, monkeypatch):
+    """Tests the per-server limit: a refusal with RATE_LIMITED, nothing stored."""
+    # given
+    rep, _ = team
+    release = asyncio.Event()
+
+    async def slow(*args: Any, **kwargs: Any) -> Any:
+        await release.wait()
+        raise RuntimeError("not needed")
+
+    monkeypatch.setattr(plan_jobs, "run_solver", slow)
+    for _ in range(plan_jobs.BACKGROUND_WORKERS):
+        await start(gql, rep)
+    # when
+    errors = await gql.errors(
+        """mutation Plan($input: PlanVisitsInput!) {
+             planVisits(input: $input) { __typename } }""",
+        input={
+            "repIds": [rep["id"]],
+            "firstDay": MONDAY,
+            "lastDay": MONDAY,
+            "background": True,
+        },
+    )
+    release.set()
+    await plan_jobs.wait()
+    # then
+    assert errors[0].extensions["code"] == "RATE_LIMITED"
+    assert "in the background already" in errors[0].message
+    assert await VisitPlan.count() == plan_jobs.BACKGROUND_WORKERS
+    assert plan_jobs.busy() == 0
+
+
+async def test_a_planner_failure_marks_the_plan_failed(gql, team, monkeypatch):
+    """Tests that an error in the planner leaves a failed plan saying so."""
+    # given
+    rep, _ = team
+
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(plan_jobs, "run_solver", broken)
+    # when
+    plan = await start(gql, rep)
+    await plan_jobs.wait()
+    failed = await read(gql, plan["id"])
+    accept = await gql(ACCEPT, input={"id": plan["id"]})
+    # then
+    assert failed["status"] == "FAILED"
+    assert failed["error"] == plan_jobs.FAILED
+    assert "boom" not in failed["error"]
+    assert accept["acceptVisitPlan"]["currentStatus"] == "failed"
+
+
+async def test_stopping_the_server_marks_running_plans_failed(gql, team, monkeypatch):
+    """Tests plan_jobs.stop (the server's exit): no plan is left running."""
+    # given
+    rep, _ = team
+
+    async def endless(*args: Any, **kwargs: Any) -> Any:
+        await asyncio.sleep(3600)
+
+    monkeypatch.setattr(plan_jobs, "run_solver", endless)
+    plan = await start(gql, rep)
+    # when
+    await plan_jobs.stop()
+    stopped = await read(gql, plan["id"])
+    # then
+    assert stopped["status"] == "FAILED"
+    assert stopped["error"] == plan_jobs.STOPPED
+    assert plan_jobs.busy() == 0
+
+
+@pytest.mark.parametrize(("age_s", "status"), [(3600, "FAILED"), (30, "RUNNING")])
+async def test_a_plan_left_running_by_a_stopped_server(gql, age_s, status):
+    """Tests that a running plan nobody computes is failed once overdue."""
+    # given
+    doc = VisitPlan(
+        status=PlanStatus.RUNNING,
+        rep_ids=[],
+        first_day=utc_now().date(),
+        last_day=utc_now().date(),
+        totals=PlanTotals(
+            objective=0,
+            value=0,
+            travel_minutes=0,
+            travel_cost=0,
+            visits=0,
+            candidates=1,
+        ),
+        solver=SolverStats(name="planner", seconds=0, seed=1, time_limit=60),
+    )
+    doc.stamp.created_at = utc_now() - timedelta(seconds=age_s)
+    await doc.insert()
+    plan_id = to_base64("VisitPlan", str(doc.id))
+    # when
+    seen = await read(gql, plan_id)
+    stored = await VisitPlan.get(doc.id)
+    # then
+    assert seen["status"] == status
+    assert stored.status.value == status.lower()
+    if status == "FAILED":
+        assert seen["error"] == plan_jobs.STOPPED
+
+
+async def test_server_exit_stops_the_background_workers():
+    """Tests solver_pool.shutdown: a long background solve is stopped, not awaited."""
+    # given
+    from planner import problem_from_dict
+    from resolvers import solver_pool
+
+    problem = problem_from_dict(
+        {
+            "version": 1,
+            "name": "long",
+            "metric": "euclidean",
+            "speed": 1.0,
+            "travel_cost": 0.0,
+            "reps": [{"id": "r", "start": [0, 0], "end": [0, 0], "shifts": [[0, 100]]}],
+            "visits": [
+                {"id": f"v{i}", "location": [i % 7, i // 7], "duration": 1, "value": 1}
+                for i in range(40)
+            ],
+        }
+    )
+    solver_pool.shutdown()  # start from no background workers
+    solving = asyncio.ensure_future(
+        solver_pool.run_solver(problem, time_limit=120, seed=1, background=True)
+    )
+    await asyncio.sleep(0)  # the solve is submitted to a new pool
+    pool = solver_pool._background_executor()
+    # the pool offers no event for a worker that has started
+    while not any(p.is_alive() for p in pool._processes.values()):  # noqa: ASYNC110
+        await asyncio.sleep(0.05)
+    processes = list(pool._processes.values())
+    # when
+    solver_pool.shutdown()
+    # then: stopped (a solve left running would take 120 s)
+    assert processes
+    for process in processes:
+        process.join(timeout=10)
+    assert not any(p.is_alive() for p in processes), _states(processes)
+    with pytest.raises(BrokenProcessPool):
+        await solving
+    assert solver_pool._background is None
+
+
+def test_workers_of_a_killed_server_exit(tmp_path):
+    """Tests that the solver workers do not outlive a server killed with -9."""
+    # given: a process that starts both pools, reports their workers and is killed
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = """
+import os, sys, time
+from resolvers import solver_pool
+solver_pool.warm_up()
+solver_pool._background_executor().submit(solver_pool._ready).result()
+solver_pool._executor().submit(solver_pool._ready).result()
+pools = (solver_pool._pool, solver_pool._background)
+print(*[p.pid for pool in pools for p in pool._processes.values()], flush=True)
+time.sleep(600)
+"""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+    server = subprocess.Popen(
+        [sys.executable, "-c", script], cwd=root, stdout=subprocess.PIPE, text=True
+    )
+    workers = [int(pid) for pid in server.stdout.readline().split()]
+    # when
+    server.send_signal(signal.SIGKILL)
+    server.wait()
+    server.stdout.close()
+    # then: each worker notices within a few of its one-second checks
+    alive = list(workers)
+    for _ in range(100):
+        alive = [pid for pid in alive if _running(pid)]
+        if not alive:
+            break
+        time.sleep(0.1)
+    assert workers
+    assert alive == []
+
+
+def _states(processes: list[Any]) -> list[str]:
+    out = []
+    for p in processes:
+        try:
+            with open(f"/proc/{p.pid}/status") as status:
+                keep = ("State", "SigBlk", "SigIgn", "SigCgt", "PPid")
+                out.append(
+                    " ".join(
+                        x for x in status.read().splitlines() if x.startswith(keep)
+                    )
+                )
+        except OSError as exc:
+            out.append(f"{p.pid}: {exc}")
+    return out
+
+
+def _running(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # an exited child of init may linger as a zombie for a moment
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split(")")[-1].split()[0] != "Z"
