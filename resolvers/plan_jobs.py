@@ -47,7 +47,7 @@ _reserved = 0
 
 
 def busy() -> int:
-    """Background plans being prepared or computed by this server."""
+    """Background plans being stored or computed by this server."""
     return _reserved + len(_tasks)
 
 
@@ -60,14 +60,16 @@ async def start_plan(ctx: Context, req: PlanRequest) -> VisitPlan:
     """
     global _reserved
     check_time_limit(req.time_limit, 1, MAX_SECONDS, None, "timeLimitSeconds")
+    # Access and input are checked first, so a refusal says what is wrong with
+    # the request before saying that the server is busy.
+    built = await prepare(access.principal(ctx), req, utc_now())
     if busy() >= BACKGROUND_WORKERS:
         raise RateLimited(
             f"{BACKGROUND_WORKERS} plans are being computed in the background "
             "already; try again when one is ready"
         )
-    _reserved += 1
+    _reserved += 1  # until the task exists (storing the plan awaits)
     try:
-        built = await prepare(access.principal(ctx), req, utc_now())
         doc = new_plan(ctx, req, built)
         await insert(doc)
     finally:

@@ -155,9 +155,11 @@ async def test_more_background_plans_than_workers_are_refused(gql, team, monkeyp
             "background": True,
         },
     )
+    bad = await plan_day(gql, rep, background=True, lastDay="2031-03-02")
     release.set()
     await plan_jobs.wait()
     # then
+    assert bad["field"] == "lastDay"  # what is wrong with a request comes first
     assert errors[0].extensions["code"] == "RATE_LIMITED"
     assert "in the background already" in errors[0].message
     assert await VisitPlan.count() == plan_jobs.BACKGROUND_WORKERS
