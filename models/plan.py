@@ -75,6 +75,14 @@ class SolverStats(BaseModel):
     time_limit: float
 
 
+class PlanProgress(BaseModel):
+    """The best objective a running plan has found so far, and when (seconds
+    into the search)."""
+
+    objective: float
+    seconds: float
+
+
 class PlanChange(BaseModel):
     """What a re-plan did to an existing visit or customer."""
 
@@ -102,6 +110,7 @@ class VisitPlan(Document):
     changes: list[PlanChange] = Field(default_factory=list)
     created_visit_ids: list[PydanticObjectId] = Field(default_factory=list)
     error: str | None = None
+    progress: PlanProgress | None = None
     stamp: Stamp = Field(default_factory=Stamp)
     rev: int = 0
 

@@ -6,6 +6,7 @@ planner gets a few seconds at most. A background plan is stored with status
 in the background workers of :mod:`resolvers.solver_pool`, and the plan becomes
 a ``draft`` (or ``failed``). Clients read it again with ``visitPlan(id)``.
 
+While it runs, the plan's ``progress`` tells the best objective found so far.
 A plan left ``running`` by a server that stopped is reported ``failed`` when it
 is next read after its time limit and a grace period.
 """
@@ -21,15 +22,19 @@ from beanie import PydanticObjectId
 
 from models import VisitPlan
 from models.common import utc_now
-from models.plan import PlanStatus
-from resolvers import access
+from models.plan import PlanProgress, PlanStatus
+from resolvers import access, solver_pool
 from resolvers.auth import RateLimited
 from resolvers.common import insert, save
 from resolvers.context import Context
 from resolvers.errors import Conflict
 from resolvers.plan_problem import Built
 from resolvers.planning import PlanRequest, fill_plan, new_plan, prepare
-from resolvers.solver_pool import BACKGROUND_WORKERS, check_time_limit, run_solver
+from resolvers.solver_pool import (
+    BACKGROUND_WORKERS,
+    check_time_limit,
+    run_background_solver,
+)
 
 log = logging.getLogger("visitplan.plans")
 
@@ -38,6 +43,8 @@ MAX_SECONDS = 300.0
 GRACE = timedelta(minutes=2)
 """How long after its time limit a plan may still be running before it is
 reported failed (the server computing it must have stopped)."""
+PROGRESS_EVERY_S = 2.0
+"""Seconds between notes of a running plan's best objective so far."""
 FAILED = "the planner stopped with an error; plan again"
 STOPPED = "the server stopped before the plan was ready; plan again"
 
@@ -91,22 +98,46 @@ async def start_plan(ctx: Context, req: PlanRequest) -> VisitPlan:
 async def _compute(
     doc: VisitPlan, req: PlanRequest, built: Built, actor: PydanticObjectId | None
 ) -> None:
-    try:
-        plan = await run_solver(
-            built.problem, time_limit=req.time_limit, seed=req.seed, background=True
+    key = str(doc.id)
+    solving = asyncio.ensure_future(
+        run_background_solver(
+            built.problem, time_limit=req.time_limit, seed=req.seed, key=key
         )
+    )
+    try:
+        while not (await asyncio.wait({solving}, timeout=PROGRESS_EVERY_S))[0]:
+            await _store_progress(doc, solver_pool.progress(key))
+        plan = solving.result()
     except asyncio.CancelledError:
+        solving.cancel()
         await _fail(doc, STOPPED)
         raise
     except Exception:
         log.exception("background plan %s failed", doc.id)
         await _fail(doc, FAILED)
         return
+    finally:
+        solver_pool.forget(key)
     fill_plan(doc, req, built, plan)
+    doc.progress = None
     doc.stamp.touch(actor)
     # A Conflict means it was discarded while it was computed: that stays.
     with contextlib.suppress(Conflict):
         await save(doc)
+
+
+async def _store_progress(doc: VisitPlan, best: tuple[float, float] | None) -> None:
+    """Note the best objective so far on the running plan (not a change of the
+    plan: its revision stays, so a discard meanwhile is not refused)."""
+    if best is None:
+        return
+    progress = PlanProgress(objective=round(best[0], 4), seconds=round(best[1], 3))
+    if progress == doc.progress:
+        return
+    doc.progress = progress
+    await VisitPlan.find_one(
+        {"_id": doc.id, "status": PlanStatus.RUNNING.value}
+    ).update({"$set": {"progress": progress.model_dump()}})
 
 
 async def _fail(doc: VisitPlan, reason: str) -> None:

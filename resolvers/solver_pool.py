@@ -3,7 +3,8 @@
 The planner is CPU-bound; in a worker process it neither blocks the server's
 event loop nor competes with it for the interpreter lock. Plans computed in the
 background (``planVisits`` with ``background: true``) have their own workers, so
-a long one never holds up a request waiting for its plan.
+a long one never holds up a request waiting for its plan; those workers report
+the best objective found so far through a queue (see :func:`progress`).
 """
 
 from __future__ import annotations
@@ -11,14 +12,23 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import pickle
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
+from typing import Any
 
 from planner import Plan, Problem, solve
 
 _pool: ProcessPoolExecutor | None = None
 _background: ProcessPoolExecutor | None = None
+_reports: Any = None
+"""Progress reports of the background workers: ``(key, objective, seconds)``."""
+_reader: threading.Thread | None = None
+_latest: dict[str, tuple[float, float]] = {}
+_latest_lock = threading.Lock()
+_worker_reports: Any = None
+"""In a background worker: where its solves report progress."""
 
 #: Plans computed in the background at the same time, at most.
 BACKGROUND_WORKERS = 2
@@ -26,6 +36,42 @@ BACKGROUND_WORKERS = 2
 
 def _solve(problem: Problem, time_limit: float, seed: int) -> Plan:
     return solve(problem, time_limit=time_limit, seed=seed)
+
+
+def _solve_reporting(problem: Problem, time_limit: float, seed: int, key: str) -> Plan:
+    def report(objective: float, seconds: float) -> None:
+        _worker_reports.put((key, objective, seconds))
+
+    return solve(problem, time_limit=time_limit, seed=seed, on_progress=report)
+
+
+def _init_background(parent: int, reports: Any) -> None:
+    global _worker_reports
+    _worker_reports = reports
+    _watch_parent(parent)
+
+
+def _read_reports(reports: Any) -> None:
+    try:
+        while (item := reports.get()) is not None:
+            key, objective, seconds = item
+            with _latest_lock:
+                _latest[key] = (objective, seconds)
+    except (EOFError, OSError, ValueError, pickle.UnpicklingError):
+        return  # a worker stopped part-way through a report: the queue is done
+
+
+def progress(key: str) -> tuple[float, float] | None:
+    """The best objective so far of the background solve ``key``, and the second
+    of the search it was found at (``None`` before the first report)."""
+    with _latest_lock:
+        return _latest.get(key)
+
+
+def forget(key: str) -> None:
+    """Drop the progress of a finished background solve."""
+    with _latest_lock:
+        _latest.pop(key, None)
 
 
 def _watch_parent(parent: int) -> None:
@@ -44,13 +90,15 @@ def _watch_parent(parent: int) -> None:
 PARENT_CHECK_S = 1.0
 
 
-def _spawn_pool(workers: int) -> ProcessPoolExecutor:
+def _spawn_pool(
+    workers: int, initializer: Any = _watch_parent, *extra: Any
+) -> ProcessPoolExecutor:
     # spawn: a fork of a process running an event loop and Motor threads is unsafe
     return ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
-        initializer=_watch_parent,
-        initargs=(os.getpid(),),
+        initializer=initializer,
+        initargs=(os.getpid(), *extra),
     )
 
 
@@ -62,9 +110,14 @@ def _executor() -> ProcessPoolExecutor:
 
 
 def _background_executor() -> ProcessPoolExecutor:
-    global _background
+    global _background, _reports, _reader
     if _background is None:
-        _background = _spawn_pool(BACKGROUND_WORKERS)
+        _reports = multiprocessing.get_context("spawn").Queue()
+        _reader = threading.Thread(
+            target=_read_reports, args=(_reports,), daemon=True, name="plan-progress"
+        )
+        _reader.start()
+        _background = _spawn_pool(BACKGROUND_WORKERS, _init_background, _reports)
     return _background
 
 
@@ -103,17 +156,21 @@ def warm_up() -> None:
     _executor().submit(_ready)
 
 
-async def run_solver(
-    problem: Problem, *, time_limit: float, seed: int, background: bool = False
-) -> Plan:
-    """Solve ``problem`` in a worker process and return the plan.
-
-    Args:
-        background: Use the workers of background plans (see the module doc).
-    """
+async def run_solver(problem: Problem, *, time_limit: float, seed: int) -> Plan:
+    """Solve ``problem`` in the worker process and return the plan."""
     loop = asyncio.get_running_loop()
-    pool = _background_executor() if background else _executor()
-    return await loop.run_in_executor(pool, _solve, problem, time_limit, seed)
+    return await loop.run_in_executor(_executor(), _solve, problem, time_limit, seed)
+
+
+async def run_background_solver(
+    problem: Problem, *, time_limit: float, seed: int, key: str
+) -> Plan:
+    """Solve ``problem`` in a background worker; :func:`progress` of ``key`` tells
+    the best objective so far while it runs."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(
+        _background_executor(), _solve_reporting, problem, time_limit, seed, key
+    )
 
 
 def shutdown() -> None:
@@ -123,7 +180,7 @@ def shutdown() -> None:
     failed by :mod:`resolvers.plan_jobs`): their workers are stopped rather than
     waited for, since they may have minutes to go.
     """
-    global _pool, _background
+    global _pool, _background, _reports, _reader
     if _background is not None:
         processes = list(getattr(_background, "_processes", {}).values())
         _background.shutdown(wait=False, cancel_futures=True)
@@ -136,6 +193,14 @@ def shutdown() -> None:
                 process.kill()
                 process.join(timeout=5)
         _background = None
+        _reports.put(None)
+        if _reader is not None:
+            _reader.join(timeout=2)
+        _reports.close()
+        _reports.cancel_join_thread()
+        _reports = _reader = None
+        with _latest_lock:
+            _latest.clear()
     if _pool is not None:
         # Waits for a plan still being computed (at most its time limit), so the
         # worker process and its resources are released cleanly.

@@ -114,6 +114,16 @@ class SolverStats:
     time_limit: float
 
 
+@strawberry.type(description="How far the search of a running plan has got.")
+class PlanProgress:
+    objective: float = strawberry.field(
+        description="The best objective found so far (value - travelCost)."
+    )
+    seconds: float = strawberry.field(
+        description="Seconds into the search when it was found."
+    )
+
+
 @strawberry.enum(description="What a re-plan does to a visit or customer.")
 class PlanChangeKind(enum.Enum):
     KEPT = "kept"
@@ -160,6 +170,9 @@ class VisitPlan(relay.Node):
     totals: PlanTotals
     solver: SolverStats
     error: str | None = strawberry.field(description="Why a FAILED plan failed.")
+    progress: PlanProgress | None = strawberry.field(
+        description="While RUNNING: the best plan found so far (noted every 2 s)."
+    )
     stamp: Stamp
     doc: strawberry.Private[models.VisitPlan]
 
@@ -211,6 +224,9 @@ class VisitPlan(relay.Node):
             totals=PlanTotals(**doc.totals.model_dump()),
             solver=SolverStats(**doc.solver.model_dump()),
             error=doc.error,
+            progress=PlanProgress(**doc.progress.model_dump())
+            if doc.progress
+            else None,
             stamp=Stamp.from_model(doc.stamp),
             doc=doc,
         )

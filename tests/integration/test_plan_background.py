@@ -20,7 +20,8 @@ READ = """
 query Read($id: ID!) {
   visitPlan(id: $id) {
     status error
-    totals { visits candidates }
+    progress { objective seconds }
+    totals { objective visits candidates }
     routes { stops { customer { name } } }
     solver { timeLimit }
   }
@@ -58,6 +59,27 @@ async def test_a_background_plan_is_running_then_a_draft_to_accept(gql, team):
     assert len(route["stops"]) == done["totals"]["visits"] == 6
     assert accepted["acceptVisitPlan"]["plan"]["status"] == "ACCEPTED"
     assert await Visit.count() == 6
+
+
+async def test_a_running_plan_shows_the_best_objective_so_far(gql, team, monkeypatch):
+    """Tests progress: noted while the plan runs, gone once it is a draft."""
+    # given
+    rep, _ = team
+    monkeypatch.setattr(plan_jobs, "PROGRESS_EVERY_S", 0.1)
+    plan = await start(gql, rep, timeLimitSeconds=2)
+    # when
+    seen = []
+    while (now := await read(gql, plan["id"]))["status"] == "RUNNING":
+        seen.append(now["progress"])
+        await asyncio.sleep(0.1)
+    await plan_jobs.wait()
+    # then
+    noted = [p for p in seen if p is not None]
+    assert noted, seen
+    assert all(p["objective"] > 0 and p["seconds"] >= 0 for p in noted)
+    assert now["status"] == "DRAFT"
+    assert now["progress"] is None
+    assert now["totals"]["objective"] >= max(p["objective"] for p in noted) - 1e-6
 
 
 async def test_a_running_plan_cannot_be_accepted_but_can_be_discarded(gql, team):
@@ -141,7 +163,7 @@ async def test_more_background_plans_than_workers_are_refused(gql, team, monkeyp
         await release.wait()
         raise RuntimeError("not needed")
 
-    monkeypatch.setattr(plan_jobs, "run_solver", slow)
+    monkeypatch.setattr(plan_jobs, "run_background_solver", slow)
     for _ in range(plan_jobs.BACKGROUND_WORKERS):
         await start(gql, rep)
     # when
@@ -174,7 +196,7 @@ async def test_a_planner_failure_marks_the_plan_failed(gql, team, monkeypatch):
     async def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(plan_jobs, "run_solver", broken)
+    monkeypatch.setattr(plan_jobs, "run_background_solver", broken)
     # when
     plan = await start(gql, rep)
     await plan_jobs.wait()
@@ -195,7 +217,7 @@ async def test_stopping_the_server_marks_running_plans_failed(gql, team, monkeyp
     async def endless(*args: Any, **kwargs: Any) -> Any:
         await asyncio.sleep(3600)
 
-    monkeypatch.setattr(plan_jobs, "run_solver", endless)
+    monkeypatch.setattr(plan_jobs, "run_background_solver", endless)
     plan = await start(gql, rep)
     # when
     await plan_jobs.stop()
@@ -260,7 +282,7 @@ async def test_server_exit_stops_the_background_workers():
     )
     solver_pool.shutdown()  # start from no background workers
     solving = asyncio.ensure_future(
-        solver_pool.run_solver(problem, time_limit=120, seed=1, background=True)
+        solver_pool.run_background_solver(problem, time_limit=120, seed=1, key="k")
     )
     await asyncio.sleep(0)  # the solve is submitted to a new pool
     pool = solver_pool._background_executor()
