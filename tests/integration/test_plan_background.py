@@ -367,3 +367,39 @@ def _running(pid: int) -> bool:
     # an exited child of init may linger as a zombie for a moment
     with open(f"/proc/{pid}/stat") as stat:
         return stat.read().split(")")[-1].split()[0] != "Z"
+
+
+async def test_a_rep_cannot_plan_a_colleague_in_the_background(db, team):
+    """Tests that access is checked as for planVisits: a rep out of sight is not
+    found (its existence is not given away), and nothing is stored."""
+    # given
+    from beanie import PydanticObjectId
+
+    from models.rep import Role
+    from resolvers.access import Principal
+    from resolvers.context import Context
+    from schema import schema
+    from tests.integration.test_plan_mutations import PLAN
+
+    rep, _ = team
+    other = Principal(user_id=PydanticObjectId(), role=Role.REP)
+    # when
+    result = await schema.execute(
+        PLAN,
+        variable_values={
+            "input": {
+                "repIds": [rep["id"]],
+                "firstDay": MONDAY,
+                "lastDay": MONDAY,
+                "background": True,
+            }
+        },
+        context_value=Context(principal=other),
+    )
+    # then
+    assert result.errors is None
+    refusal = result.data["planVisits"]
+    assert refusal["__typename"] == "NotFoundError"
+    assert refusal["field"] == "repIds"
+    assert await VisitPlan.count() == 0
+    assert plan_jobs.busy() == 0
