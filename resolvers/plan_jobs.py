@@ -16,12 +16,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 from beanie import PydanticObjectId
 
 from models import VisitPlan
-from models.common import utc_now
+from models.common import as_utc, utc_now
 from models.plan import PlanProgress, PlanStatus
 from resolvers import access, solver_pool
 from resolvers.auth import RateLimited
@@ -48,14 +48,14 @@ PROGRESS_EVERY_S = 2.0
 FAILED = "the planner stopped with an error; plan again"
 STOPPED = "the server stopped before the plan was ready; plan again"
 
-_tasks: dict[PydanticObjectId, asyncio.Task[None]] = {}
-_docs: dict[PydanticObjectId, VisitPlan] = {}
+_jobs: dict[PydanticObjectId, tuple[asyncio.Task[None], VisitPlan]] = {}
+"""The plans this server computes, by id: the task and the stored document."""
 _reserved = 0
 
 
 def busy() -> int:
     """Background plans being stored or computed by this server."""
-    return _reserved + len(_tasks)
+    return _reserved + len(_jobs)
 
 
 async def start_plan(ctx: Context, req: PlanRequest) -> VisitPlan:
@@ -84,14 +84,8 @@ async def start_plan(ctx: Context, req: PlanRequest) -> VisitPlan:
     plan_id = doc.id
     assert plan_id is not None
     task = asyncio.create_task(_compute(doc, req, built, ctx.actor_id))
-    _tasks[plan_id] = task
-    _docs[plan_id] = doc
-
-    def forget(_: object) -> None:
-        _tasks.pop(plan_id, None)
-        _docs.pop(plan_id, None)
-
-    task.add_done_callback(forget)
+    _jobs[plan_id] = (task, doc)
+    task.add_done_callback(lambda _: _jobs.pop(plan_id, None))
     return doc
 
 
@@ -119,7 +113,6 @@ async def _compute(
     finally:
         solver_pool.forget(key)
     fill_plan(doc, req, built, plan)
-    doc.progress = None
     doc.stamp.touch(actor)
     # A Conflict means it was discarded while it was computed: that stays.
     with contextlib.suppress(Conflict):
@@ -151,11 +144,9 @@ async def _fail(doc: VisitPlan, reason: str) -> None:
 def overdue(doc: VisitPlan) -> bool:
     """Whether a running plan should have been ready long ago (and is not being
     computed here): its server stopped."""
-    if doc.status != PlanStatus.RUNNING or doc.id in _tasks:
+    if doc.status != PlanStatus.RUNNING or doc.id in _jobs:
         return False
-    created = doc.stamp.created_at
-    if created.tzinfo is None:
-        created = created.replace(tzinfo=UTC)
+    created = as_utc(doc.stamp.created_at)
     deadline = created + timedelta(seconds=doc.solver.time_limit) + GRACE
     return utc_now() > deadline
 
@@ -169,19 +160,20 @@ async def mark_overdue(doc: VisitPlan) -> VisitPlan:
 
 async def wait() -> None:
     """Wait until the background plans being computed now are stored."""
-    tasks = list(_tasks.values())
+    tasks = [task for task, _ in _jobs.values()]
     if tasks:
         await asyncio.wait(tasks)
 
 
 async def stop() -> None:
     """Stop computing background plans (on server exit); they are marked failed."""
-    tasks, docs = list(_tasks.values()), list(_docs.values())
+    jobs = list(_jobs.values())
+    tasks = [task for task, _ in jobs]
     for task in tasks:
         task.cancel()
     if tasks:
         await asyncio.wait(tasks, timeout=10)
     # A task cancelled before it started never got to mark its plan.
-    for doc in docs:
+    for _, doc in jobs:
         if doc.status == PlanStatus.RUNNING:
             await _fail(doc, STOPPED)

@@ -272,6 +272,7 @@ def fill_plan(
     becomes a draft."""
     routes, unserved = read_plan(built, plan)
     doc.status = PlanStatus.DRAFT
+    doc.progress = None
     doc.routes = routes
     doc.unserved = unserved
     doc.infeasible_visit_ids = [

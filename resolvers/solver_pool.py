@@ -32,6 +32,8 @@ _worker_reports: Any = None
 
 #: Plans computed in the background at the same time, at most.
 BACKGROUND_WORKERS = 2
+#: Seconds between a worker's checks that the server is still there.
+PARENT_CHECK_S = 1.0
 
 
 def _solve(problem: Problem, time_limit: float, seed: int) -> Plan:
@@ -84,10 +86,6 @@ def _watch_parent(parent: int) -> None:
         os._exit(0)
 
     threading.Thread(target=watch, daemon=True, name="watch-parent").start()
-
-
-#: Seconds between a worker's checks that the server is still there.
-PARENT_CHECK_S = 1.0
 
 
 def _spawn_pool(
