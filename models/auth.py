@@ -16,7 +16,8 @@ class Session(Document):
     """A signed-in user's refresh-token chain.
 
     Each refresh replaces ``token_hash`` (rotation); a refresh with an older token of
-    the same session means the token leaked, and revokes the session.
+    the same session means the token leaked, and revokes the session. Every used
+    hash stays in ``previous_hashes`` for the session's life (at most 30 days).
     """
 
     user_id: PydanticObjectId

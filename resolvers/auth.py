@@ -158,6 +158,12 @@ async def sign_in(
     )
 
 
+async def _revoke(session_id: PydanticObjectId) -> None:
+    await Session.get_motor_collection().update_one(
+        {"_id": session_id, "revoked_at": None}, {"$set": {"revoked_at": utc_now()}}
+    )
+
+
 async def refresh_session(auth: Auth | None, refresh_token: str) -> Tokens:
     """Swap a refresh token for a new pair; a replayed old token ends the session."""
     if auth is None:
@@ -166,9 +172,8 @@ async def refresh_session(auth: Auth | None, refresh_token: str) -> Tokens:
     session = await Session.find_one({"token_hash": hashed})
     if session is None:
         replayed = await Session.find_one({"previous_hashes": hashed})
-        if replayed is not None and replayed.revoked_at is None:
-            replayed.revoked_at = utc_now()
-            await replayed.save()
+        if replayed is not None:
+            await _revoke(replayed.id)  # type: ignore[arg-type]
         raise Unauthenticated("the refresh token is not valid; sign in again")
     if session.revoked_at is not None or as_utc(session.expires_at) <= utc_now():
         raise Unauthenticated("the session has ended; sign in again")
@@ -176,9 +181,15 @@ async def refresh_session(auth: Auth | None, refresh_token: str) -> Tokens:
     if user is None or not user.active:
         raise Unauthenticated("the account is disabled")
     new = secrets.token_urlsafe(32)
-    session.previous_hashes = [*session.previous_hashes[-20:], hashed]
-    session.token_hash = digest(new)
-    await session.save()
+    # One compare-and-set: only the request that still sees ``hashed`` as the
+    # current token rotates it; every used hash is kept for the session's life.
+    rotated = await Session.get_motor_collection().find_one_and_update(
+        {"_id": session.id, "token_hash": hashed, "revoked_at": None},
+        {"$set": {"token_hash": digest(new)}, "$push": {"previous_hashes": hashed}},
+    )
+    if rotated is None:  # a concurrent refresh used the same token first
+        await _revoke(session.id)  # type: ignore[arg-type]
+        raise Unauthenticated("the refresh token is not valid; sign in again")
     access, expires = _access_token(auth, user, session.id)  # type: ignore[arg-type]
     return Tokens(access_token=access, refresh_token=new, expires_at=expires, user=user)
 

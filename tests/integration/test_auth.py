@@ -201,3 +201,21 @@ async def test_reps_cannot_create_api_keys(client):
     )
     # then
     assert code(body) == "FORBIDDEN"
+
+
+async def test_a_token_replayed_after_many_refreshes_still_ends_the_session(client):
+    """Tests that reuse detection covers the session's whole life."""
+    # given
+    await make_user("admin", "admin@example.com")
+    first = (await sign_in(client))["data"]["signIn"]
+    current = first["refreshToken"]
+    for _ in range(25):
+        current = (await post(client, REFRESH, refresh=current))["data"][
+            "refreshSession"
+        ]["refreshToken"]
+    # when
+    replay = await post(client, REFRESH, refresh=first["refreshToken"])
+    after = await post(client, REFRESH, refresh=current)
+    # then
+    assert code(replay) == "UNAUTHENTICATED"
+    assert code(after) == "UNAUTHENTICATED"
