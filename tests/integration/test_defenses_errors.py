@@ -262,4 +262,4 @@ async def test_health_reports_503_when_the_store_is_down(monkeypatch):
         response = await client.get("/healthz")
     # then
     assert response.status_code == 503
-    assert response.json()["status"] == "unavailable"
+    assert response.json() == {"status": "unavailable"}

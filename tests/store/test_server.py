@@ -54,16 +54,13 @@ async def server(store_uri: str) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def test_health_reports_the_connected_store(server: httpx.AsyncClient) -> None:
-    """Tests that /healthz reports an answering MongoDB after the lifespan ran."""
+    """Tests that /healthz says ok, and nothing more, once MongoDB answers."""
     # when
     response = await server.get("/healthz")
 
     # then
     assert response.status_code == 200
-    body = response.json()
-    assert body["status"] == "ok"
-    assert body["store"] == "mongodb"
-    assert body["server_version"]
+    assert response.json() == {"status": "ok"}
 
 
 async def test_graphql_creates_and_reads_a_customer(server: httpx.AsyncClient) -> None:
