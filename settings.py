@@ -20,6 +20,10 @@ def _origins(raw: str | None) -> tuple[str, ...]:
     return tuple(o.strip().rstrip("/") for o in (raw or "").split(",") if o.strip())
 
 
+def _list(raw: str | None) -> tuple[str, ...]:
+    return tuple(item.strip() for item in (raw or "").split(",") if item.strip())
+
+
 @dataclass(frozen=True)
 class Settings:
     """Server settings.
@@ -33,6 +37,8 @@ class Settings:
         cors_origins: browser origins allowed to call the API (none by default).
         max_body_bytes: larger request bodies get 413.
         request_timeout_s: longer requests are stopped with 504, code TIMEOUT.
+        trusted_proxies: addresses whose ``X-Forwarded-For`` is believed (none by
+            default: the client address is the socket's peer).
     """
 
     mongodb_uri: str | None = None
@@ -47,6 +53,7 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     max_body_bytes: int = MAX_BODY_BYTES
     request_timeout_s: float = REQUEST_TIMEOUT_S
+    trusted_proxies: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -65,4 +72,5 @@ class Settings:
             request_timeout_s=float(
                 os.environ.get("VISITPLAN_REQUEST_TIMEOUT", REQUEST_TIMEOUT_S)
             ),
+            trusted_proxies=_list(os.environ.get("VISITPLAN_TRUSTED_PROXIES")),
         )

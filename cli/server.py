@@ -9,6 +9,7 @@ import sys
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from motor.motor_asyncio import AsyncIOMotorDatabase
 
@@ -70,6 +71,25 @@ def settings_from(args: argparse.Namespace) -> Settings:
     return settings
 
 
+#: Largest header block (bytes) h11 buffers before it refuses the request.
+MAX_HEADER_BYTES = 16 * 1024
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """The uvicorn options that follow from the settings.
+
+    ``X-Forwarded-For`` is read only from the trusted proxies; with none (the
+    default) uvicorn's proxy headers are off, so no client, local ones included,
+    can choose the address the sign-in limiter counts.
+    """
+    return {
+        "proxy_headers": bool(settings.trusted_proxies),
+        "forwarded_allow_ips": list(settings.trusted_proxies) or None,
+        "timeout_keep_alive": 5,
+        "h11_max_incomplete_event_size": MAX_HEADER_BYTES,
+    }
+
+
 def serve(args: argparse.Namespace) -> int:
     """Run the HTTP server until interrupted."""
     import uvicorn
@@ -79,6 +99,9 @@ def serve(args: argparse.Namespace) -> int:
     settings = replace(settings_from(args), demo=args.demo)
     if args.production:
         settings = replace(settings, production=True)
+    if args.trusted_proxies is not None:
+        proxies = tuple(p.strip() for p in args.trusted_proxies.split(",") if p.strip())
+        settings = replace(settings, trusted_proxies=proxies)
     # The store is started and checked here, so that a store that cannot start
     # or be reached is one clear line and exit code 1, not a server traceback.
     store = None
@@ -104,7 +127,7 @@ def serve(args: argparse.Namespace) -> int:
             port=args.port,
             log_level=args.log_level,
             limit_concurrency=args.limit_concurrency,
-            timeout_keep_alive=5,
+            **uvicorn_options(settings),
         )
     finally:
         if store is not None:
@@ -209,6 +232,12 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
         default=200,
         metavar="N",
         help="connections and requests at once; more get 503 (default 200)",
+    )
+    run.add_argument(
+        "--trusted-proxies",
+        metavar="ADDRESSES",
+        help="comma-separated proxy addresses whose X-Forwarded-For is believed "
+        "(default: $VISITPLAN_TRUSTED_PROXIES or none)",
     )
     run.add_argument(
         "--log-level",

@@ -131,3 +131,51 @@ def test_production_refuses_to_start_without_a_signing_secret():
     # when / then
     with pytest.raises(RuntimeError, match="VISITPLAN_SECRET"):
         create_app(Settings(production=True), connect=False)
+
+
+async def _failed_sign_ins(settings: Settings, count: int) -> list[str | None]:
+    """Codes of ``count`` failed sign-ins from 127.0.0.1, each spoofing an address."""
+    import uvicorn
+
+    from cli.server import uvicorn_options
+    from tests.conftest import SIGN_IN
+
+    config = uvicorn.Config(
+        create_app(settings, connect=False), **uvicorn_options(settings)
+    )
+    config.load()
+    transport = httpx.ASGITransport(app=config.loaded_app, client=("127.0.0.1", 4000))
+    codes = []
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        for n in range(count):
+            body = (
+                await client.post(
+                    "/graphql",
+                    json={
+                        "query": SIGN_IN,
+                        "variables": {"email": f"u{n}@example.com", "password": "x"},
+                    },
+                    headers={"X-Forwarded-For": f"203.0.113.{n}"},
+                )
+            ).json()
+            codes.append(body["errors"][0]["extensions"]["code"])
+    return codes
+
+
+async def test_a_spoofed_forwarded_for_does_not_dodge_the_address_limit(db):
+    """Tests that without trusted proxies the limiter counts the socket's address."""
+    # when
+    codes = await _failed_sign_ins(Settings(secret="s" * 32), 21)
+    # then
+    assert codes[:20] == ["UNAUTHENTICATED"] * 20
+    assert codes[20] == "RATE_LIMITED"
+
+
+async def test_a_trusted_proxy_names_the_client_address(db):
+    """Tests that X-Forwarded-For from a configured proxy is the limiter's address."""
+    # when
+    codes = await _failed_sign_ins(
+        Settings(secret="s" * 32, trusted_proxies=("127.0.0.1",)), 21
+    )
+    # then
+    assert codes == ["UNAUTHENTICATED"] * 21
