@@ -10,6 +10,7 @@ is still running, a second one is refused as a conflict. A request that was refu
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -33,12 +34,42 @@ class KeyReused(DomainError):
     code = "IDEMPOTENCY_KEY_REUSED"
 
 
-def fingerprint(operation: str, payload: Any) -> str:
-    """A stable digest of a request."""
+#: Input fields never fingerprinted (their values must not be kept, even hashed).
+SECRET_FIELDS = frozenset(
+    {"password", "current_password", "currentPassword", "token", "secret"}
+)
+
+
+def _without_secrets(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: _without_secrets(v)
+            for k, v in value.items()
+            if k not in SECRET_FIELDS and not str(k).lower().endswith("token")
+        }
+    if isinstance(value, list | tuple):
+        return [_without_secrets(v) for v in value]
+    return value
+
+
+def fingerprint(operation: str, payload: Any, key: str) -> str:
+    """A keyed digest (HMAC-SHA-256) of a request, its secret fields left out.
+
+    Keyed by the server secret, so a stored fingerprint cannot be checked against
+    guessed inputs by someone who reads the store.
+    """
     text = json.dumps(
-        {"operation": operation, "input": payload}, sort_keys=True, default=str
+        {"operation": operation, "input": _without_secrets(payload)},
+        sort_keys=True,
+        default=str,
     )
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hmac.new(key.encode(), text.encode(), hashlib.sha256).hexdigest()
+
+
+def _key(ctx: Context) -> str:
+    if ctx.auth is None:
+        raise RuntimeError("idempotency keys need the server secret")
+    return ctx.auth.secret
 
 
 def _owner(ctx: Context) -> str:
@@ -65,7 +96,7 @@ async def once(
         owner=_owner(ctx),
         key=key,
         operation=operation,
-        fingerprint=fingerprint(operation, payload),
+        fingerprint=fingerprint(operation, payload, _key(ctx)),
     )
     try:
         await record.insert()

@@ -14,6 +14,7 @@ from mongomock_motor import AsyncMongoMockClient
 
 from models import DOCUMENT_MODELS
 from resolvers.access import Principal
+from resolvers.auth import Auth
 from resolvers.context import Context
 from schema import schema
 
@@ -37,7 +38,9 @@ class GraphQLCaller:
         result = await schema.execute(
             document,
             variable_values=variables,
-            context_value=Context(principal=Principal.system()),
+            context_value=Context(
+                principal=Principal.system(), auth=Auth(secret=TEST_SECRET)
+            ),
         )
         assert result.errors is None, result.errors
         assert result.data is not None
@@ -48,7 +51,9 @@ class GraphQLCaller:
         result = await schema.execute(
             document,
             variable_values=variables,
-            context_value=Context(principal=Principal.system()),
+            context_value=Context(
+                principal=Principal.system(), auth=Auth(secret=TEST_SECRET)
+            ),
         )
         assert result.errors, "expected a top-level error"
         return list(result.errors)

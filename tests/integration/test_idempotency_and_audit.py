@@ -108,3 +108,22 @@ async def test_only_admins_read_the_trail(db):
     )
     # then
     assert result.errors[0].extensions["code"] == "FORBIDDEN"
+
+
+async def test_the_stored_fingerprint_is_keyed_and_leaves_secrets_out():
+    """Tests that no plain hash of the input, password included, is kept."""
+    import hashlib
+    import json
+
+    from resolvers.idempotency import fingerprint
+    from tests.conftest import TEST_SECRET
+
+    # given
+    data = {"name": "Ada", "password": "correct horse battery"}
+    # when
+    stored = fingerprint("createRep", data, TEST_SECRET)
+    # then
+    plain = json.dumps({"operation": "createRep", "input": data}, sort_keys=True)
+    assert stored != hashlib.sha256(plain.encode()).hexdigest()
+    assert stored == fingerprint("createRep", {"name": "Ada"}, TEST_SECRET)
+    assert stored != fingerprint("createRep", data, "another secret")
