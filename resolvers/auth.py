@@ -206,6 +206,16 @@ async def sign_out(session_id: str | None, refresh_token: str | None) -> None:
         await session.save()
 
 
+async def end_other_sessions(user_id: PydanticObjectId, keep: str | None) -> None:
+    """End every open session of a user but ``keep`` (the one in use, if any)."""
+    query: dict[str, object] = {"user_id": user_id, "revoked_at": None}
+    if keep:
+        query["_id"] = {"$ne": PydanticObjectId(keep)}
+    await Session.get_motor_collection().update_many(
+        query, {"$set": {"revoked_at": utc_now()}}
+    )
+
+
 async def _team(user: Rep) -> tuple[PydanticObjectId, ...]:
     if user.role != Role.MANAGER:
         return ()

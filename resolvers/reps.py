@@ -9,7 +9,7 @@ from pymongo.errors import DuplicateKeyError
 from models import Rep
 from models.rep import Role
 from resolvers import access
-from resolvers.auth import hash_password
+from resolvers.auth import end_other_sessions, hash_password, password_matches
 from resolvers.common import (
     build,
     changed,
@@ -107,6 +107,7 @@ async def update_rep(
     """Apply ``changes`` to a user: admins change anyone, users their own profile."""
     who = access.principal(ctx)
     access.check_writer(who)
+    current = changes.pop("current_password", None)
     rep = await fetch_visible(Rep, object_id(rep_id, "id"), access.rep_rule(who))
     if who.role != Role.ADMIN and (
         rep.id != who.user_id or set(changes) - SELF_SERVICE
@@ -115,7 +116,14 @@ async def update_rep(
             "only admins change roles, territories, managers and access"
         )
     check_revision(rep, revision)
-    if "password" in changes:
+    new_password = "password" in changes
+    if new_password:
+        if rep.id == who.user_id and not password_matches(
+            rep.password_hash, current or ""
+        ):
+            raise Invalid(
+                "give the current password to change it", field="currentPassword"
+            )
         changes["password_hash"] = _password_hash(changes.pop("password"))
     await _check_manager(changes)
     if changes.get("manager_id") == rep.id:
@@ -130,5 +138,7 @@ async def update_rep(
         raise Conflict(
             f"a user with email {new.email} already exists", field="email"
         ) from None
+    if new_password:
+        await end_other_sessions(new.id, ctx.session_id)  # type: ignore[arg-type]
     ctx.loaders.forget(new)
     return new

@@ -127,6 +127,11 @@ class UpdateRepInput:
     password: str | None = strawberry.field(
         default=strawberry.UNSET, description="A new password, at least 12 characters."
     )
+    current_password: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The password in use; needed to change one's own password "
+        "(not when an admin sets another user's).",
+    )
 
 
 @strawberry.type(description="The rep after the change.")
@@ -159,6 +164,7 @@ def rep_data(inp: Any) -> dict[str, Any]:
         "time_zone",
         "active",
         "password",
+        "current_password",
     ):
         if key in data and data[key] is None:
             data.pop(key)

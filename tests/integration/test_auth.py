@@ -219,3 +219,68 @@ async def test_a_token_replayed_after_many_refreshes_still_ends_the_session(clie
     # then
     assert code(replay) == "UNAUTHENTICATED"
     assert code(after) == "UNAUTHENTICATED"
+
+
+CHANGE_PASSWORD = """
+mutation($input: UpdateRepInput!) {
+  updateRep(input: $input) { __typename ... on Error { code field } }
+}
+"""
+NEW_PASSWORD = "a brand new passphrase"
+
+
+async def test_changing_ones_password_needs_it_and_ends_other_sessions(client):
+    """Tests the current-password check and that other sessions end."""
+    # given
+    await make_user("rep", "rep@example.com")
+    here = (await sign_in(client, "rep@example.com"))["data"]["signIn"]
+    other = (await sign_in(client, "rep@example.com"))["data"]["signIn"]
+    me = (await post(client, "{ me { id } }", here["accessToken"]))["data"]["me"]
+    change = {"id": me["id"], "password": NEW_PASSWORD}
+    # when
+    missing = await post(client, CHANGE_PASSWORD, here["accessToken"], input=change)
+    wrong = await post(
+        client,
+        CHANGE_PASSWORD,
+        here["accessToken"],
+        input={**change, "currentPassword": "not the password"},
+    )
+    before = await post(client, ME, other["accessToken"])
+    done = await post(
+        client,
+        CHANGE_PASSWORD,
+        here["accessToken"],
+        input={**change, "currentPassword": TEST_PASSWORD},
+    )
+    # then
+    for refused in (missing, wrong):
+        assert refused["data"]["updateRep"] == {
+            "__typename": "ValidationError",
+            "code": "VALIDATION",
+            "field": "currentPassword",
+        }
+    assert before["data"]["me"]["email"] == "rep@example.com"
+    assert done["data"]["updateRep"]["__typename"] == "RepPayload"
+    assert code(await post(client, ME, other["accessToken"])) == "UNAUTHENTICATED"
+    assert (await post(client, ME, here["accessToken"]))["data"]["me"]
+    assert "data" in (await sign_in(client, "rep@example.com", NEW_PASSWORD))
+
+
+async def test_an_admin_sets_anothers_password_without_theirs(client):
+    """Tests that admins need no current password for others, and end their sessions."""
+    # given
+    await make_user("admin", "admin@example.com")
+    await make_user("rep", "rep@example.com")
+    admin = (await sign_in(client))["data"]["signIn"]
+    rep = (await sign_in(client, "rep@example.com"))["data"]["signIn"]
+    rep_id = (await post(client, "{ me { id } }", rep["accessToken"]))["data"]["me"]
+    # when
+    done = await post(
+        client,
+        CHANGE_PASSWORD,
+        admin["accessToken"],
+        input={"id": rep_id["id"], "password": NEW_PASSWORD},
+    )
+    # then
+    assert done["data"]["updateRep"]["__typename"] == "RepPayload"
+    assert code(await post(client, ME, rep["accessToken"])) == "UNAUTHENTICATED"
