@@ -21,6 +21,7 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.relay import GlobalIDValueError, InvalidGlobalIDError
 from strawberry.types import ExecutionResult
 
+import log_privacy
 from defenses import http as http_limits
 from defenses import logs
 from defenses.limits import production_rules, without_suggestions
@@ -117,8 +118,11 @@ class GraphQLView(GraphQL[Context, None]):
         return await super().process_result(request, result)
 
     def _shown(self, error: GraphQLError) -> GraphQLError:
-        if isinstance(error.original_error, GlobalIDValueError | InvalidGlobalIDError):
-            # A malformed id from the client is bad input, not a fault of ours.
+        if isinstance(
+            error.original_error, GlobalIDValueError | InvalidGlobalIDError
+        ) or (log_privacy.is_variable_error(error.message)):
+            # A malformed id or a variable of the wrong type is bad input, not a
+            # fault of ours (and the value it quotes must not reach the log).
             return GraphQLError(
                 error.message,
                 path=error.path,
@@ -201,6 +205,7 @@ def create_app(
     )
     view.time_budget = settings.request_timeout_s
     logs.install()
+    log_privacy.install()
     state: dict[str, Any] = {}
 
     @contextlib.asynccontextmanager

@@ -70,3 +70,41 @@ async def test_a_huge_rejected_query_adds_little_to_the_log(db, caplog, size):
         await client.post("/graphql", json={"query": "{ " + "x" * size})
     # then
     assert len(caplog.text) < 10_000
+
+
+async def test_a_variable_of_the_wrong_type_is_logged_without_its_value(db, caplog):
+    """Tests that the error log names the variable but not what was sent."""
+    # given
+    caplog.set_level(logging.DEBUG)
+    async with signed_in_client() as client:
+        # when
+        response = await client.post(
+            "/graphql",
+            json={
+                "query": "query($n: Int) { customers(first: $n) { totalCount } }",
+                "variables": {"n": SENTINELS[1]},
+            },
+        )
+    # then
+    assert response.json()["errors"]
+    assert "Variable '$n'" in caplog.text
+    assert SENTINELS[1] not in caplog.text
+
+
+async def test_the_access_log_leaves_out_the_query_string(db, caplog):
+    """Tests that a GET query with variables reaches the access log as its path."""
+    # given
+    caplog.set_level(logging.INFO)
+    async with signed_in_client():
+        # when: uvicorn's access-log call for a GET request
+        logging.getLogger("uvicorn.access").info(
+            '%s - "%s %s HTTP/%s" %d',
+            "127.0.0.1:5000",
+            "GET",
+            f"/graphql?query=%7Bme%7D&variables=%7B%22e%22%3A%22{SENTINELS[1]}%22%7D",
+            "1.1",
+            200,
+        )
+    # then
+    assert '"GET /graphql HTTP/1.1" 200' in caplog.text
+    assert SENTINELS[1] not in caplog.text
