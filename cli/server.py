@@ -86,6 +86,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "proxy_headers": bool(settings.trusted_proxies),
         "forwarded_allow_ips": list(settings.trusted_proxies) or None,
         "timeout_keep_alive": 5,
+        "http": "h11",  # httptools would ignore the header cap
         "h11_max_incomplete_event_size": MAX_HEADER_BYTES,
     }
 

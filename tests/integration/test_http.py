@@ -179,3 +179,57 @@ async def test_a_trusted_proxy_names_the_client_address(db):
     )
     # then
     assert codes == ["UNAUTHENTICATED"] * 21
+
+
+def test_an_oversized_header_block_is_refused_by_the_server():
+    """Tests that an unfinished header block past 16 KiB is refused, not kept."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from cli.server import MAX_HEADER_BYTES, uvicorn_options
+
+    # given: the server on a free port, with the options serve passes
+    settings = Settings(secret="s" * 32)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(
+        create_app(settings, connect=False),
+        host="127.0.0.1",
+        port=port,
+        lifespan="off",
+        log_level="critical",
+        **uvicorn_options(settings),
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+
+    def status(header_bytes: int, finish: bool) -> bytes:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+            conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n")
+            try:
+                for n in range(header_bytes // 1000):  # a slow client, line by line
+                    conn.sendall(b"X-Pad-%d: %s\r\n" % (n, b"a" * 985))
+                    time.sleep(0.002)
+                if finish:
+                    conn.sendall(b"\r\n")
+            except OSError:  # the server closed the connection
+                pass
+            return conn.recv(100).split(b"\r\n", 1)[0]
+
+    try:
+        # when: headers still unfinished past the cap, and a normal request
+        big = status(MAX_HEADER_BYTES + 4000, finish=False)
+        small = status(1000, finish=True)
+    finally:
+        server.should_exit = True
+        thread.join(5)
+    # then
+    assert small == b"HTTP/1.1 200 OK"
+    assert b" 400 " in big
