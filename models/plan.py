@@ -91,6 +91,8 @@ class PlanChange(BaseModel):
     visit_id: PydanticObjectId | None = None
     before: datetime | None = None
     after: datetime | None = None
+    #: after - before in minutes, for kept and moved visits.
+    moved_minutes: float | None = None
 
 
 class VisitPlan(Document):

@@ -141,6 +141,9 @@ class PlanChange:
     after: datetime | None = strawberry.field(
         description="UTC start after (kept, moved, added)."
     )
+    moved_minutes: float | None = strawberry.field(
+        description="after - before in minutes (kept, moved); negative is earlier."
+    )
     doc: strawberry.Private[Any]
 
     @strawberry.field(description="The customer concerned.")
@@ -208,7 +211,11 @@ class VisitPlan(relay.Node):
         ]
         changes = [
             PlanChange(
-                kind=PlanChangeKind(c.kind), before=c.before, after=c.after, doc=c
+                kind=PlanChangeKind(c.kind),
+                before=c.before,
+                after=c.after,
+                moved_minutes=c.moved_minutes,
+                doc=c,
             )
             for c in doc.changes
         ]
