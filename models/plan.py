@@ -36,6 +36,13 @@ class PlannedStop(BaseModel):
     fixed: bool = False
 
 
+class PlannedBreak(BaseModel):
+    """A pause on a planned route; times are UTC."""
+
+    start: datetime
+    end: datetime
+
+
 class PlannedRoute(BaseModel):
     """A rep's route on one working day."""
 
@@ -45,6 +52,7 @@ class PlannedRoute(BaseModel):
     back: datetime
     travel_minutes: float
     stops: list[PlannedStop] = Field(default_factory=list)
+    breaks: list[PlannedBreak] = Field(default_factory=list)
 
 
 class UnservedCustomer(BaseModel):

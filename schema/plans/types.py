@@ -64,6 +64,12 @@ class PlannedStop:
         return None if doc is None else Visit.from_document(doc)
 
 
+@strawberry.type(description="A pause on a planned route.")
+class PlannedBreak:
+    start: datetime = strawberry.field(description="UTC start of the break.")
+    end: datetime = strawberry.field(description="UTC end of the break.")
+
+
 @strawberry.type(description="A rep's route on one working day.")
 class PlannedRoute:
     day: date = strawberry.field(description="The working day (the rep's local date).")
@@ -73,6 +79,9 @@ class PlannedRoute:
     back: datetime = strawberry.field(description="UTC return to the home location.")
     travel_minutes: float
     stops: list[PlannedStop]
+    breaks: list[PlannedBreak] = strawberry.field(
+        description="The rep's breaks on this route, in time order."
+    )
     rep_ref: strawberry.Private[Any]
 
     @strawberry.field(description="Whose route it is.")
@@ -202,6 +211,7 @@ class VisitPlan(relay.Node):
                     )
                     for s in r.stops
                 ],
+                breaks=[PlannedBreak(start=b.start, end=b.end) for b in r.breaks],
             )
             for r in doc.routes
         ]
