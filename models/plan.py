@@ -36,6 +36,13 @@ class PlannedStop(BaseModel):
     fixed: bool = False
 
 
+class PlannedBreak(BaseModel):
+    """A pause on a planned route; times are UTC."""
+
+    start: datetime
+    end: datetime
+
+
 class PlannedRoute(BaseModel):
     """A rep's route on one working day."""
 
@@ -45,6 +52,7 @@ class PlannedRoute(BaseModel):
     back: datetime
     travel_minutes: float
     stops: list[PlannedStop] = Field(default_factory=list)
+    breaks: list[PlannedBreak] = Field(default_factory=list)
 
 
 class UnservedCustomer(BaseModel):
@@ -91,6 +99,8 @@ class PlanChange(BaseModel):
     visit_id: PydanticObjectId | None = None
     before: datetime | None = None
     after: datetime | None = None
+    #: after - before in minutes, for kept and moved visits.
+    moved_minutes: float | None = None
 
 
 class VisitPlan(Document):

@@ -7,9 +7,9 @@ from typing import Annotated
 
 import pymongo
 from beanie import Document, Indexed, PydanticObjectId
-from pydantic import EmailStr, Field, field_validator
+from pydantic import BaseModel, EmailStr, Field, field_validator, model_validator
 
-from models.common import DayHours, GeoPoint, Stamp, check_week
+from models.common import DayHours, GeoPoint, Stamp, check_week, minutes_of
 from models.customer import valid_time_zone
 
 
@@ -22,6 +22,27 @@ class Role(StrEnum):
     PARTNER = "partner"
 
 
+class FlexibleBreak(BaseModel):
+    """A pause of ``minutes`` taken between local times ``earliest`` and ``latest``
+    on every working day it fits in."""
+
+    minutes: int = Field(ge=5, le=240)
+    earliest: str
+    latest: str
+
+    @model_validator(mode="after")
+    def _fits(self) -> FlexibleBreak:
+        span = minutes_of(self.latest) - minutes_of(self.earliest)
+        if span <= 0:
+            raise ValueError(f"latest {self.latest} must be after earliest")
+        if self.minutes > span:
+            raise ValueError(
+                f"a {self.minutes}-minute break does not fit between "
+                f"{self.earliest} and {self.latest}"
+            )
+        return self
+
+
 class Rep(Document):
     """A sales rep, manager, admin or partner account."""
 
@@ -31,6 +52,7 @@ class Rep(Document):
     home: GeoPoint | None = None
     working_hours: list[DayHours] = Field(default_factory=list)
     time_zone: str = "UTC"
+    flexible_break: FlexibleBreak | None = None
     territory: str | None = Field(default=None, max_length=100)
     manager_id: PydanticObjectId | None = None
     active: bool = True

@@ -88,6 +88,8 @@ class Visit(Document):
     outcome: Outcome | None = None
     demand_ids: list[PydanticObjectId] = Field(default_factory=list)
     plan_id: PydanticObjectId | None = None
+    #: Kept at its exact time by planVisits and replanDay, like a confirmed visit.
+    pinned: bool = False
     stamp: Stamp = Field(default_factory=Stamp)
     rev: int = 0
 

@@ -24,11 +24,6 @@ from resolvers.scoring.settings import load_settings
 from resolvers.visit_values import ValueParts
 
 FIXED = "fixed:"
-#: Minutes a fixed visit's window stays open after its start. The solver rounds
-#: travel times up to whole hundredths; without slack a tight sequence of fixed
-#: visits could look infeasible to it. Times are then rebuilt exactly, so a visit
-#: the rep can reach in time keeps its exact start.
-FIXED_SLACK = 1.0
 CUSTOMER = "customer:"
 
 
@@ -235,7 +230,7 @@ def build_problem(
                 id=vid,
                 location=place,
                 duration=minutes(visit.planned_end, origin) - start,
-                windows=((start, start + FIXED_SLACK),),
+                windows=((start, start),),
                 value=0.0,
                 required=True,
                 reps=(str(visit.rep_id),),

@@ -51,6 +51,11 @@ class ReplanRequest:
     travel: Travel = field(default_factory=Travel)
 
 
+def movable(visit: Visit) -> bool:
+    """Whether re-planning may move the visit: planned, not confirmed, not pinned."""
+    return visit.status == VisitStatus.PLANNED and not visit.pinned
+
+
 def _position(
     rep: Rep,
     done: list[Visit],
@@ -96,14 +101,15 @@ def _changes(open_visits: list[Visit], routes: list) -> list[PlanChange]:
             )
             continue
         stop.visit_id = visit.id
-        moved = abs((stop.start - as_utc(visit.planned_start)).total_seconds()) >= 60
+        shift = (stop.start - as_utc(visit.planned_start)).total_seconds() / 60
         changes.append(
             PlanChange(
-                kind="moved" if moved else "kept",
+                kind="moved" if abs(shift) >= 1 else "kept",
                 customer_id=visit.customer_id,
                 visit_id=visit.id,
                 before=visit.planned_start,
                 after=stop.start,
+                moved_minutes=round(shift, 2),
             )
         )
     changes += [
@@ -148,6 +154,9 @@ async def replan_day(ctx: Context, req: ReplanRequest) -> VisitPlan:
         if v.status in (VisitStatus.PLANNED, VisitStatus.CONFIRMED)
         and as_utc(v.planned_start) >= now
     ]
+    # Agreed and pinned visits keep their exact time; only the others may move.
+    kept = [v for v in open_visits if not movable(v)]
+    open_visits = [v for v in open_visits if movable(v)]
     customers = {
         c.id: c
         for c in await Customer.find(
@@ -191,7 +200,7 @@ async def replan_day(ctx: Context, req: ReplanRequest) -> VisitPlan:
         reps=[rep],
         shifts=shifts,
         candidates=boosted,
-        fixed=[],
+        fixed=[(v, places[v.customer_id]) for v in kept if v.customer_id in places],
         origin=origin,
         travel=req.travel,
         visit_minutes=req.visit_minutes,
@@ -209,6 +218,9 @@ async def replan_day(ctx: Context, req: ReplanRequest) -> VisitPlan:
         routes=routes,
         unserved=[u for u in unserved if u.customer_id not in keep],
         changes=changes,
+        infeasible_visit_ids=[
+            built.fixed[v].id for v in plan.infeasible_required if v in built.fixed
+        ],
         totals=PlanTotals(
             objective=round(plan.objective, 4),
             value=round(plan.value, 4),

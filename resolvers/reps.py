@@ -70,7 +70,9 @@ async def _unique_email(email: str, rep_id: Any = None) -> None:
 
 
 #: What users may change on their own profile.
-SELF_SERVICE = frozenset({"name", "home", "working_hours", "time_zone", "password"})
+SELF_SERVICE = frozenset(
+    {"name", "home", "working_hours", "flexible_break", "time_zone", "password"}
+)
 MIN_PASSWORD = 12
 
 

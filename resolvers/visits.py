@@ -250,6 +250,21 @@ async def confirm_visit(ctx: Context, visit_id: str, revision: str | None) -> Vi
     return await _store(ctx, visit)
 
 
+async def pin_visit(
+    ctx: Context, visit_id: str, revision: str | None, pinned: bool
+) -> Visit:
+    """Pin a visit that has not started to its time, or release it."""
+    visit = await _load(ctx, visit_id, revision)
+    if visit.status not in (VisitStatus.PLANNED, VisitStatus.CONFIRMED):
+        raise TransitionRefused(
+            f"a {visit.status.value} visit cannot be pinned",
+            current=visit.status.value,
+            requested=visit.status.value,
+        )
+    visit.pinned = pinned
+    return await _store(ctx, visit)
+
+
 async def _presence(
     visit: Visit, at: datetime | None, where: GeoPoint | None
 ) -> Presence:

@@ -35,6 +35,20 @@ from schema.personal import PERSONAL
 Role = strawberry.enum(RoleModel, description="What a user may do.")
 
 
+@strawberry.type(description="A pause taken on every working day it fits in.")
+class FlexibleBreak:
+    minutes: int = strawberry.field(description="Length, 5-240 minutes.")
+    earliest: str = strawberry.field(description="Local HH:MM it may start at.")
+    latest: str = strawberry.field(description="Local HH:MM it must end by.")
+
+
+@strawberry.input(description="A pause of some minutes between two local times.")
+class FlexibleBreakInput:
+    minutes: int = strawberry.field(description="5-240, at most latest - earliest.")
+    earliest: str = strawberry.field(description="Local HH:MM.")
+    latest: str = strawberry.field(description="Local HH:MM, after earliest.")
+
+
 @strawberry.type(description="A sales rep, manager, admin or partner account.")
 class Rep(relay.Node):
     id: relay.NodeID[str]
@@ -53,6 +67,10 @@ class Rep(relay.Node):
     time_zone: str = strawberry.field(
         description="IANA time zone of the working hours."
     )
+    flexible_break: FlexibleBreak | None = strawberry.field(
+        description="A pause planned on every working day it fits in; gaps "
+        "between a day's working intervals are fixed breaks."
+    )
     territory: str | None
     active: bool
     stamp: Stamp
@@ -70,6 +88,9 @@ class Rep(relay.Node):
             home=GeoPoint.from_model(doc.home),
             working_hours=DayHours.from_models(doc.working_hours),
             time_zone=doc.time_zone,
+            flexible_break=FlexibleBreak(**doc.flexible_break.model_dump())
+            if doc.flexible_break
+            else None,
             territory=doc.territory,
             active=doc.active,
             stamp=Stamp.from_model(doc.stamp),
@@ -98,6 +119,7 @@ class CreateRepInput:
     role: Role = RoleModel.REP
     home: GeoPointInput | None = None
     working_hours: list[DayHoursInput] = strawberry.field(default_factory=list)
+    flexible_break: FlexibleBreakInput | None = None
     time_zone: str = strawberry.field(default="UTC", description="IANA name.")
     territory: str | None = None
     manager_id: relay.GlobalID | None = None
@@ -120,6 +142,9 @@ class UpdateRepInput:
     role: Role | None = strawberry.UNSET
     home: GeoPointInput | None = strawberry.UNSET
     working_hours: list[DayHoursInput] | None = strawberry.UNSET
+    flexible_break: FlexibleBreakInput | None = strawberry.field(
+        default=strawberry.UNSET, description="null removes the break."
+    )
     time_zone: str | None = strawberry.UNSET
     territory: str | None = strawberry.UNSET
     manager_id: relay.GlobalID | None = strawberry.UNSET

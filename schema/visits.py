@@ -104,6 +104,9 @@ class Visit(relay.Node):
         description="Actual duration T, check-in to check-out, in minutes."
     )
     outcome: Outcome | None
+    pinned: bool = strawberry.field(
+        description="Kept at its exact time by planVisits and replanDay."
+    )
     stamp: Stamp
     doc: strawberry.Private[Any]
 
@@ -146,6 +149,7 @@ class Visit(relay.Node):
             check_out=presence(doc.check_out),
             duration_minutes=doc.duration_min,
             outcome=outcome,
+            pinned=doc.pinned,
             stamp=Stamp.from_model(doc.stamp),
             doc=doc,
         )
@@ -224,6 +228,10 @@ class PlanVisitInput:
     demand_ids: list[relay.GlobalID] = strawberry.field(
         default_factory=list, description="Demands of this customer the visit is about."
     )
+    pinned: bool = strawberry.field(
+        default=False,
+        description="Keep this exact time when the day is planned or re-planned.",
+    )
     idempotency_key: str | None = strawberry.field(
         default=None,
         description="Any unique string (at most 255): a retry with the same key and "
@@ -237,6 +245,15 @@ class RescheduleVisitInput:
     revision: str | None = None
     planned_start: datetime
     planned_end: datetime
+
+
+@strawberry.input(description="Pin a visit to its time, or release it.")
+class PinVisitInput:
+    id: relay.GlobalID
+    revision: str | None = None
+    pinned: bool = strawberry.field(
+        description="True: planVisits and replanDay keep its exact time."
+    )
 
 
 @strawberry.input(description="Which visit, at which revision.")
@@ -376,6 +393,17 @@ class VisitMutations:
     async def confirm_visit(self, info: Info, input: VisitRefInput) -> VisitResult:
         async def run() -> models.Visit:
             return await resolve.confirm_visit(info.context, _id(input), input.revision)
+
+        return await _visit_change(run)
+
+    @strawberry.mutation(
+        description="Pin a planned or confirmed visit to its time (or release it)."
+    )
+    async def pin_visit(self, info: Info, input: PinVisitInput) -> VisitResult:
+        async def run() -> models.Visit:
+            return await resolve.pin_visit(
+                info.context, _id(input), input.revision, input.pinned
+            )
 
         return await _visit_change(run)
 

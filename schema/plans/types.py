@@ -64,6 +64,12 @@ class PlannedStop:
         return None if doc is None else Visit.from_document(doc)
 
 
+@strawberry.type(description="A pause on a planned route.")
+class PlannedBreak:
+    start: datetime = strawberry.field(description="UTC start of the break.")
+    end: datetime = strawberry.field(description="UTC end of the break.")
+
+
 @strawberry.type(description="A rep's route on one working day.")
 class PlannedRoute:
     day: date = strawberry.field(description="The working day (the rep's local date).")
@@ -73,6 +79,9 @@ class PlannedRoute:
     back: datetime = strawberry.field(description="UTC return to the home location.")
     travel_minutes: float
     stops: list[PlannedStop]
+    breaks: list[PlannedBreak] = strawberry.field(
+        description="The rep's breaks on this route, in time order."
+    )
     rep_ref: strawberry.Private[Any]
 
     @strawberry.field(description="Whose route it is.")
@@ -141,6 +150,9 @@ class PlanChange:
     after: datetime | None = strawberry.field(
         description="UTC start after (kept, moved, added)."
     )
+    moved_minutes: float | None = strawberry.field(
+        description="after - before in minutes (kept, moved); negative is earlier."
+    )
     doc: strawberry.Private[Any]
 
     @strawberry.field(description="The customer concerned.")
@@ -199,6 +211,7 @@ class VisitPlan(relay.Node):
                     )
                     for s in r.stops
                 ],
+                breaks=[PlannedBreak(start=b.start, end=b.end) for b in r.breaks],
             )
             for r in doc.routes
         ]
@@ -208,7 +221,11 @@ class VisitPlan(relay.Node):
         ]
         changes = [
             PlanChange(
-                kind=PlanChangeKind(c.kind), before=c.before, after=c.after, doc=c
+                kind=PlanChangeKind(c.kind),
+                before=c.before,
+                after=c.after,
+                moved_minutes=c.moved_minutes,
+                doc=c,
             )
             for c in doc.changes
         ]

@@ -321,3 +321,26 @@ async def test_reps_see_their_manager_and_teammates_but_no_other_team(world):
     # then
     assert codes == []
     assert sorted(n["name"] for n in data["reps"]["nodes"]) == ["m1", "r1", "r2"]
+
+
+PIN = """
+mutation($input: PinVisitInput!) { pinVisit(input: $input) { __typename ... on Error { code } } }
+"""
+
+
+async def test_a_rep_pins_only_visits_they_may_change(world):
+    """Tests that pinning another team's visit reads like a missing visit."""
+    # given
+    r1 = await as_user(world, "r1")
+    # when
+    own, _ = await run(
+        r1, PIN, input={"id": gid("Visit", world.visits["v1"].id), "pinned": True}
+    )
+    other, _ = await run(
+        r1, PIN, input={"id": gid("Visit", world.visits["v3"].id), "pinned": True}
+    )
+    # then
+    assert own == {"pinVisit": {"__typename": "VisitPayload"}}
+    assert other == {"pinVisit": {"__typename": "NotFoundError", "code": "NOT_FOUND"}}
+    assert (await Visit.get(world.visits["v1"].id)).pinned is True
+    assert (await Visit.get(world.visits["v3"].id)).pinned is False

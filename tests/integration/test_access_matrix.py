@@ -66,6 +66,7 @@ REFUSED: dict[str, set[str]] = {
     "planVisit": {"key"},
     "rescheduleVisit": {"key"},
     "confirmVisit": {"key"},
+    "pinVisit": {"key"},
     "checkInVisit": {"key"},
     "checkOutVisit": {"key"},
     "cancelVisit": {"key"},

@@ -78,7 +78,11 @@ async def test_the_rest_of_the_day_is_replanned_from_where_the_rep_is(
     plan = result["plan"]
     assert plan["isReplan"] is True
     kinds = {c["customer"]["name"]: c["kind"] for c in plan["changes"]}
-    assert kinds["Customer 1"] in {"KEPT", "MOVED"}
+    assert "Customer 1" not in kinds  # confirmed: a fixed stop, kept exactly
+    fixed = [
+        s for s in plan["routes"][0]["stops"] if s["customer"]["name"] == "Customer 1"
+    ]
+    assert [datetime.fromisoformat(s["start"]) for s in fixed] == [at(11)]
     assert "Customer 0" not in kinds
     assert "Customer 2" not in kinds
     assert {"Customer 3", "Customer 4", "Customer 5"} <= {
