@@ -32,17 +32,19 @@ from graphql import (
     GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
-    IntValueNode,
     NamedTypeNode,
     OperationDefinitionNode,
     SchemaMetaFieldDef,
     SelectionSetNode,
     TypeMetaFieldDef,
     TypeNameMetaFieldDef,
+    Undefined,
+    ValueNode,
     VariableNode,
     get_named_type,
     get_nullable_type,
     is_list_type,
+    value_from_ast_untyped,
 )
 from graphql.validation import (
     MaxIntrospectionDepthRule,
@@ -58,6 +60,8 @@ from strawberry.extensions import (
     SchemaExtension,
 )
 
+from defenses.bounds import LIST_BOUNDS, Argument, Items
+
 #: Characters in the query text (graphql-core counts code points).
 MAX_SOURCE_LENGTH = 20_000
 #: Lexical tokens in the query text, comments included.
@@ -70,7 +74,8 @@ MAX_ALIASES = 15
 MAX_DIRECTIVES = 50
 #: Query cost (see ``query_cost``).
 MAX_COST = 5_000
-#: Items a list of entities without a page size argument is assumed to hold.
+#: Items a list without a declared bound is assumed to hold (a test makes every
+#: list declare one in ``defenses.bounds``).
 DEFAULT_PAGE_SIZE = 20
 #: The largest page resolvers accept; larger requests are refused by them.
 MAX_PAGE_SIZE = 100
@@ -140,12 +145,11 @@ def query_cost(
 
     Each selected scalar costs 1, each selected object 2 and each fragment
     spread 1 (GraphQL Armor's weights). What is selected inside a list costs
-    that much per item: the page size for fields with ``first``/``last`` (the
-    argument, the variable's value, or the field's default, kept within 1..100),
-    20 for other lists of entities (types implementing ``Node``), and 1 for
-    lists of embedded values (addresses, opening hours), which come with their
-    parent document. The lists of a connection (``edges``, ``nodes``) count once,
-    since the connection's page size already multiplies them.
+    that much per item, and every list field declares how many items it counts
+    in ``defenses.bounds.LIST_BOUNDS``: the value of an argument (``first``,
+    ``last``, ``limit``, ``period.count``: the literal, the variable's value, or
+    the default, kept within the most the resolver accepts), or a fixed number.
+    Root connections count their ``first``/``last`` (1..100) the same way.
     """
     total = 0
     for definition in document.definitions:
@@ -154,8 +158,16 @@ def query_cost(
     return total
 
 
+#: Fields whose arguments size lists further down (``Argument.owner``).
+_OWNERS = frozenset(
+    b.owner for b in LIST_BOUNDS.values() if isinstance(b, Argument) and b.owner
+)
+#: The owner fields above a selection: name -> (node, definition).
+_Scope = dict[str, tuple[FieldNode, GraphQLField]]
+
+
 class _CostWalk:
-    """One operation's cost; each fragment is costed once and then reused."""
+    """One operation's cost; each fragment is costed once per scope and reused."""
 
     def __init__(
         self,
@@ -171,87 +183,124 @@ class _CostWalk:
         for definition in operation.variable_definitions or ():
             name = definition.variable.name.value
             if name not in self.variables and definition.default_value is not None:
-                default = definition.default_value
-                if isinstance(default, IntValueNode):
-                    self.variables[name] = int(default.value)
-        self.costs: dict[str, int] = {}
+                self.variables[name] = value_from_ast_untyped(definition.default_value)
+        self.costs: dict[tuple[str, tuple[int, ...]], int] = {}
         self.entered: set[str] = set()
 
     def run(self) -> int:
         root = self.schema.get_root_type(self.operation.operation)
-        return self.selections(self.operation.selection_set, root, 0)
+        return self.selections(self.operation.selection_set, root, 0, {})
 
     def selections(
-        self, selection_set: SelectionSetNode, parent: Any, level: int
+        self, selection_set: SelectionSetNode, parent: Any, level: int, scope: _Scope
     ) -> int:
         if level > _MAX_WALK:
             return 0
         total = 0
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
-                total += self.field(selection, parent, level)
+                total += self.field(selection, parent, level, scope)
             elif isinstance(selection, InlineFragmentNode):
                 condition = self.type_of(selection.type_condition) or parent
-                total += self.selections(selection.selection_set, condition, level)
+                total += self.selections(
+                    selection.selection_set, condition, level, scope
+                )
             elif isinstance(selection, FragmentSpreadNode):
                 total += FRAGMENT_SPREAD_COST + self.fragment(
-                    selection.name.value, level
+                    selection.name.value, level, scope
                 )
         return total
 
-    def fragment(self, name: str, level: int) -> int:
-        if name in self.costs:
-            return self.costs[name]
+    def fragment(self, name: str, level: int, scope: _Scope) -> int:
+        key = (name, tuple(id(node) for node, _ in scope.values()))
+        if key in self.costs:
+            return self.costs[key]
         definition = self.fragments.get(name)
         if definition is None or name in self.entered:
             return 0  # unknown or cyclic: validation reports it
         self.entered.add(name)
         condition = self.type_of(definition.type_condition)
-        cost = self.selections(definition.selection_set, condition, level)
+        cost = self.selections(definition.selection_set, condition, level, scope)
         self.entered.discard(name)
-        self.costs[name] = cost
+        self.costs[key] = cost
         return cost
 
-    def field(self, node: FieldNode, parent: Any, level: int) -> int:
-        if node.selection_set is None:
-            return SCALAR_COST
+    def field(self, node: FieldNode, parent: Any, level: int, scope: _Scope) -> int:
         definition = _field_definition(self.schema, parent, node.name.value)
         if definition is None:  # unknown field: validation reports it
-            return OBJECT_COST + self.selections(node.selection_set, None, level + 1)
-        size = self.page_size(node, definition, parent)
+            if node.selection_set is None:
+                return SCALAR_COST
+            inner = self.selections(node.selection_set, None, level + 1, scope)
+            return OBJECT_COST + inner
+        size = self.items(node, definition, parent, scope)
+        if node.selection_set is None:
+            return size * SCALAR_COST
+        if node.name.value in _OWNERS:
+            scope = {**scope, node.name.value: (node, definition)}
         inner = self.selections(
-            node.selection_set, get_named_type(definition.type), level + 1
+            node.selection_set, get_named_type(definition.type), level + 1, scope
         )
         return OBJECT_COST + size * inner
 
-    def page_size(self, node: FieldNode, definition: GraphQLField, parent: Any) -> int:
-        paging = [name for name in ("first", "last") if name in definition.args]
+    def items(
+        self, node: FieldNode, definition: GraphQLField, parent: Any, scope: _Scope
+    ) -> int:
+        """How many times the field's selection counts (1 for a single value)."""
+        name = getattr(parent, "name", "")
+        if name.startswith("__"):
+            return 1  # introspection: bounded by its own depth rule
+        bound = LIST_BOUNDS.get(f"{name}.{node.name.value}")
+        if isinstance(bound, Items):
+            return bound.count
+        if isinstance(bound, Argument):
+            owner = (node, definition)
+            if bound.owner is not None:
+                if bound.owner not in scope:
+                    return bound.maximum
+                owner = scope[bound.owner]
+            return self.argument(bound, *owner)
+        paging = [arg for arg in ("first", "last") if arg in definition.args]
         if paging:
-            given = {arg.name.value: arg.value for arg in node.arguments or ()}
-            names = [name for name in paging if name in given] or paging
-            sizes = [
-                self.int_value(given.get(name), definition.args[name].default_value)
-                for name in names
-            ]
-            return min(max(max(sizes), 1), MAX_PAGE_SIZE)
-        if _is_connection(parent):
-            return 1
-        if is_list_type(get_nullable_type(definition.type)) and _is_entity(
-            get_named_type(definition.type)
-        ):
-            return DEFAULT_PAGE_SIZE
+            given = {arg.name.value for arg in node.arguments or ()}
+            names = [arg for arg in paging if arg in given] or paging
+            return max(
+                self.argument(Argument(arg, MAX_PAGE_SIZE), node, definition)
+                for arg in names
+            )
+        if is_list_type(get_nullable_type(definition.type)):
+            return DEFAULT_PAGE_SIZE  # undeclared: the schema test reports it
         return 1
 
-    def int_value(self, value: Any, default: Any) -> int:
-        if isinstance(value, IntValueNode):
-            return int(value.value)
+    def argument(
+        self, bound: Argument, node: FieldNode, definition: GraphQLField
+    ) -> int:
+        """The value of ``bound.name`` on ``node``, within 1..``bound.maximum``.
+
+        A value left out (or a variable not sent) takes the schema's default;
+        one that cannot be known here counts as the maximum.
+        """
+        head, *rest = bound.name.split(".")
+        arg = definition.args.get(head)
+        given = {a.name.value: a.value for a in node.arguments or ()}
+        value = self.literal(given[head]) if head in given else Undefined
+        if value is Undefined and arg is not None:
+            value = arg.default_value
+        arg_type: Any = get_named_type(arg.type) if arg is not None else None
+        for part in rest:
+            field = getattr(arg_type, "fields", {}).get(part)
+            inner = value.get(part, Undefined) if isinstance(value, Mapping) else None
+            if inner is Undefined and field is not None:
+                inner = field.default_value
+            value = inner
+            arg_type = get_named_type(field.type) if field is not None else None
+        if not isinstance(value, int) or isinstance(value, bool):
+            return bound.maximum
+        return min(max(value, 1), bound.maximum)
+
+    def literal(self, value: ValueNode) -> Any:
         if isinstance(value, VariableNode):
-            given = self.variables.get(value.name.value)
-            if isinstance(given, int) and not isinstance(given, bool):
-                return given
-        if isinstance(default, int) and not isinstance(default, bool):
-            return default
-        return DEFAULT_PAGE_SIZE
+            return self.variables.get(value.name.value, Undefined)
+        return value_from_ast_untyped(value, self.variables)
 
     def type_of(self, node: NamedTypeNode | None) -> GraphQLNamedType | None:
         return self.schema.get_type(node.name.value) if node is not None else None
@@ -278,18 +327,6 @@ def _field_definition(
     if isinstance(parent, (GraphQLObjectType, GraphQLInterfaceType)):
         return parent.fields.get(name)
     return None
-
-
-def _is_connection(parent: Any) -> bool:
-    return isinstance(parent, GraphQLObjectType) and "pageInfo" in parent.fields
-
-
-def _is_entity(named: GraphQLNamedType) -> bool:
-    if isinstance(named, GraphQLInterfaceType):
-        return named.name == "Node"
-    if isinstance(named, GraphQLObjectType):
-        return any(interface.name == "Node" for interface in named.interfaces)
-    return False
 
 
 # ---------------------------------------------------------------------------

@@ -6,9 +6,17 @@ import asyncio
 import re
 
 import pytest
-from graphql import get_introspection_query, parse
+from graphql import (
+    GraphQLInterfaceType,
+    GraphQLObjectType,
+    get_introspection_query,
+    get_nullable_type,
+    is_list_type,
+    parse,
+)
 from strawberry.extensions import SchemaExtension
 
+from defenses.bounds import LIST_BOUNDS, Argument
 from defenses.limits import MAX_COST, query_cost
 from models import Customer
 from resolvers import customers
@@ -388,8 +396,8 @@ def test_cost_counts_lists_by_page_size():
     cost = query_cost(schema._schema, parse(query))
     # then
     # customers 2 + 10 x (totalCount 1 + nodes 2 + name 1
-    #   + openDemands 2 + 20 x title 1 + addresses 2 + 1 x city 1)
-    assert cost == 2 + 10 * (1 + 2 + 1 + 2 + 20 + 2 + 1)
+    #   + openDemands 2 + 20 x title 1 + addresses 2 + 5 x city 1)
+    assert cost == 2 + 10 * (1 + 2 + 1 + 2 + 20 + 2 + 5)
 
 
 # --- 7: page size -----------------------------------------------------------
@@ -567,3 +575,122 @@ def test_every_schema_extension_is_built_per_request():
         assert not isinstance(factory, SchemaExtension)
         assert isinstance(first, SchemaExtension)
         assert first is not second
+
+
+# --- 6: every list counts its items -------------------------------------------
+
+
+def _list_fields(graphql_schema):
+    """``Type.field`` of every list field of the API's output types."""
+    for name, kind in graphql_schema.type_map.items():
+        if name.startswith("__") or not isinstance(
+            kind, GraphQLObjectType | GraphQLInterfaceType
+        ):
+            continue
+        for field_name, field in kind.fields.items():
+            if is_list_type(get_nullable_type(field.type)):
+                yield f"{name}.{field_name}", field
+
+
+def test_every_list_field_declares_its_bound():
+    """Tests that every list field of the schema has an entry in LIST_BOUNDS."""
+    # when
+    fields = dict(_list_fields(schema._schema))
+    # then
+    assert sorted(set(fields) - set(LIST_BOUNDS)) == []
+    assert sorted(set(LIST_BOUNDS) - set(fields)) == []  # no stale entries
+    for key, bound in LIST_BOUNDS.items():
+        if isinstance(bound, Argument):
+            owner = fields[key]
+            if bound.owner is not None:
+                owner = schema._schema.query_type.fields[bound.owner]
+            assert bound.name.split(".")[0] in owner.args, key
+
+
+PERIOD = 'period: {unit: MONTH, start: "2026-01-01", count: 60}'
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("{ customerPriorities(limit: 100) { score } }", 2 + 100),
+        ("{ customerPriorities { score } }", 2 + 20),  # the default limit
+        ('{ recommendations(repId: "x", date: "2026-12-01", limit: 50) { rank } }', 52),
+        ('{ coverage(firstDay: "2026-01-01", lastDay: "2026-02-01") { key } }', 52),
+        (
+            f"{{ effectiveness(groupBy: REP, {PERIOD}, limit: 100) "
+            "{ groups { periods { start } } } }",
+            2 + 2 + 100 * (2 + 60),
+        ),
+        (
+            '{ visitPlan(id: "x") { routes { stops { start } } unserved { value } '
+            "changes { kind } } }",
+            2 + (2 + 20 * (2 + 20)) + (2 + 50) + (2 + 20),
+        ),
+        ('{ demand(id: "x") { history { toStatus } } }', 2 + 2 + 20),
+        ("{ customers(first: 1) { nodes { tags } } }", 2 + 2 + 50),
+    ],
+    ids=[
+        "priorities",
+        "priorities-default",
+        "recommendations",
+        "coverage",
+        "effectiveness",
+        "plan",
+        "demand-history",
+        "tags",
+    ],
+)
+def test_computed_and_stored_lists_count_their_items(query, expected):
+    """Tests that lists without first/last cost their declared bound per item."""
+    # when
+    cost = query_cost(schema._schema, parse(query))
+    # then
+    assert cost == expected
+
+
+def test_list_arguments_count_through_variables():
+    """Tests that a limit or period count sent as a variable is what is counted."""
+    # given
+    query = """
+    query Q($limit: Int!, $period: PeriodInput!) {
+      effectiveness(groupBy: REP, period: $period, limit: $limit) {
+        groups { periods { start } } } }
+    """
+    period = {"unit": "MONTH", "start": "2026-01-01", "count": 3}
+    # when
+    cost = query_cost(schema._schema, parse(query), {"limit": 7, "period": period})
+    # then
+    assert cost == 2 + 2 + 7 * (2 + 3)
+
+
+PRIORITIES_AMPLIFIED = """
+{ customerPriorities(limit: 100) {
+    customer { name lastVisits(last: 50) { customer { name } } } } }
+"""
+
+
+async def test_a_list_without_a_page_size_cannot_dodge_the_cost(db, monkeypatch):
+    """Tests that 100 priorities x 50 visits is refused like 100 customers x 50 visits."""
+    # given
+    from resolvers.scoring import priority
+
+    calls = []
+
+    async def counting(*args, **kwargs):
+        calls.append(kwargs)
+        return []
+
+    monkeypatch.setattr(priority, "ranked", counting)
+    async with signed_in_client() as client:
+        # when
+        body = await post(client, PRIORITIES_AMPLIFIED)
+    # then
+    assert body["data"] is None
+    assert re.fullmatch(
+        r"Query cost \d+ exceeds limit 5000\.", body["errors"][0]["message"]
+    )
+    assert query_cost(schema._schema, parse(PRIORITIES_AMPLIFIED)) > query_cost(
+        schema._schema, parse(EXPENSIVE), {"n": 100}
+    )
+    assert calls == []
