@@ -79,7 +79,7 @@ LIST_BOUNDS: dict[str, Bound] = {
     "Customer.customFields": Items(20, "assumed (the model allows 100)"),
     "Contact.phones": Items(10, "cap: the model's max_length"),
     "Contact.emails": Items(10, "cap: the model's max_length"),
-    "DayHours.intervals": Items(6, "assumed: a few per day"),
+    "DayHours.intervals": Items(6, "cap: the input bound"),
     "Rep.workingHours": Items(7, "cap: one per weekday"),
     "Demand.history": Items(20, "assumed: one entry per status change"),
     "ApiKey.scopes": Items(5, "cap: the five scopes"),
@@ -95,4 +95,59 @@ LIST_BOUNDS: dict[str, Bound] = {
     "VisitPlan.changes": Items(20, "assumed: a re-planned day"),
     "VisitPlan.infeasibleVisits": Items(20, "assumed"),
     "VisitPlan.createdVisits": Items(100, "assumed: the accepted plan's visits"),
+}
+
+
+#: The most items every list argument and list input field accepts, keyed
+#: ``"Input.field"`` or ``"Type.field(argument)"``. ``ListInputLimiter``
+#: (defenses/inputs.py) refuses a longer list before any resolver runs; a schema
+#: test fails when a list input has no entry.
+MAX_IDS = 100
+MAX_VALUES = 100
+MAX_ENUMS = 20
+INPUT_BOUNDS: dict[str, int] = {
+    # filters
+    "CustomerFilterInput.ownerIds": MAX_IDS,
+    "CustomerFilterInput.territories": MAX_VALUES,
+    "CustomerFilterInput.tiers": MAX_ENUMS,
+    "CustomerFilterInput.statuses": MAX_ENUMS,
+    "CustomerFilterInput.tagsAll": 50,
+    "CustomerFilterInput.tagsAny": 50,
+    "CustomerFilterInput.customFields": 20,
+    "DemandFilterInput.customerIds": MAX_IDS,
+    "DemandFilterInput.assigneeIds": MAX_IDS,
+    "DemandFilterInput.statuses": MAX_ENUMS,
+    "DemandFilterInput.priorities": MAX_ENUMS,
+    "DemandFilterInput.types": MAX_ENUMS,
+    "VisitFilterInput.repIds": MAX_IDS,
+    "VisitFilterInput.customerIds": MAX_IDS,
+    "VisitFilterInput.statuses": MAX_ENUMS,
+    "VisitFilterInput.purposes": MAX_ENUMS,
+    "EffectivenessFilterInput.repIds": MAX_IDS,
+    "EffectivenessFilterInput.customerIds": MAX_IDS,
+    "EffectivenessFilterInput.purposes": MAX_ENUMS,
+    "Query.coverage(repIds)": MAX_IDS,
+    # what a change stores (the models' own caps)
+    "CreateCustomerInput.tags": 50,
+    "CreateCustomerInput.contacts": 100,
+    "CreateCustomerInput.addresses": 20,
+    "CreateCustomerInput.openingHours": 7,
+    "CreateCustomerInput.customFields": 100,
+    "UpdateCustomerInput.tags": 50,
+    "UpdateCustomerInput.addresses": 20,
+    "UpdateCustomerInput.openingHours": 7,
+    "UpdateCustomerInput.customFields": 100,
+    "ContactInput.phones": 10,
+    "ContactInput.emails": 10,
+    "ContactChangesInput.phones": 10,
+    "ContactChangesInput.emails": 10,
+    "DayHoursInput.intervals": 6,
+    "CreateRepInput.workingHours": 7,
+    "UpdateRepInput.workingHours": 7,
+    "CreateApiKeyInput.scopes": 5,
+    "UpdateScoringSettingsInput.strategicTags": 50,
+    # planning and visits
+    "PlanVisitsInput.repIds": MAX_IDS,
+    "PlanVisitInput.demandIds": 20,
+    "RecordOutcomeInput.followUps": 20,
 }

@@ -5,7 +5,8 @@ class or a factory, so each request gets fresh instances and no state is shared
 between concurrent requests. docs/security.md explains each number.
 
 The checks run in this order: the source length and token count while parsing;
-the query cost just before validation (it walks fragments once each, so a
+the length of every list argument (``defenses.inputs``), then the query cost,
+just before validation (it walks fragments once each, so a
 document that reuses fragments exponentially is refused before the validation
 rules expand it); then, as validation rules, depth, aliases, directives and
 introspection depth, plus introspection itself in production.
@@ -61,6 +62,7 @@ from strawberry.extensions import (
 )
 
 from defenses.bounds import LIST_BOUNDS, Argument, Items
+from defenses.inputs import ListInputLimiter
 
 #: Characters in the query text (graphql-core counts code points).
 MAX_SOURCE_LENGTH = 20_000
@@ -456,6 +458,7 @@ def without_suggestions(message: str) -> str:
 SCHEMA_EXTENSIONS = (
     partial(MaxSourceLengthLimiter, MAX_SOURCE_LENGTH),
     partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
+    ListInputLimiter,
     partial(QueryCostLimiter, MAX_COST),
     partial(QueryDepthLimiter, max_depth=MAX_DEPTH),
     partial(MaxAliasesLimiter, max_alias_count=MAX_ALIASES),

@@ -7,6 +7,7 @@ import re
 
 import pytest
 from graphql import (
+    GraphQLInputObjectType,
     GraphQLInterfaceType,
     GraphQLObjectType,
     get_introspection_query,
@@ -14,9 +15,10 @@ from graphql import (
     is_list_type,
     parse,
 )
+from strawberry import relay
 from strawberry.extensions import SchemaExtension
 
-from defenses.bounds import LIST_BOUNDS, Argument
+from defenses.bounds import INPUT_BOUNDS, LIST_BOUNDS, Argument
 from defenses.limits import MAX_COST, query_cost
 from models import Customer
 from resolvers import customers
@@ -694,3 +696,126 @@ async def test_a_list_without_a_page_size_cannot_dodge_the_cost(db, monkeypatch)
         schema._schema, parse(EXPENSIVE), {"n": 100}
     )
     assert calls == []
+
+
+# --- 14: list arguments -------------------------------------------------------
+
+
+def _list_inputs(graphql_schema):
+    """``Input.field`` and ``Type.field(argument)`` of every list input."""
+    for name, kind in graphql_schema.type_map.items():
+        if name.startswith("__"):
+            continue
+        if isinstance(kind, GraphQLInputObjectType):
+            for field_name, field in kind.fields.items():
+                if is_list_type(get_nullable_type(field.type)):
+                    yield f"{name}.{field_name}"
+        if isinstance(kind, GraphQLObjectType | GraphQLInterfaceType):
+            for field_name, field in kind.fields.items():
+                for arg_name, arg in field.args.items():
+                    if is_list_type(get_nullable_type(arg.type)):
+                        yield f"{name}.{field_name}({arg_name})"
+
+
+def test_every_list_input_declares_its_bound():
+    """Tests that every list argument and list input field is in INPUT_BOUNDS."""
+    # when
+    inputs = set(_list_inputs(schema._schema))
+    # then
+    assert sorted(inputs - set(INPUT_BOUNDS)) == []
+    assert sorted(set(INPUT_BOUNDS) - inputs) == []
+
+
+CUSTOMERS_FILTERED = """
+query Q($filter: CustomerFilterInput) { customers(filter: $filter) { totalCount } }
+"""
+COVERAGE = """
+query Q($reps: [ID!]) {
+  coverage(firstDay: "2026-01-01", lastDay: "2026-01-31", repIds: $reps) { key }
+}
+"""
+CREATE_CUSTOMER = """
+mutation Q($input: CreateCustomerInput!) {
+  createCustomer(input: $input) { __typename }
+}
+"""
+
+
+def _many(n):
+    return [f"t{i}" for i in range(n)]
+
+
+@pytest.mark.parametrize(
+    ("query", "variables", "field"),
+    [
+        (CUSTOMERS_FILTERED, {"filter": {"tagsAny": _many(200_000)}}, "filter.tagsAny"),
+        (
+            CUSTOMERS_FILTERED,
+            {"filter": {"ownerIds": _many(40_000)}},
+            "filter.ownerIds",
+        ),
+        (COVERAGE, {"reps": _many(40_000)}, "repIds"),
+        (
+            CREATE_CUSTOMER,
+            {"input": {"name": "A", "contacts": [{"name": "B", "phones": _many(11)}]}},
+            "input.contacts.0.phones",
+        ),
+    ],
+    ids=["tags-any", "owner-ids", "coverage-rep-ids", "nested-phones"],
+)
+async def test_long_list_variables_are_refused_before_any_resolver(
+    db, monkeypatch, query, variables, field
+):
+    """Tests that a list variable over its bound is VALIDATION, resolvers untouched."""
+    # given
+    from resolvers.scoring import coverage
+
+    calls = []
+
+    async def counting(*args, **kwargs):
+        calls.append(kwargs)
+        return []
+
+    monkeypatch.setattr(customers, "list_customers", counting)
+    monkeypatch.setattr(customers, "create_customer", counting)
+    monkeypatch.setattr(coverage, "coverage", counting)
+    async with signed_in_client() as client:
+        # when
+        body = await post(client, query, **variables)
+    # then
+    assert body["data"] is None
+    error = body["errors"][0]
+    assert error["extensions"] == {"code": "VALIDATION", "field": field}
+    assert error["message"].startswith(f"{field}: at most ")
+    assert calls == []
+
+
+async def test_long_list_literals_in_fragments_are_refused(db):
+    """Tests that a literal list inside a fragment is checked like a variable."""
+    # given
+    tags = ", ".join(f'"t{i}"' for i in range(51))
+    query = (
+        "query { ...F } fragment F on Query { "
+        f"customers(filter: {{tagsAll: [{tags}]}}) {{ totalCount }} }}"
+    )
+    async with signed_in_client() as client:
+        # when
+        body = await post(client, query)
+    # then
+    assert body["errors"][0]["extensions"] == {
+        "code": "VALIDATION",
+        "field": "filter.tagsAll",
+    }
+
+
+async def test_lists_at_their_bound_are_answered(db):
+    """Tests that 50 tags and 100 owner ids pass the list limit."""
+    # given
+    owners = [str(relay.GlobalID("Rep", "0" * 24))] * 100
+    variables = {"filter": {"tagsAny": _many(50), "ownerIds": owners}}
+    async with signed_in_client() as client:
+        # when
+        body = await post(client, CUSTOMERS_FILTERED, **variables)
+    # then
+    assert "errors" not in body, body
+    assert body["data"]["customers"] == {"totalCount": 0}
