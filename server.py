@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
+import math
 import secrets
 import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
+from cross_web import HTTPException
 from graphql import GraphQLError
 from motor.motor_asyncio import AsyncIOMotorClient
 from pymongo.errors import ConnectionFailure
@@ -18,7 +21,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
-from strawberry.relay import GlobalIDValueError, InvalidGlobalIDError
 from strawberry.types import ExecutionResult
 
 import log_privacy
@@ -30,6 +32,7 @@ from resolvers.access import Unauthenticated
 from resolvers.auth import Auth, authenticate
 from resolvers.context import Context
 from schema import schema
+from schema.errors import is_client_error, shown, with_document_code
 from settings import Settings
 from store import EmbeddedStore, open_database
 
@@ -40,11 +43,6 @@ MASKED_MESSAGE = "Unexpected error."
 STORE_UNAVAILABLE_MESSAGE = "The data store is unavailable; try again later."
 
 
-def _is_expected(error: GraphQLError) -> bool:
-    """Errors the client caused (bad query, refused input) keep their message."""
-    return bool((error.extensions or {}).get("code")) or error.original_error is None
-
-
 def _store_unavailable(error: GraphQLError) -> bool:
     """pymongo could not reach the store (server selection, network, failover)."""
     cause: BaseException | None = error.original_error
@@ -53,6 +51,17 @@ def _store_unavailable(error: GraphQLError) -> bool:
             break
         cause = cause.__cause__ or cause.__context__
     return isinstance(cause, ConnectionFailure)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999
+        raise ValueError(f"{text} is out of range")
+    return value
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -102,6 +111,22 @@ class GraphQLView(GraphQL[Context, None]):
             time_budget=self.time_budget,
         )
 
+    def parse_json(self, data: str | bytes) -> Any:
+        """Decode a body, ``variables`` or ``extensions``: a JSON object, else 400.
+
+        Strawberry answers only ``JSONDecodeError`` with 400; bytes that are not
+        UTF-8, nesting too deep for the decoder and a body of ``null`` or ``5``
+        would reach it as server errors. ``NaN`` and ``Infinity`` are not JSON
+        and are refused too, as are numbers too large for a float.
+        """
+        try:
+            value = json.loads(data, parse_constant=_no_constant, parse_float=_finite)
+        except (ValueError, RecursionError) as error:  # JSONDecodeError, UTF-8
+            raise HTTPException(400, "Unable to parse request body as JSON") from error
+        if not isinstance(value, dict | list):
+            raise HTTPException(400, "The request body must be a JSON object.")
+        return value
+
     async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
         # Introspection off in production: a per-request flag (defenses.limits).
         with production_rules() if self.production else contextlib.nullcontext():
@@ -118,17 +143,6 @@ class GraphQLView(GraphQL[Context, None]):
         return await super().process_result(request, result)
 
     def _shown(self, error: GraphQLError) -> GraphQLError:
-        if isinstance(
-            error.original_error, GlobalIDValueError | InvalidGlobalIDError
-        ) or (log_privacy.is_variable_error(error.message)):
-            # A malformed id or a variable of the wrong type is bad input, not a
-            # fault of ours (and the value it quotes must not reach the log).
-            return GraphQLError(
-                error.message,
-                path=error.path,
-                nodes=error.nodes,
-                extensions={"code": "VALIDATION"},
-            )
         if _store_unavailable(error):
             log.warning("store unavailable: %s", type(error.original_error).__name__)
             return GraphQLError(
@@ -137,8 +151,10 @@ class GraphQLView(GraphQL[Context, None]):
                 nodes=error.nodes,
                 extensions={"code": "SERVICE_UNAVAILABLE"},
             )
-        if _is_expected(error):
-            return error
+        if is_client_error(error):
+            # Bad input, a refused limit or access: the client's, so its message
+            # and code stand (schema.errors decides, for the log too).
+            return with_document_code(shown(error))
         log.error(
             "unexpected error at %s: %s",
             error.path,

@@ -32,6 +32,8 @@ ProgressCallback = Callable[[float, float], None]
 """Called with ``(best objective so far, elapsed seconds)``."""
 NOT_FITTED = "required, but could not be fitted alongside the other required visits"
 SEED_STRIDE = 1_000_003
+#: PyVRP seeds are unsigned 32-bit; leaves room for a stride per search.
+MAX_SEED = 2**31 - 1
 PARALLEL_MEMORY_LIMIT = 1 << 30
 """Above this estimated memory per search, a single search runs (no second copy)."""
 
@@ -251,11 +253,14 @@ def solve(
         The best plan found, with exact times and recomputed numbers.
 
     Raises:
-        ValueError: If ``time_limit`` is not positive.
+        ValueError: If ``time_limit`` is not positive or ``seed`` is outside
+            0..``MAX_SEED``.
         Infeasible: With ``strict``, when required visits cannot all be served.
     """
     if not time_limit > 0:
         raise ValueError(f"time_limit: must be positive, got {time_limit!r}")
+    if not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"seed: must be 0 to {MAX_SEED}, got {seed!r}")
     begin = time.monotonic()
     deadline = begin + time_limit
     model, hopeless = analyse(problem)

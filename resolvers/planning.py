@@ -21,6 +21,7 @@ from models.plan import (
     UnservedCustomer,
 )
 from models.visit import Purpose, VisitStatus
+from planner.solve import MAX_SEED
 from resolvers import access, audit
 from resolvers.access import Principal
 from resolvers.common import fetch, fetch_visible, insert, object_id, save, transaction
@@ -73,6 +74,8 @@ def _check(req: PlanRequest) -> None:
     if (req.last_day - req.first_day).days >= MAX_DAYS:
         raise Invalid(f"plan at most {MAX_DAYS} days at once", field="lastDay")
     check_visit_and_travel(req.visit_minutes, req.travel)
+    if not 0 <= req.seed <= MAX_SEED:
+        raise Invalid(f"seed must be between 0 and {MAX_SEED}", field="seed")
     if not 1 <= req.max_candidates <= MAX_CANDIDATES:
         raise Invalid(
             f"maxCandidates must be between 1 and {MAX_CANDIDATES}",

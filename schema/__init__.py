@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
+import logging
+
 import strawberry
 from graphql import GraphQLError
 from strawberry import relay
-from strawberry.relay import GlobalIDValueError
 from strawberry.types import ExecutionContext
 
 from defenses.limits import SCHEMA_EXTENSIONS
 from schema.audit import AuditQueries, AuditTrail
 from schema.auth import AccessGuard, AuthMutations, AuthQueries
-from schema.base import (
-    ConflictError,
-    InvalidTransitionError,
-    NotFoundError,
-    ValidationError,
-)
 from schema.customers import CustomerMutations, CustomerQueries
 from schema.demands import DemandMutations, DemandQueries
+from schema.errors import ERRORS, EXCEPTION_HANDLERS, shown
 from schema.plans import PlanMutations, PlanQueries
 from schema.privacy import PrivacyMutations
 from schema.reps import RepMutations, RepQueries
+from schema.scalars import SCALAR_OVERRIDES
 from schema.scoring import ScoringMutations, ScoringQueries
 from schema.visits import VisitMutations, VisitQueries
 
@@ -55,11 +52,13 @@ class Mutation(
 
 
 class Schema(strawberry.Schema):
-    """The schema, logging only the errors nobody expected.
+    """The schema, logging as errors only the faults nobody expected.
 
     Refusals a client caused (an error with ``extensions.code``: a missing
-    credential, a forbidden field, a limit, a bad argument) are answers, not faults,
-    and would flood the log; unexpected errors are logged with their traceback.
+    credential, a forbidden field, a bad argument or variable) are answers, not
+    faults, and are not logged. Documents that fail to parse or validate (limits
+    included) are the client's too; they are logged at INFO, bounded by
+    defenses/logs.py. Faults are logged with their traceback.
     """
 
     def process_errors(
@@ -67,18 +66,25 @@ class Schema(strawberry.Schema):
         errors: list[GraphQLError],
         execution_context: ExecutionContext | None = None,
     ) -> None:
-        unexpected = [
-            e
-            for e in errors
-            if not (e.extensions or {}).get("code")
-            and not isinstance(e.original_error, GlobalIDValueError)
-        ]
-        super().process_errors(unexpected, execution_context)
+        faults = []
+        for error in errors:
+            if (shown(error).extensions or {}).get("code"):
+                continue
+            if error.original_error is None:
+                _execution_log.info(error)
+            else:
+                faults.append(error)
+        super().process_errors(faults, execution_context)
+
+
+_execution_log = logging.getLogger("strawberry.execution")
 
 
 schema = Schema(
     query=Query,
     mutation=Mutation,
-    types=[ValidationError, NotFoundError, ConflictError, InvalidTransitionError],
+    types=list(ERRORS),
+    exception_handlers=EXCEPTION_HANDLERS,
+    scalar_overrides=SCALAR_OVERRIDES,
     extensions=[*SCHEMA_EXTENSIONS, AccessGuard, AuditTrail],
 )

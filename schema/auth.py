@@ -6,51 +6,29 @@ import enum
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from inspect import isawaitable
-from typing import Annotated, Any
+from typing import Any
 
 import strawberry
-from graphql import GraphQLError
 from strawberry import relay
 from strawberry.extensions import SchemaExtension
 
 import models
 from resolvers import access, api_keys
 from resolvers import auth as resolve
-from resolvers.access import Forbidden, Unauthenticated
-from resolvers.auth import RateLimited
-from resolvers.errors import DomainError
-from schema.base import Info, NotFoundError, ValidationError, attempt
+from resolvers.access import Unauthenticated
+from schema.base import Info, attempt
+from schema.errors import result, top_level
 from schema.reps import Rep
 
 #: Root fields that answer without a credential.
 PUBLIC_FIELDS = frozenset({"signIn", "refreshSession", "signOut", "__typename"})
 
-#: What becomes an error with ``extensions.code`` rather than a masked fault.
-REFUSALS = (Unauthenticated, Forbidden, RateLimited, DomainError, OverflowError)
-CODES: dict[type[Exception], str] = {
-    Unauthenticated: "UNAUTHENTICATED",
-    Forbidden: "FORBIDDEN",
-    RateLimited: "RATE_LIMITED",
-}
-
-
-def _as_error(exc: Exception) -> GraphQLError:
-    if isinstance(exc, DomainError):
-        return GraphQLError(
-            exc.message, extensions={"code": exc.code, "field": exc.field}
-        )
-    if isinstance(exc, OverflowError):
-        # Dates near year 1 or 9999 overflow when the server adds days to them.
-        return GraphQLError(
-            "a date or number is out of range", extensions={"code": "VALIDATION"}
-        )
-    return GraphQLError(str(exc), extensions={"code": CODES[type(exc)]})
-
 
 class AccessGuard(SchemaExtension):
-    """Refuses every root field but sign-in without a principal, and turns access
-    refusals and bad-input refusals raised anywhere below into errors with
-    ``extensions.code`` (mutations turn the latter into typed results first)."""
+    """Refuses every root field but sign-in without a principal, and turns the
+    refusals a client caused anywhere below into errors with ``extensions.code``
+    (``schema.errors.top_level``; mutations return domain errors as union
+    members before they get here)."""
 
     def resolve(
         self,
@@ -64,19 +42,25 @@ class AccessGuard(SchemaExtension):
             try:
                 access.principal(info.context)
             except Unauthenticated as refused:
-                raise _as_error(refused) from None
+                raise top_level(refused) or refused from None
         try:
             result = _next(root, info, *args, **kwargs)
-        except REFUSALS as refused:
-            raise _as_error(refused) from None
+        except Exception as refused:
+            coded = top_level(refused)
+            if coded is None:
+                raise
+            raise coded from None
         return self._guarded(result) if isawaitable(result) else result
 
     @staticmethod
     async def _guarded(result: Awaitable[Any]) -> Any:
         try:
             return await result
-        except REFUSALS as refused:
-            raise _as_error(refused) from None
+        except Exception as refused:
+            coded = top_level(refused)
+            if coded is None:
+                raise
+            raise coded from None
 
 
 @strawberry.type(
@@ -167,14 +151,12 @@ class ApiKeyPayload:
     key: ApiKey
 
 
-CreateApiKeyResult = Annotated[
-    ApiKeyCreated | ValidationError,
-    strawberry.union("CreateApiKeyResult", description="The new key, or why not."),
-]
-RevokeApiKeyResult = Annotated[
-    ApiKeyPayload | NotFoundError,
-    strawberry.union("RevokeApiKeyResult", description="The revoked key, or why not."),
-]
+CreateApiKeyResult = result(
+    "CreateApiKeyResult", ApiKeyCreated, "The new key, or why not."
+)
+RevokeApiKeyResult = result(
+    "RevokeApiKeyResult", ApiKeyPayload, "The revoked key, or why not."
+)
 
 
 @strawberry.type

@@ -16,7 +16,7 @@ from strawberry.types.base import StrawberryObjectDefinition
 from models.common import GeoPoint as GeoPointModel
 from models.common import Weekday as WeekdayModel
 from resolvers.context import Context
-from resolvers.errors import DomainError, Invalid
+from resolvers.errors import Invalid
 from resolvers.pagination import Page
 
 Info = strawberry.Info[Context, None]
@@ -71,33 +71,13 @@ class InvalidTransitionError(Error):
     )
 
 
-def to_error(exc: DomainError) -> Error:
-    """The error type for a domain exception."""
-    code = ErrorCode(exc.code)
-    if code is ErrorCode.INVALID_TRANSITION:
-        return InvalidTransitionError(
-            message=exc.message,
-            code=code,
-            field=exc.field,
-            current_status=getattr(exc, "current", ""),
-            requested_status=getattr(exc, "requested", ""),
-        )
-    kind = {
-        ErrorCode.NOT_FOUND: NotFoundError,
-        ErrorCode.CONFLICT: ConflictError,
-        ErrorCode.IDEMPOTENCY_KEY_REUSED: ConflictError,
-    }
-    return kind.get(code, ValidationError)(
-        message=exc.message, code=code, field=exc.field
-    )
-
-
 async def attempt(call: Awaitable[T], payload: Callable[[T], Any]) -> Any:
-    """Run a resolver; its result becomes ``payload``, its refusal an error type."""
-    try:
-        return payload(await call)
-    except DomainError as exc:
-        return to_error(exc)
+    """Run a resolver and wrap its result in ``payload``.
+
+    A ``DomainError`` it raises becomes a member of the mutation's union through
+    the schema's exception handlers (``schema.errors``), the only mapping.
+    """
+    return payload(await call)
 
 
 def raw_id(gid: relay.GlobalID | str, type_name: str, field: str) -> str:
@@ -317,15 +297,3 @@ async def load_nodes(
     """``node(id:)`` lookups, started together so the loaders batch them."""
     docs = await asyncio.gather(*(get(info.context, i) for i in node_ids))
     return [None if doc is None else convert(doc) for doc in docs]
-
-
-async def guard(call: Awaitable[T]) -> T:
-    """Run a query resolver; a refusal becomes a top-level error with its code."""
-    from graphql import GraphQLError
-
-    try:
-        return await call
-    except DomainError as exc:
-        raise GraphQLError(
-            exc.message, extensions={"code": exc.code, "field": exc.field}
-        ) from None

@@ -18,13 +18,9 @@ from resolvers import idempotency
 from resolvers.common import revision_of
 from resolvers.demands import DemandFilter
 from schema.base import (
-    ConflictError,
     Connection,
     Info,
-    InvalidTransitionError,
-    NotFoundError,
     Stamp,
-    ValidationError,
     _rep_gid,
     attempt,
     load_nodes,
@@ -33,6 +29,7 @@ from schema.base import (
     raw_ids,
     to_data,
 )
+from schema.errors import result
 from schema.personal import PERSONAL
 
 if TYPE_CHECKING:
@@ -225,20 +222,12 @@ def _payload(doc: models.Demand) -> DemandPayload:
     return DemandPayload(demand=Demand.from_document(doc))
 
 
-CreateDemandResult = Annotated[
-    DemandPayload | ValidationError | NotFoundError,
-    strawberry.union("CreateDemandResult", description="The new demand, or why not."),
-]
-TransitionDemandResult = Annotated[
-    DemandPayload
-    | ValidationError
-    | NotFoundError
-    | ConflictError
-    | InvalidTransitionError,
-    strawberry.union(
-        "TransitionDemandResult", description="The moved demand, or why not."
-    ),
-]
+CreateDemandResult = result(
+    "CreateDemandResult", DemandPayload, "The new demand, or why not."
+)
+TransitionDemandResult = result(
+    "TransitionDemandResult", DemandPayload, "The moved demand, or why not."
+)
 
 
 @strawberry.type

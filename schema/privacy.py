@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 
 from resolvers import privacy
-from schema.base import Info, NotFoundError, ValidationError, attempt, raw_id
+from schema.base import Info, attempt, raw_id
 from schema.customers import CustomerResult, customer_payload
+from schema.errors import result
 
 
 @strawberry.type(description="Everything held about a customer's contacts.")
@@ -21,10 +22,9 @@ class PersonalDataExport:
     )
 
 
-ExportPersonalDataResult = Annotated[
-    PersonalDataExport | ValidationError | NotFoundError,
-    strawberry.union("ExportPersonalDataResult", description="The export, or why not."),
-]
+ExportPersonalDataResult = result(
+    "ExportPersonalDataResult", PersonalDataExport, "The export, or why not."
+)
 
 
 @strawberry.type

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 import strawberry
 from strawberry import relay
@@ -13,23 +13,20 @@ from resolvers import idempotency
 from resolvers import reps as resolve
 from resolvers.common import revision_of
 from schema.base import (
-    ConflictError,
     Connection,
     DayHours,
     DayHoursInput,
     GeoPoint,
     GeoPointInput,
     Info,
-    NotFoundError,
     Stamp,
-    ValidationError,
     attempt,
-    guard,
     load_nodes,
     offset_after,
     raw_id,
     to_data,
 )
+from schema.errors import result
 from schema.personal import PERSONAL
 
 Role = strawberry.enum(RoleModel, description="What a user may do.")
@@ -164,10 +161,7 @@ class RepPayload:
     rep: Rep
 
 
-RepResult = Annotated[
-    RepPayload | ValidationError | NotFoundError | ConflictError,
-    strawberry.union("RepResult", description="A rep, or why not."),
-]
+RepResult = result("RepResult", RepPayload, "A rep, or why not.")
 
 
 def _payload(doc: models.Rep) -> RepPayload:
@@ -224,7 +218,7 @@ class RepQueries:
                 offset=offset_after(after),
             )
 
-        return Connection.of(await guard(run()), Rep.from_document)
+        return Connection.of(await run(), Rep.from_document)
 
 
 @strawberry.type

@@ -18,15 +18,11 @@ from resolvers import visits as resolve
 from resolvers.common import revision_of
 from resolvers.visits import VisitFilter
 from schema.base import (
-    ConflictError,
     Connection,
     GeoPoint,
     GeoPointInput,
     Info,
-    InvalidTransitionError,
-    NotFoundError,
     Stamp,
-    ValidationError,
     attempt,
     load_nodes,
     offset_after,
@@ -35,6 +31,7 @@ from schema.base import (
     to_data,
 )
 from schema.demands import Demand, FollowUpInput, demand_data
+from schema.errors import result
 from schema.personal import PERSONAL
 
 if TYPE_CHECKING:
@@ -301,14 +298,7 @@ def _payload(doc: models.Visit) -> VisitPayload:
     return VisitPayload(visit=Visit.from_document(doc))
 
 
-VisitResult = Annotated[
-    VisitPayload
-    | ValidationError
-    | NotFoundError
-    | ConflictError
-    | InvalidTransitionError,
-    strawberry.union("VisitResult", description="The visit, or why not."),
-]
+VisitResult = result("VisitResult", VisitPayload, "The visit, or why not.")
 
 
 def _id(inp: Any) -> str:

@@ -12,7 +12,6 @@ from resolvers.customers import Near
 from schema.base import (
     Connection,
     Info,
-    guard,
     offset_after,
 )
 from schema.customers.inputs import CustomerFilterInput, NearInput
@@ -55,7 +54,7 @@ class CustomerQueries:
                 offset=offset_after(after),
             )
 
-        page = await guard(run())
+        page = await run()
         return Connection.of(page, Customer.from_document)
 
 

@@ -17,15 +17,13 @@ from resolvers import customers as resolve
 from resolvers.common import revision_of
 from resolvers.errors import Invalid
 from schema.base import (
-    ConflictError,
     DayHours,
     GeoPoint,
     Info,
-    NotFoundError,
     Stamp,
-    ValidationError,
     load_nodes,
 )
+from schema.errors import result
 from schema.personal import PERSONAL
 
 if TYPE_CHECKING:
@@ -214,7 +212,4 @@ def customer_payload(doc: models.Customer) -> CustomerPayload:
     return CustomerPayload(customer=Customer.from_document(doc))
 
 
-CustomerResult = Annotated[
-    CustomerPayload | ValidationError | NotFoundError | ConflictError,
-    strawberry.union("CustomerResult", description="A customer, or why not."),
-]
+CustomerResult = result("CustomerResult", CustomerPayload, "A customer, or why not.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Any
 
 import strawberry
 from strawberry import relay
@@ -13,15 +13,12 @@ import models
 from models.plan import PlanStatus as PlanStatusModel
 from resolvers import planning as resolve
 from schema.base import (
-    ConflictError,
     Info,
-    InvalidTransitionError,
-    NotFoundError,
     Stamp,
-    ValidationError,
     load_nodes,
 )
 from schema.customers import Customer
+from schema.errors import result
 from schema.reps import Rep
 from schema.visits import Visit
 
@@ -279,15 +276,9 @@ def plan_payload(doc: models.VisitPlan) -> VisitPlanPayload:
     return VisitPlanPayload(plan=VisitPlan.from_document(doc))
 
 
-PlanVisitsResult = Annotated[
-    VisitPlanPayload | ValidationError | NotFoundError,
-    strawberry.union("PlanVisitsResult", description="A draft plan, or why not."),
-]
-ChangeVisitPlanResult = Annotated[
-    VisitPlanPayload
-    | ValidationError
-    | NotFoundError
-    | ConflictError
-    | InvalidTransitionError,
-    strawberry.union("ChangeVisitPlanResult", description="The plan, or why not."),
-]
+PlanVisitsResult = result(
+    "PlanVisitsResult", VisitPlanPayload, "A draft plan, or why not."
+)
+ChangeVisitPlanResult = result(
+    "ChangeVisitPlanResult", VisitPlanPayload, "The plan, or why not."
+)

@@ -17,7 +17,6 @@ from resolvers.scoring.common import Rules
 from schema.base import (
     GeoPointInput,
     Info,
-    guard,
     raw_id,
     raw_ids,
 )
@@ -86,7 +85,7 @@ class ScoringQueries:
                 limit,
             )
 
-        report = await guard(run())
+        report = await run()
         return EffectivenessReport(
             group_by=group_by,
             include_travel=include_travel,
@@ -103,7 +102,7 @@ class ScoringQueries:
                 Rules.of(info.context), raw_id(customer_id, "Customer", "customerId")
             )
 
-        found = await guard(run())
+        found = await run()
         return None if found is None else CustomerPriority.of(found)
 
     @strawberry.field(
@@ -125,7 +124,7 @@ class ScoringQueries:
                 limit=limit,
             )
 
-        return [CustomerPriority.of(p) for p in await guard(run())]
+        return [CustomerPriority.of(p) for p in await run()]
 
     @strawberry.field(
         description="Whom the rep should visit on `date`, best first (limit 1 to 50), "
@@ -149,7 +148,7 @@ class ScoringQueries:
                 near.to_model("near") if near else None,
             )
 
-        return [Recommendation.of(r) for r in await guard(run())]
+        return [Recommendation.of(r) for r in await run()]
 
     @strawberry.field(
         description="Share of A/B/C customers visited within their target interval "
@@ -179,7 +178,7 @@ class ScoringQueries:
                 tiers=[TierCoverage.of(t) for t in r.tiers.values()],
                 total=TierCoverage.of(r.total),
             )
-            for r in await guard(run())
+            for r in await run()
         ]
 
     @strawberry.field(description="The weights and targets the scores use.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 import strawberry
 
@@ -14,11 +14,8 @@ from resolvers.scoring import coverage as cov
 from resolvers.scoring import effectiveness as eff
 from resolvers.scoring import priority as prio
 from resolvers.scoring import recommendations as rec
-from schema.base import (
-    ConflictError,
-    ValidationError,
-)
 from schema.customers import Customer, Tier
+from schema.errors import result
 from schema.reps import Rep
 
 
@@ -374,9 +371,8 @@ class ScoringSettingsPayload:
     settings: ScoringSettings
 
 
-UpdateScoringSettingsResult = Annotated[
-    ScoringSettingsPayload | ValidationError | ConflictError,
-    strawberry.union(
-        "UpdateScoringSettingsResult", description="The new settings, or why not."
-    ),
-]
+UpdateScoringSettingsResult = result(
+    "UpdateScoringSettingsResult",
+    ScoringSettingsPayload,
+    "The new settings, or why not.",
+)

@@ -72,17 +72,25 @@ async def test_a_planted_bug_shows_nothing_of_itself_in_production(
 @pytest.mark.parametrize(
     ("query", "message", "code"),
     [
-        ("{ customers(first: 1) { totalCount ", "Syntax Error: Expected Name", None),
+        (
+            "{ customers(first: 1) { totalCount ",
+            "Syntax Error: Expected Name",
+            "GRAPHQL_PARSE_FAILED",
+        ),
         (
             "{ customers(first: 1) { nodes { "
             + "lastVisits(last: 1) { customer { " * 5
             + "name"
             + " }" * 13,
             "exceeds maximum operation depth of 10",
-            None,
+            "GRAPHQL_VALIDATION_FAILED",
         ),
         ("{ customers(first: 0) { totalCount } }", "between 1 and 100", "VALIDATION"),
-        ("{ nope }", "Cannot query field 'nope' on type 'Query'.", None),
+        (
+            "{ nope }",
+            "Cannot query field 'nope' on type 'Query'.",
+            "GRAPHQL_VALIDATION_FAILED",
+        ),
     ],
     ids=["syntax", "depth", "bad-user-input", "unknown-field"],
 )
