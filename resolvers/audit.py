@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from beanie import Document, PydanticObjectId
+from pydantic_core import to_jsonable_python
 
 from models.audit import AuditRecord, FieldChange
 from resolvers.context import Context
@@ -65,7 +66,8 @@ def _value(field: str, value: Any) -> Any:
         return REDACTED
     if isinstance(value, datetime | PydanticObjectId):
         return str(value)
-    return value
+    # Dates, enums and nested values as JSON, which is what the trail serves.
+    return to_jsonable_python(value)
 
 
 def note(doc: Document, action: str, before: dict[str, Any] | None) -> None:

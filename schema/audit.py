@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
+from inspect import isawaitable
 from typing import Any
 
 import strawberry
-from graphql import FieldNode, OperationDefinitionNode
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+)
+from pydantic_core import to_jsonable_python
 from strawberry.extensions import SchemaExtension
 from strawberry.scalars import JSON
 from strawberry.types.graphql import OperationType
@@ -16,26 +25,70 @@ from models.audit import AuditRecord as AuditRecordModel
 from models.rep import Role
 from resolvers import access, audit
 from schema.base import Info, offset_after
+from schema.errors import top_level
 
 
 class AuditTrail(SchemaExtension):
-    """Writes one audit record for every mutation request, refused ones included."""
+    """Writes one audit record for every mutation request, refused ones included.
+
+    Each root field's outcome is taken from what its resolver returned (the
+    result type, even when the client did not ask for ``__typename``) or the
+    code of what it raised. A request the server stops at its time limit is
+    recorded too, with outcome TIMEOUT, since its writes so far stay.
+    """
+
+    def __init__(self, *, execution_context: Any = None) -> None:
+        super().__init__(execution_context=execution_context)
+        self.outcomes: dict[str, str] = {}
 
     async def on_execute(self) -> AsyncIterator[None]:
-        execution = self.execution_context
+        """Record the request once its mutations ran, or were stopped."""
         audit.start()
-        yield
-        if execution.graphql_document is None:
-            return
         try:
-            if execution.operation_type != OperationType.MUTATION:
-                return
+            yield
+        except asyncio.CancelledError:
+            if self._is_mutation():
+                await asyncio.shield(self._record(stopped=True))
+            raise
+        if self._is_mutation():
+            await self._record(stopped=False)
+
+    def resolve(
+        self, _next: Callable[..., Any], root: Any, info: Any, *args: Any, **kwargs: Any
+    ) -> Any:
+        """Note the outcome of each root mutation field."""
+        if info.path.prev is not None or info.operation.operation.value != "mutation":
+            return _next(root, info, *args, **kwargs)
+        return self._noted(info.path.key, _next(root, info, *args, **kwargs))
+
+    async def _noted(self, key: str, result: Any) -> Any:
+        try:
+            value = await result if isawaitable(result) else result
+        except Exception as error:
+            coded = top_level(error)
+            self.outcomes[key] = str(
+                (coded.extensions or {}).get("code") if coded else "ERROR"
+            )
+            raise
+        self.outcomes[key] = _outcome(value)
+        return value
+
+    def _is_mutation(self) -> bool:
+        execution = self.execution_context
+        if execution.graphql_document is None:
+            return False
+        try:
+            return execution.operation_type == OperationType.MUTATION
         except RuntimeError:
-            return
+            return False
+
+    async def _record(self, *, stopped: bool) -> None:
+        execution = self.execution_context
         fields = _root_fields(execution.graphql_document, execution.operation_name)
+        outcomes = [self.outcomes.get(key, "none") for key, _ in fields]
+        if stopped:
+            outcomes.append("TIMEOUT")
         result = execution.result
-        data = (result.data if result else None) or {}
-        outcomes = [_outcome(data.get(key)) for key, _ in fields]
         if result is not None and result.errors:
             outcomes += [
                 str((e.extensions or {}).get("code", "ERROR")) for e in result.errors
@@ -44,7 +97,26 @@ class AuditTrail(SchemaExtension):
 
 
 def _root_fields(document: Any, operation_name: str | None) -> list[tuple[str, str]]:
-    """(response key, field name) of the operation's root fields."""
+    """(response key, field name) of the operation's root fields, through fragments."""
+    fragments = {
+        d.name.value: d
+        for d in document.definitions
+        if isinstance(d, FragmentDefinitionNode)
+    }
+
+    def collect(selection_set: Any, seen: frozenset[str]) -> list[tuple[str, str]]:
+        found: list[tuple[str, str]] = []
+        for s in selection_set.selections:
+            if isinstance(s, FieldNode):
+                found.append(((s.alias or s.name).value, s.name.value))
+            elif isinstance(s, InlineFragmentNode):
+                found += collect(s.selection_set, seen)
+            elif isinstance(s, FragmentSpreadNode):
+                name = s.name.value
+                if name in fragments and name not in seen:
+                    found += collect(fragments[name].selection_set, seen | {name})
+        return list(dict.fromkeys(found))  # a field selected twice runs once
+
     for definition in document.definitions:
         if not isinstance(definition, OperationDefinitionNode):
             continue
@@ -52,18 +124,15 @@ def _root_fields(document: Any, operation_name: str | None) -> list[tuple[str, s
             definition.name is None or definition.name.value != operation_name
         ):
             continue
-        return [
-            ((s.alias or s.name).value, s.name.value)
-            for s in definition.selection_set.selections
-            if isinstance(s, FieldNode)
-        ]
+        return collect(definition.selection_set, frozenset())
     return []
 
 
 def _outcome(value: Any) -> str:
-    if isinstance(value, dict) and "__typename" in value:
-        return str(value["__typename"])
-    return "ok" if value is not None else "none"
+    if value is None:
+        return "none"
+    definition = getattr(type(value), "__strawberry_definition__", None)
+    return str(definition.name) if definition is not None else "ok"
 
 
 @strawberry.type(description="One changed field; personal values read [redacted].")
@@ -114,8 +183,8 @@ class AuditRecord:
                     document_id=opt(c.document_id),
                     action=c.action,
                     field=c.field,
-                    before=c.before,
-                    after=c.after,
+                    before=to_jsonable_python(c.before),
+                    after=to_jsonable_python(c.after),
                 )
                 for c in doc.changes
             ],
