@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from beanie import PydanticObjectId
 
@@ -17,6 +17,7 @@ import planner
 from models import Customer, Demand, Rep, Visit
 from models.common import as_utc
 from models.visit import ACTIVE_VISIT_STATUSES, VisitStatus
+from resolvers.bookings import BOOKED, Bookings, free_windows
 from resolvers.calendar import days, intervals_on
 from resolvers.scoring.common import Rules
 from resolvers.scoring.priority import score_customers
@@ -86,6 +87,11 @@ def rep_shifts(
         if end - start >= timedelta(minutes=15):
             shifts.append((day, minutes(start, origin), minutes(end, origin)))
     return shifts
+
+
+def end_of(last: date) -> datetime:
+    """A UTC moment after every time zone's end of ``last``."""
+    return datetime.combine(last + timedelta(days=2), time(0), tzinfo=UTC)
 
 
 def customer_windows(
@@ -159,10 +165,12 @@ async def candidates_for(
     origin: datetime,
     now: datetime,
     visit_minutes: float,
+    booked: Bookings | None = None,
 ) -> tuple[list[Candidate], list[tuple[Customer, ValueParts, str]]]:
     """Value and windows of each customer; those that cannot be visited are skipped.
 
-    A customer's value is its priority score (docs/scoring.md).
+    A customer's value is its priority score (docs/scoring.md). Its windows leave
+    out the times within its minimum gap of a visit in ``booked``.
     """
     ids = [c.id for c in customers if c.id is not None]
     demands = await open_demands(ids)
@@ -180,6 +188,14 @@ async def candidates_for(
         if customer.opening_hours and not windows:
             skipped.append((customer, value, "closed on every day of the period"))
             continue
+        if booked is not None and customer.id in booked:
+            # No opening hours means any time: the whole period, then cut.
+            whole = [(0.0, minutes(end_of(last), origin))]
+            blocked = booked.blocked(customer.id, origin)  # type: ignore[arg-type]
+            windows = free_windows(windows or whole, blocked)
+            if not windows:
+                skipped.append((customer, value, BOOKED))
+                continue
         owner = str(customer.owner_id) if customer.owner_id else None
         chosen.append(
             Candidate(

@@ -23,6 +23,7 @@ from models.plan import (
 from models.visit import Purpose, VisitStatus
 from resolvers import access, audit
 from resolvers.access import Principal
+from resolvers.bookings import bookings
 from resolvers.common import fetch, fetch_visible, insert, object_id, save, transaction
 from resolvers.context import Context
 from resolvers.customers import CustomerFilter, customer_query
@@ -38,6 +39,7 @@ from resolvers.plan_problem import (
     point,
     rep_shifts,
 )
+from resolvers.scoring.settings import load_settings
 from resolvers.solver_pool import check_time_limit, run_solver
 from resolvers.visits import find_clash
 
@@ -114,7 +116,7 @@ async def _reps(who: Principal, raw_ids: list[str]) -> list[Rep]:
 
 
 async def _customers(
-    who: Principal, req: PlanRequest, reps: list[Rep], busy: set[PydanticObjectId]
+    who: Principal, req: PlanRequest, reps: list[Rep]
 ) -> list[Customer]:
     flt = req.customer_filter or CustomerFilter(owner_ids=[str(r.id) for r in reps])
     if flt.statuses is None:
@@ -126,7 +128,7 @@ async def _customers(
             f"more than {MAX_CANDIDATES} customers match; narrow the filter",
             field="customerFilter",
         )
-    return [c for c in found if c.id not in busy]
+    return found
 
 
 async def prepare(who: Principal, req: PlanRequest, now: datetime) -> Built:
@@ -147,9 +149,23 @@ async def prepare(who: Principal, req: PlanRequest, now: datetime) -> Built:
         if v.planned_start >= now
     ]
     busy = {v.customer_id for v in fixed_visits}
-    customers = await _customers(who, req, reps, busy)
+    customers = await _customers(who, req, reps)
+    opens = [(a, b) for spans in shifts.values() for _, a, b in spans]
+    booked = await bookings(
+        customers,
+        moment(min(a for a, _ in opens), origin),
+        moment(max(b for _, b in opens), origin),
+        await load_settings(),
+    )
     chosen, skipped = await candidates_for(
-        customers, reps, req.first_day, req.last_day, origin, now, req.visit_minutes
+        customers,
+        reps,
+        req.first_day,
+        req.last_day,
+        origin,
+        now,
+        req.visit_minutes,
+        booked,
     )
     chosen.sort(key=lambda c: -c.value.total)
     for extra in chosen[req.max_candidates :]:

@@ -19,6 +19,7 @@ from models.common import GeoPoint, as_utc, utc_now
 from models.plan import PlanChange, PlanTotals, SolverStats
 from models.visit import VisitStatus
 from resolvers import access
+from resolvers.bookings import bookings
 from resolvers.calendar import intervals_on, local_day_bounds
 from resolvers.common import fetch_visible, haversine_km, insert, object_id
 from resolvers.context import Context
@@ -32,6 +33,7 @@ from resolvers.plan_problem import (
     point,
 )
 from resolvers.planning import check_visit_and_travel, read_plan
+from resolvers.scoring.settings import load_settings
 from resolvers.solver_pool import check_time_limit, run_solver
 
 #: Added to an open visit's value so that re-planning keeps it unless it must go.
@@ -176,11 +178,14 @@ async def replan_day(ctx: Context, req: ReplanRequest) -> VisitPlan:
     }
     taken = {v.customer_id for v in visits}
     nearby = await _nearby(rep, where, req.max_candidates, taken)
+    # The day's own open visits are re-planned here; only new customers are
+    # checked for visits booked elsewhere (other days, other reps).
+    booked = await bookings(nearby, shift_start, spans[-1][1], await load_settings())
     pool = [
         customers[v.customer_id] for v in open_visits if v.customer_id in customers
     ] + nearby
     chosen, skipped = await candidates_for(
-        pool, [rep], req.day, req.day, origin, now, req.visit_minutes
+        pool, [rep], req.day, req.day, origin, now, req.visit_minutes, booked
     )
     keep = {v.customer_id for v in open_visits}
     boosted = [

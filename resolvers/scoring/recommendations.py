@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 from models import Customer, Rep, Visit
 from models.common import GeoPoint, as_utc, utc_now
 from models.rep import Role
-from models.visit import ACTIVE_VISIT_STATUSES, VisitStatus
+from models.visit import VisitStatus
 from resolvers.access import Forbidden, principal
+from resolvers.bookings import bookings
 from resolvers.calendar import intervals_on, local_day_bounds
 from resolvers.common import haversine_km, object_id
 from resolvers.context import Context
@@ -23,8 +24,6 @@ from resolvers.scoring.settings import load_settings
 
 MAX_LIMIT = 50
 MAX_CANDIDATES = 2_000
-#: Customers with a visit already planned this many days from the day are left out.
-PLANNED_AHEAD_DAYS = 7
 _GONE = (VisitStatus.CANCELLED.value, VisitStatus.MISSED.value)
 
 Span = tuple[datetime, datetime]
@@ -148,8 +147,8 @@ def _nearest(
     return km, f"{km:.1f} km from {what}"
 
 
-async def _day(rep: Rep, day: date, rules: Rules) -> tuple[list[Busy], set[object]]:
-    """The rep's busy visits that day, and customers planned soon after it."""
+async def _day(rep: Rep, day: date, rules: Rules) -> list[Busy]:
+    """The rep's visits that day that still take up time."""
     start, end = local_day_bounds(day, rep.time_zone)
     visits = await Visit.find(
         narrowed(
@@ -158,19 +157,6 @@ async def _day(rep: Rep, day: date, rules: Rules) -> tuple[list[Busy], set[objec
         )
     ).to_list()
     kept = [v for v in visits if v.status.value not in _GONE]
-    ahead = await Visit.find(
-        narrowed(
-            {
-                "rep_id": rep.id,
-                "planned_start": {
-                    "$gte": start,
-                    "$lt": end + timedelta(days=PLANNED_AHEAD_DAYS),
-                },
-            },
-            rules.visits,
-        )
-    ).to_list()
-    soon = {v.customer_id for v in ahead if v.status in ACTIVE_VISIT_STATUSES}
     ids = list({v.customer_id for v in kept})
     found = (
         await Customer.find(narrowed({"_id": {"$in": ids}}, rules.customers)).to_list()
@@ -178,11 +164,10 @@ async def _day(rep: Rep, day: date, rules: Rules) -> tuple[list[Busy], set[objec
         else []
     )
     places = {c.id: c.location for c in found}
-    busy = [
+    return [
         Busy(as_utc(v.planned_start), as_utc(v.planned_end), places.get(v.customer_id))
         for v in kept
     ]
-    return busy, soon
 
 
 async def recommend(
@@ -207,15 +192,16 @@ async def recommend(
     if not shift:
         raise Invalid(f"{rep.name} does not work on {day.isoformat()}", field="date")
     settings = await load_settings()
-    busy, soon = await _day(rep, day, rules)
+    busy = await _day(rep, day, rules)
     query = {"owner_id": rep.id, "status": {"$in": [s.value for s in VISITABLE]}}
-    customers = [
-        c
-        for c in await Customer.find(narrowed(query, rules.customers))
+    owned = (
+        await Customer.find(narrowed(query, rules.customers))
         .limit(MAX_CANDIDATES)
         .to_list()
-        if c.id not in soon
-    ]
+    )
+    # Booked by anyone (other teams too) within the customer's minimum gap.
+    booked = await bookings(owned, *local_day_bounds(day, rep.time_zone), settings)
+    customers = [c for c in owned if c.id not in booked]
     now = utc_now()
     as_of = max(now, local_day_bounds(day, rep.time_zone)[0])
     scores = await score_customers(customers, as_of, settings, rules)
