@@ -256,6 +256,10 @@ def solve(
     """
     if not time_limit > 0:
         raise ValueError(f"time_limit: must be positive, got {time_limit!r}")
+    if problem.has_breaks:
+        raise ValueError("reps[].breaks: not yet supported by solve")
+    if problem.has_gaps:
+        raise ValueError("visits[].min_gap: not yet supported by solve")
     begin = time.monotonic()
     deadline = begin + time_limit
     model, hopeless = analyse(problem)
