@@ -24,7 +24,7 @@ from models import Customer, Visit
 from models.common import as_utc
 from models.scoring import ScoringSettings
 from models.visit import ACTIVE_VISIT_STATUSES
-from resolvers.scoring.settings import target_days
+from resolvers.scoring.settings import customer_target_days
 
 #: The minimum gap between two visits of a customer, as a share of its target
 #: visit interval (tier default or the customer's own ``visitIntervalDays``).
@@ -35,7 +35,7 @@ BOOKED = "a visit is already booked within its minimum gap"
 
 def min_gap(customer: Customer, settings: ScoringSettings) -> timedelta:
     """The least time between the starts of two visits of ``customer``."""
-    return timedelta(days=GAP_SHARE * target_days(settings, customer.tier))
+    return timedelta(days=GAP_SHARE * customer_target_days(settings, customer))
 
 
 class _Booked(BaseModel):

@@ -8,7 +8,7 @@ the road factor, at the configured speed.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from beanie import PydanticObjectId
@@ -17,7 +17,7 @@ import planner
 from models import Customer, Demand, Rep, Visit
 from models.common import as_utc
 from models.visit import ACTIVE_VISIT_STATUSES, VisitStatus
-from resolvers.bookings import BOOKED, Bookings, free_windows
+from resolvers.bookings import BOOKED, Bookings, free_windows, min_gap
 from resolvers.calendar import days, intervals_on
 from resolvers.scoring.common import Rules
 from resolvers.scoring.priority import score_customers
@@ -26,6 +26,8 @@ from resolvers.visit_values import ValueParts
 
 FIXED = "fixed:"
 CUSTOMER = "customer:"
+#: At most this many further visits of customers (second, third ...) per problem.
+MAX_FURTHER_VISITS = 2_500
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,9 @@ class Candidate:
     windows: list[tuple[float, float]]
     reps: tuple[str, ...] | None
     demand_ids: list[PydanticObjectId] = field(default_factory=list)
+    #: Least minutes between the starts of two visits of the customer; 0 for
+    #: one visit at most.
+    min_gap: float = 0.0
 
 
 @dataclass
@@ -174,7 +179,8 @@ async def candidates_for(
     """
     ids = [c.id for c in customers if c.id is not None]
     demands = await open_demands(ids)
-    scores = await score_customers(customers, now, await load_settings(), Rules())
+    settings = await load_settings()
+    scores = await score_customers(customers, now, settings, Rules())
     rep_ids = {str(r.id) for r in reps}
     chosen, skipped = [], []
     for customer in customers:
@@ -204,9 +210,41 @@ async def candidates_for(
                 windows=windows,
                 reps=(owner,) if owner in rep_ids else None,
                 demand_ids=[d.id for d in customer_demands if d.id],
+                min_gap=min_gap(customer, settings).total_seconds() / 60,
             )
         )
     return chosen, skipped
+
+
+def occurrences(
+    candidates: Sequence[Candidate], period: tuple[float, float]
+) -> list[tuple[str, Candidate]]:
+    """Planner visit ids and candidates: each customer once, then again as often
+    as its minimum gap fits in its windows (or the period's shifts).
+
+    The first visit of a customer is ``customer:<id>``; the k-th is
+    ``customer:<id>:<k>``, worth less (``ValueParts.repeat``) and carrying the
+    gap. At most ``MAX_FURTHER_VISITS`` further visits are added, the most
+    valuable first. A customer visited once carries no gap (``min_gap`` 0).
+    """
+    first, extra = [], []
+    for cand in candidates:
+        lo, hi = (
+            (min(a for a, _ in cand.windows), max(b for _, b in cand.windows))
+            if cand.windows
+            else period
+        )
+        times = 1 + int((hi - lo) // cand.min_gap) if cand.min_gap > 0 else 1
+        base = f"{CUSTOMER}{cand.customer.id}"
+        if times == 1:
+            first.append((base, replace(cand, min_gap=0.0)))
+            continue
+        first.append((base, cand))
+        for k in range(2, times + 1):
+            again = replace(cand, value=replace(cand.value, repeat=k))
+            extra.append((f"{base}:{k}", again))
+    extra.sort(key=lambda e: (-e[1].value.total, e[1].value.repeat, e[0]))
+    return first + extra[:MAX_FURTHER_VISITS]
 
 
 def build_problem(
@@ -252,9 +290,14 @@ def build_problem(
                 reps=(str(visit.rep_id),),
             )
         )
-    for cand in candidates:
-        vid = f"{CUSTOMER}{cand.customer.id}"
+    opens = [s for spans in shifts.values() for s in spans]
+    period = (
+        min((a for _, a, _ in opens), default=0.0),
+        max((b for _, _, b in opens), default=0.0),
+    )
+    for vid, cand in occurrences(candidates, period):
         by_id[vid] = cand
+        repeated = cand.min_gap > 0
         visits.append(
             planner.Visit(
                 id=vid,
@@ -263,6 +306,8 @@ def build_problem(
                 windows=tuple(cand.windows),
                 value=cand.value.total,
                 reps=cand.reps,
+                customer=str(cand.customer.id) if repeated else None,
+                min_gap=cand.min_gap if repeated else 0.0,
             )
         )
     problem = planner.Problem(

@@ -236,6 +236,13 @@ def read_plan(
                 stops=stops,
             )
         )
+    # A customer is unserved when none of its visits is; its first one tells why.
+    served = {
+        built.candidates[s.visit].customer.id
+        for r in plan.routes
+        for s in r.stops
+        if s.visit in built.candidates
+    }
     unserved = [
         UnservedCustomer(
             customer_id=c.customer.id,
@@ -243,7 +250,7 @@ def read_plan(
             reason=plan.reason(vid) or "not chosen",
         )
         for vid, c in built.candidates.items()
-        if vid in set(plan.unserved)
+        if c.value.repeat == 1 and c.customer.id not in served
     ]
     unserved += [
         UnservedCustomer(customer_id=c.id, value=v.total, reason=why)
@@ -341,21 +348,33 @@ async def get_plan(ctx: Context, plan_id: str) -> VisitPlan | None:
 def _new_visits(
     plan: VisitPlan, purpose: Purpose, demands: dict[Any, list[Any]]
 ) -> list[Visit]:
-    """Visits for the plan's new stops (not those already in the calendar)."""
+    """Visits for the plan's new stops (not those already in the calendar).
+
+    A customer's open demands go to its earliest new visit of the plan only.
+    """
+    new = [
+        (r.rep_id, s)
+        for r in plan.routes
+        for s in r.stops
+        if not s.fixed and s.visit_id is None
+    ]
+    earliest: dict[Any, datetime] = {}
+    for _, s in new:
+        earliest[s.customer_id] = min(s.start, earliest.get(s.customer_id, s.start))
     return [
         Visit(
             customer_id=s.customer_id,
-            rep_id=r.rep_id,
+            rep_id=rep_id,
             purpose=purpose,
             agenda="Planned by visitplan",
             planned_start=s.start,
             planned_end=s.end,
             plan_id=plan.id,
-            demand_ids=demands.get(s.customer_id, []),
+            demand_ids=demands.get(s.customer_id, [])
+            if s.start == earliest[s.customer_id]
+            else [],
         )
-        for r in plan.routes
-        for s in r.stops
-        if not s.fixed and s.visit_id is None
+        for rep_id, s in new
     ]
 
 

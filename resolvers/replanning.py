@@ -16,7 +16,7 @@ from beanie import PydanticObjectId
 
 from models import Customer, Rep, Visit, VisitPlan
 from models.common import GeoPoint, as_utc, utc_now
-from models.plan import PlanChange, PlanTotals, SolverStats
+from models.plan import PlanChange, PlannedStop, PlanTotals, SolverStats
 from models.visit import VisitStatus
 from resolvers import access
 from resolvers.bookings import bookings
@@ -25,7 +25,6 @@ from resolvers.common import fetch_visible, haversine_km, insert, object_id
 from resolvers.context import Context
 from resolvers.errors import Invalid
 from resolvers.plan_problem import (
-    Candidate,
     Travel,
     build_problem,
     candidates_for,
@@ -88,10 +87,25 @@ async def _nearby(
 
 
 def _changes(open_visits: list[Visit], routes: list) -> list[PlanChange]:
-    planned = {s.customer_id: s for r in routes for s in r.stops if not s.fixed}
+    """What became of each open visit, and the stops added.
+
+    Stops are matched to open visits by customer; a customer with several stops
+    (visits of one customer in one plan) keeps its open visit at the nearest one
+    and the others are added.
+    """
+    planned: dict[PydanticObjectId, list[PlannedStop]] = {}
+    for stop in (s for r in routes for s in r.stops if not s.fixed):
+        planned.setdefault(stop.customer_id, []).append(stop)
     changes = []
     for visit in open_visits:
-        stop = planned.pop(visit.customer_id, None)
+        stops = planned.get(visit.customer_id, [])
+        stop = min(
+            stops,
+            key=lambda s: abs(s.start - as_utc(visit.planned_start)),
+            default=None,
+        )
+        if stop is not None:
+            stops.remove(stop)
         if stop is None:
             changes.append(
                 PlanChange(
@@ -116,7 +130,8 @@ def _changes(open_visits: list[Visit], routes: list) -> list[PlanChange]:
         )
     changes += [
         PlanChange(kind="added", customer_id=cid, after=s.start)
-        for cid, s in planned.items()
+        for cid, stops in planned.items()
+        for s in stops
     ]
     return changes
 
@@ -189,14 +204,12 @@ async def replan_day(ctx: Context, req: ReplanRequest) -> VisitPlan:
     )
     keep = {v.customer_id for v in open_visits}
     boosted = [
-        Candidate(
-            customer=c.customer,
+        replace(
+            c,
             value=replace(c.value, bonus=KEEP_BONUS)
             if c.customer.id in keep
             else c.value,
-            windows=c.windows,
             reps=None,
-            demand_ids=c.demand_ids,
         )
         for c in chosen
     ]

@@ -15,7 +15,7 @@ from resolvers.common import any_of, object_id
 from resolvers.errors import Invalid
 from resolvers.scoring.common import VISITABLE, Rules, narrowed, ratio
 from resolvers.scoring.effectiveness import MAX_CUSTOM_DAYS, Dimension
-from resolvers.scoring.settings import load_settings, target_days
+from resolvers.scoring.settings import customer_target_days, load_settings
 
 
 @dataclass
@@ -91,7 +91,7 @@ async def coverage(
         if c.owner_id is not None
     ]
     ids = [c.id for c in customers]
-    longest = max(target_days(settings, t) for t in Tier)
+    longest = max((customer_target_days(settings, c) for c in customers), default=1)
     # Equality on status and the customers' $in are served by one compound
     # index; the window is a second stage, as two ranges in one $match are not
     # served by every query planner.
@@ -133,7 +133,8 @@ async def coverage(
         label = f"team of {name}" if group_by is Dimension.TEAM else name
         row = out.setdefault(head, CoverageRow(str(head), label))
         tier = row.tiers.setdefault(c.tier, TierCoverage(c.tier))
-        ok = covered(starts.get(c.id, []), first, last, target_days(settings, c.tier))
+        target = customer_target_days(settings, c)
+        ok = covered(starts.get(c.id, []), first, last, target)
         for t in (tier, row.total):
             t.customers += 1
             t.covered += int(ok)

@@ -112,6 +112,11 @@ class Customer(relay.Node):
         description="Local times, per weekday."
     )
     territory: str | None
+    visit_interval_days: int | None = strawberry.field(
+        description="Days between visits aimed at (1 to 3650); null takes the "
+        "tier's target from the scoring settings. Planning keeps two visits of "
+        "the customer at least 70 % of it apart."
+    )
     custom_fields: list[CustomField]
     stamp: Stamp
     owner_ref: strawberry.Private[Any]
@@ -152,6 +157,7 @@ class Customer(relay.Node):
             time_zone=doc.time_zone,
             opening_hours=DayHours.from_models(doc.opening_hours),
             territory=doc.territory,
+            visit_interval_days=doc.visit_interval_days,
             custom_fields=[_custom(f) for f in doc.custom_fields],
             stamp=Stamp.from_model(doc.stamp),
             owner_ref=doc.owner_id,
