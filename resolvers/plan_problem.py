@@ -18,6 +18,7 @@ from models import Customer, Demand, Rep, Visit
 from models.common import as_utc
 from models.visit import ACTIVE_VISIT_STATUSES, VisitStatus
 from resolvers.bookings import BOOKED, Bookings, free_windows, min_gap
+from resolvers.breaks import shift_breaks
 from resolvers.calendar import days, intervals_on
 from resolvers.scoring.common import Rules
 from resolvers.scoring.priority import score_customers
@@ -81,7 +82,9 @@ def rep_shifts(
     """The rep's working days in the range as (day, open, close) minutes.
 
     A day's shift runs from its first working interval's start to its last one's
-    end; a shift already under way starts at ``not_before`` instead.
+    end; a shift already under way starts at ``not_before`` instead. The gaps
+    between intervals and the rep's flexible break are breaks inside the shift
+    (``resolvers.breaks``, added by :func:`build_problem`).
     """
     shifts = []
     for day in days(first, last):
@@ -264,14 +267,17 @@ def build_problem(
     for rep in reps:
         rid = str(rep.id)
         home = (starts or {}).get(rid) or point(rep.home)
-        for n, (day, _, _) in enumerate(shifts[rid]):
+        breaks = []
+        for n, (day, a, b) in enumerate(shifts[rid]):
             shift_days[(rid, n)] = day
+            breaks += shift_breaks(rep, day, (a, b), origin)
         planner_reps.append(
             planner.Rep(
                 id=rid,
                 start=home,
                 end=point(rep.home),
                 shifts=tuple((a, b) for _, a, b in shifts[rid]),
+                breaks=tuple(breaks),
             )
         )
     visits, by_id, fixed_by_id = [], {}, {}

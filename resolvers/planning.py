@@ -13,6 +13,7 @@ from models import Customer, Rep, Visit, VisitPlan
 from models.common import utc_now
 from models.customer import LifecycleStatus
 from models.plan import (
+    PlannedBreak,
     PlannedRoute,
     PlannedStop,
     PlanStatus,
@@ -206,6 +207,11 @@ def read_plan(
     routes = []
     for route in plan.routes:
         stops, previous = [], route.depart
+
+        def paused(a: float, b: float, route: planner.Route = route) -> float:
+            """Minutes of breaks between ``a`` and ``b`` (not travel)."""
+            return sum(max(0.0, min(b, k.end) - max(a, k.start)) for k in route.breaks)
+
         for stop in route.stops:
             cand = built.candidates.get(stop.visit)
             fixed = built.fixed.get(stop.visit)
@@ -218,14 +224,16 @@ def read_plan(
                     end=moment(stop.end, built.origin),
                     value=cand.value.total if cand else 0.0,
                     reason=cand.value.explain() if cand else "already in the calendar",
-                    travel_minutes=round(stop.arrive - previous, 2),
+                    travel_minutes=round(
+                        stop.arrive - previous - paused(previous, stop.arrive), 2
+                    ),
                     visit_id=fixed.id if fixed else None,
                     fixed=fixed is not None,
                 )
             )
             previous = stop.end
         travel = sum(s.travel_minutes for s in stops)
-        back_leg = route.return_ - previous
+        back_leg = route.return_ - previous - paused(previous, route.return_)
         routes.append(
             PlannedRoute(
                 rep_id=PydanticObjectId(route.rep),
@@ -234,6 +242,13 @@ def read_plan(
                 back=moment(route.return_, built.origin),
                 travel_minutes=round(travel + back_leg, 2),
                 stops=stops,
+                breaks=[
+                    PlannedBreak(
+                        start=moment(k.start, built.origin),
+                        end=moment(k.end, built.origin),
+                    )
+                    for k in sorted(route.breaks, key=lambda k: k.start)
+                ],
             )
         )
     # A customer is unserved when none of its visits is; its first one tells why.
