@@ -9,26 +9,38 @@ import pytest
 
 from planner import (
     Plan,
+    Problem,
     Route,
     RouteBreak,
     Stop,
+    evaluate,
     plan_from_dict,
     plan_to_dict,
     problem_from_dict,
 )
+from planner.evaluate import route_from_schedule, schedule_route
+
+LUNCH = {"earliest": 7, "latest": 17, "duration": 10}
 
 
-def lunch_plan() -> Plan:
-    """r1 serves a (5-7), lunches 7-17, then serves b (arrive 22, start 25)."""
+def lunch_plan(**changes: Any) -> Plan:
+    """r1 serves a (5-7), lunches there 7-17, drives 5 to b (arrive 22, serve
+    22-23) and 10 back (33): travel 20, value 10."""
     route = Route(
         rep="r1",
         shift=0,
         depart=0.0,
-        return_=36.0,
-        stops=(Stop("a", 5.0, 5.0, 7.0), Stop("b", 22.0, 25.0, 26.0)),
+        return_=33.0,
+        stops=(Stop("a", 5.0, 5.0, 7.0), Stop("b", 22.0, 22.0, 23.0)),
         breaks=(RouteBreak(0, 7.0, 17.0),),
     )
+    route = dataclasses.replace(route, **changes)
     return Plan("base", 10.0, 10.0, 20.0, (route,), ())
+
+
+def with_lunch(base: dict[str, Any], brk: dict[str, Any] = LUNCH) -> Problem:
+    base["reps"][0]["breaks"] = [brk]
+    return problem_from_dict(base)
 
 
 def test_route_breaks_round_trip_through_plan_json() -> None:
@@ -71,3 +83,139 @@ def test_solve_rejects_breaks_until_supported(base: dict[str, Any]) -> None:
     base["reps"][0]["breaks"] = [{"earliest": 5, "latest": 20, "duration": 10}]
     with pytest.raises(ValueError, match="breaks"):
         solve(problem_from_dict(base), time_limit=1)
+
+
+def assert_checks(problem: Problem, visits: list[int]) -> None:
+    """Asserts that the one-route plan of ``visits`` (rep r1) passes the checker."""
+    rep = problem.reps[0]
+    sched = schedule_route(problem, rep, 0, visits)
+    assert sched is not None
+    route = route_from_schedule(problem, rep, 0, visits, sched)
+    value = sum(problem.visits[v].value for v in visits)
+    unserved = tuple(v.id for i, v in enumerate(problem.visits) if i not in visits)
+    plan = Plan("base", value, value, sched.travel, (route,), unserved)
+    ev = evaluate(problem, plan)
+    assert ev.ok, ev.violations
+
+
+def test_schedule_places_a_fixed_break_after_a_service(base: dict[str, Any]) -> None:
+    problem = with_lunch(base)
+    sched = schedule_route(problem, problem.reps[0], 0, [0, 1])
+    assert sched is not None
+    route = route_from_schedule(problem, problem.reps[0], 0, [0, 1], sched)
+    assert route == lunch_plan().routes[0]
+    assert evaluate(problem, lunch_plan()).ok
+
+
+def test_schedule_without_breaks_is_unchanged(base: dict[str, Any]) -> None:
+    problem = problem_from_dict(base)
+    sched = schedule_route(problem, problem.reps[0], 0, [0, 1])
+    assert sched is not None
+    assert sched.breaks == ()
+    assert (sched.stops, sched.return_) == (((5, 5, 7), (12, 20, 21)), 31)
+
+
+def test_missing_needed_break_is_a_violation(base: dict[str, Any]) -> None:
+    plan = lunch_plan(
+        breaks=(),
+        return_=31.0,
+        stops=(Stop("a", 5.0, 5.0, 7.0), Stop("b", 12.0, 20.0, 21.0)),
+    )
+    assert evaluate(problem_from_dict(base), plan).ok
+    ev = evaluate(with_lunch(base), plan)
+    assert not ev.feasible
+    assert ev.violations == (
+        "route 0 (r1, shift 0): break 0 (10 within 7-17) is needed but not taken",
+    )
+
+
+def test_travel_overlapping_a_break_is_a_violation(base: dict[str, Any]) -> None:
+    plan = lunch_plan(
+        return_=31.0,
+        stops=(Stop("a", 5.0, 5.0, 7.0), Stop("b", 12.0, 20.0, 21.0)),
+    )
+    ev = evaluate(with_lunch(base), plan)
+    assert any("break 0: 7-17 overlaps travel" in v for v in ev.violations)
+
+
+def test_service_overlapping_a_break_is_a_violation(base: dict[str, Any]) -> None:
+    plan = lunch_plan(breaks=(RouteBreak(0, 4.0, 14.0),))
+    ev = evaluate(with_lunch(base, {"earliest": 0, "latest": 20, "duration": 10}), plan)
+    assert any("break 0: 4-14 overlaps travel, service" in v for v in ev.violations)
+
+
+def test_break_outside_its_window_or_too_short(base: dict[str, Any]) -> None:
+    problem = with_lunch(base)
+    late = lunch_plan(
+        breaks=(RouteBreak(0, 8.0, 18.0),),
+        return_=34.0,
+        stops=(Stop("a", 5.0, 5.0, 7.0), Stop("b", 23.0, 23.0, 24.0)),
+    )
+    assert any(
+        "8-18 is outside its window 7-17" in v
+        for v in evaluate(problem, late).violations
+    )
+    short = lunch_plan(breaks=(RouteBreak(0, 7.0, 12.0),))
+    assert any(
+        "lasts 5, shorter than 10" in v for v in evaluate(problem, short).violations
+    )
+    unknown = lunch_plan(breaks=(RouteBreak(3, 7.0, 17.0),))
+    assert any(
+        "rep r1 has no break 3" in v for v in evaluate(problem, unknown).violations
+    )
+
+
+def test_late_arrival_needs_a_break_in_between(base: dict[str, Any]) -> None:
+    problem = problem_from_dict(base)
+    plan = lunch_plan(breaks=())
+    ev = evaluate(problem, plan)
+    assert any("arrives at 22 but travel gives 12" in v for v in ev.violations)
+
+
+def test_route_ending_before_the_window_needs_no_break(base: dict[str, Any]) -> None:
+    problem = with_lunch(base, {"earliest": 50, "latest": 90, "duration": 10})
+    sched = schedule_route(problem, problem.reps[0], 0, [0])
+    assert sched is not None
+    assert sched.breaks == ()
+    assert sched.return_ == 12
+    route = route_from_schedule(problem, problem.reps[0], 0, [0], sched)
+    plan = Plan("base", 7.0, 7.0, 10.0, (route,), ("b",))
+    assert evaluate(problem, plan).ok
+
+
+def test_flexible_break_taken_while_waiting_for_a_window(
+    base: dict[str, Any],
+) -> None:
+    problem = with_lunch(base, {"earliest": 10, "latest": 35, "duration": 8})
+    sched = schedule_route(problem, problem.reps[0], 0, [0, 1])
+    assert sched is not None
+    # a ends at 7, b is reached at 12 and opens at 20: the break fits the wait.
+    assert sched.breaks == ((0, 12.0, 20.0),)
+    assert sched.stops[1] == (12.0, 20.0, 21.0)
+    assert sched.return_ == 31.0
+    assert_checks(problem, [0, 1])
+
+
+def test_break_before_the_first_stop_is_taken_before_leaving(
+    base: dict[str, Any],
+) -> None:
+    base["visits"][1]["windows"] = [[60, 70]]
+    problem = with_lunch(base, {"earliest": 30, "latest": 55, "duration": 20})
+    sched = schedule_route(problem, problem.reps[0], 0, [1])
+    assert sched is not None
+    assert sched.breaks == ((0, 30.0, 50.0),)
+    assert (sched.depart, sched.stops) == (50.0, ((60.0, 60.0, 61.0),))
+    assert_checks(problem, [1])
+    # A fixed break that does not fit before leaving is taken on arrival.
+    problem = with_lunch(base, {"earliest": 30, "latest": 55, "duration": 25})
+    sched = schedule_route(problem, problem.reps[0], 0, [1])
+    assert sched is not None
+    assert sched.breaks == ((0, 30.0, 55.0),)
+    assert (sched.depart, sched.stops) == (20.0, ((30.0, 60.0, 61.0),))
+    assert_checks(problem, [1])
+
+
+def test_no_placement_of_the_break_fits(base: dict[str, Any]) -> None:
+    base["visits"][1]["windows"] = [[10, 12]]
+    problem = with_lunch(base, {"earliest": 0, "latest": 12, "duration": 12})
+    assert schedule_route(problem, problem.reps[0], 0, [1]) is None
