@@ -14,11 +14,16 @@ from planner import (
     RouteBreak,
     Stop,
     evaluate,
+    load_problem,
     plan_from_dict,
     plan_to_dict,
     problem_from_dict,
+    problem_to_dict,
+    solve,
 )
 from planner.evaluate import route_from_schedule, schedule_route
+from planner.plan import NO_WINDOW_BREAKS
+from tests.unit.planner.conftest import DATA
 
 LUNCH = {"earliest": 7, "latest": 17, "duration": 10}
 
@@ -75,14 +80,6 @@ def test_malformed_route_break_is_named(brk: dict[str, Any], message: str) -> No
     out["routes"][0]["breaks"] = [brk]
     with pytest.raises(ValueError, match=message):
         plan_from_dict(out)
-
-
-def test_solve_rejects_breaks_until_supported(base: dict[str, Any]) -> None:
-    from planner import solve
-
-    base["reps"][0]["breaks"] = [{"earliest": 5, "latest": 20, "duration": 10}]
-    with pytest.raises(ValueError, match="breaks"):
-        solve(problem_from_dict(base), time_limit=1)
 
 
 def assert_checks(problem: Problem, visits: list[int]) -> None:
@@ -219,3 +216,130 @@ def test_no_placement_of_the_break_fits(base: dict[str, Any]) -> None:
     base["visits"][1]["windows"] = [[10, 12]]
     problem = with_lunch(base, {"earliest": 0, "latest": 12, "duration": 12})
     assert schedule_route(problem, problem.reps[0], 0, [1]) is None
+
+
+def day_problem(brk: dict[str, Any], n: int = 24) -> dict[str, Any]:
+    """Two reps working 08:00-17:00 (minutes) around one point, and ``n`` half-hour
+    visits spread over the day, every third with a two-hour window."""
+    visits = []
+    for i in range(n):
+        x, y = (i * 7) % 23, (i * 11) % 19
+        visit: dict[str, Any] = {
+            "id": f"v{i}",
+            "location": [x, y],
+            "duration": 30,
+            "value": 1 + i % 5,
+        }
+        if i % 3 == 0:
+            a = 480 + (i * 37) % 420
+            visit["windows"] = [[a, a + 120]]
+        visits.append(visit)
+    reps = [
+        {"id": r, "start": [10, 10], "end": [10, 10], "shifts": [[480, 1020]]}
+        for r in ("r1", "r2")
+    ]
+    reps[0]["breaks"] = [brk]
+    return {
+        "version": 1,
+        "name": "day",
+        "metric": "euclidean",
+        "speed": 0.5,
+        "reps": reps,
+        "visits": visits,
+    }
+
+
+def busy_intervals(problem: Problem, route: Route) -> list[tuple[float, float]]:
+    """Travel legs (ending on arrival) and services of a route."""
+    rep = problem.reps[problem.rep_index(route.rep)]  # type: ignore[index]
+    out, here = [], rep.start
+    for stop in route.stops:
+        v = problem.visits[problem.visit_index(stop.visit)]  # type: ignore[index]
+        d = problem.travel(here, v.location)
+        out += [(stop.arrive - d, stop.arrive), (stop.start, stop.end)]
+        here = v.location
+    d = problem.travel(here, rep.end)
+    return [*out, (route.return_ - d, route.return_)]
+
+
+def test_fixed_lunch_keeps_the_rep_idle_from_noon_to_one() -> None:
+    problem = problem_from_dict(
+        day_problem({"earliest": 720, "latest": 780, "duration": 60})
+    )
+    plan = solve(problem, time_limit=2, seed=1, max_iterations=300)
+    ev = evaluate(problem, plan)
+    assert ev.ok, ev.violations
+    (route,) = [r for r in plan.routes if r.rep == "r1"]
+    assert len(route.stops) > 4
+    assert route.breaks == (RouteBreak(0, 720.0, 780.0),)
+    for a, b in busy_intervals(problem, route):
+        assert b <= 720 + 1e-9 or a >= 780 - 1e-9, (a, b)
+    # The other rep has no break and works through noon.
+    (other,) = [r for r in plan.routes if r.rep == "r2"]
+    assert other.breaks == ()
+    assert any(a < 780 and b > 720 for a, b in busy_intervals(problem, other))
+
+
+def test_flexible_break_appears_in_the_plan() -> None:
+    problem = problem_from_dict(
+        day_problem({"earliest": 720, "latest": 840, "duration": 30})
+    )
+    plan = solve(problem, time_limit=2, seed=1, max_iterations=300)
+    assert evaluate(problem, plan).ok
+    (route,) = [r for r in plan.routes if r.rep == "r1"]
+    (brk,) = route.breaks
+    assert brk.start >= 720
+    assert brk.end <= 840
+    assert brk.end - brk.start == pytest.approx(30)
+    for a, b in busy_intervals(problem, route):
+        assert b <= brk.start + 1e-9 or a >= brk.end - 1e-9, (a, b)
+
+
+def test_route_ending_before_lunch_carries_no_break() -> None:
+    data = day_problem({"earliest": 720, "latest": 780, "duration": 60}, n=3)
+    for v in data["visits"]:
+        v["windows"] = [[480, 540]]
+    data["reps"] = data["reps"][:1]
+    problem = problem_from_dict(data)
+    plan = solve(problem, time_limit=2, seed=1, max_iterations=100)
+    assert evaluate(problem, plan).ok
+    (route,) = plan.routes
+    assert route.return_ < 720
+    assert route.breaks == ()
+
+
+def test_visit_that_only_fits_across_a_break_gets_a_reason() -> None:
+    data = day_problem({"earliest": 720, "latest": 780, "duration": 60}, n=2)
+    data["reps"] = data["reps"][:1]
+    data["visits"][1]["windows"] = [[725, 750]]
+    problem = problem_from_dict(data)
+    plan = solve(problem, time_limit=2, seed=1, max_iterations=100)
+    assert plan.unserved == ("v1",)
+    assert plan.reason("v1") == NO_WINDOW_BREAKS
+    assert evaluate(problem, plan).ok
+
+
+def test_required_visit_after_lunch_is_planned_around_it() -> None:
+    data = day_problem({"earliest": 720, "latest": 780, "duration": 60}, n=4)
+    data["reps"] = data["reps"][:1]
+    data["visits"][0].update(windows=[[700, 800]], required=True)
+    problem = problem_from_dict(data)
+    plan = solve(problem, time_limit=2, seed=1, max_iterations=100, strict=True)
+    assert evaluate(problem, plan).ok
+    stop = next(s for r in plan.routes for s in r.stops if s.visit == "v0")
+    assert 780 <= stop.start <= 800
+
+
+def test_problems_without_breaks_plan_as_before() -> None:
+    """Tests that a problem plans the same with and without empty break lists."""
+    problem = load_problem(DATA / "windows.json")
+    plan = solve(problem, time_limit=5, seed=3, max_iterations=200, workers=1)
+    data = plan_to_dict(plan)
+    assert all("breaks" not in r for r in data["routes"])
+    raw = problem_to_dict(problem)
+    for rep in raw["reps"]:
+        rep["breaks"] = []
+    again = solve(
+        problem_from_dict(raw), time_limit=5, seed=3, max_iterations=200, workers=1
+    )
+    assert again.routes == plan.routes
