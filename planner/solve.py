@@ -9,24 +9,29 @@ visit's fate in plain words.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import time
 from collections.abc import Callable
+from typing import Any
 
 from planner.backends import pyvrp as backend
 from planner.backends.model import Model, estimate_bytes
 from planner.backends.worker import Child
 from planner.evaluate import route_from_schedule, schedule_route
+from planner.gaps import Gaps, repair
 from planner.plan import (
     LOWER_VALUE,
     NO_WINDOW,
+    NO_WINDOW_BREAKS,
     NOT_ALLOWED,
     SERVED,
+    TOO_CLOSE,
     Plan,
     SolverInfo,
 )
-from planner.problem import Problem
+from planner.problem import Problem, Rep
 
 ProgressCallback = Callable[[float, float], None]
 """Called with ``(best objective so far, elapsed seconds)``."""
@@ -82,8 +87,10 @@ def analyse(problem: Problem) -> tuple[Model, dict[int, str]]:
         if allowed:
             candidates.append(vi)
             reach.append(tuple(allowed))
+        elif anyone:
+            hopeless[vi] = NOT_ALLOWED
         else:
-            hopeless[vi] = NOT_ALLOWED if anyone else NO_WINDOW
+            hopeless[vi] = _unreachable(problem, routes, vi)
     used = sorted({k for r in reach for k in r})
     pos = {k: i for i, k in enumerate(used)}
     model = Model(
@@ -92,6 +99,18 @@ def analyse(problem: Problem) -> tuple[Model, dict[int, str]]:
         reach=tuple(tuple(pos[k] for k in r) for r in reach),
     )
     return model, hopeless
+
+
+def _unreachable(problem: Problem, routes: list[tuple[int, int]], vi: int) -> str:
+    """Why no route reaches visit ``vi``: its windows, or the reps' breaks."""
+    visit = problem.visits[vi]
+    for ri, si in routes:
+        rep = problem.reps[ri]
+        if rep.breaks and problem.allows(visit, rep):
+            free = dataclasses.replace(rep, breaks=())
+            if schedule_route(problem, free, si, [vi], depart_late=False):
+                return NO_WINDOW_BREAKS
+    return NO_WINDOW
 
 
 def _score(problem: Problem, model: Model, sol: Solution) -> tuple[int, float]:
@@ -173,6 +192,13 @@ def _rebuild(problem: Problem, model: Model, sol: Solution) -> dict[int, list[in
         if schedule_route(problem, rep, si, visits) is not None:
             out[k] = list(visits)
             continue
+        if rep.breaks:
+            # The backend models a break with no travel around it, so an order
+            # may be one stop too long: first try leaving out a single stop.
+            best = _drop_one(problem, rep, si, visits)
+            if best is not None:
+                out[k] = best
+                continue
         kept: list[int] = []
         for v in visits:
             if schedule_route(problem, rep, si, [*kept, v]) is not None:
@@ -181,13 +207,33 @@ def _rebuild(problem: Problem, model: Model, sol: Solution) -> dict[int, list[in
     return out
 
 
+def _drop_one(
+    problem: Problem, rep: Rep, si: int, visits: list[int]
+) -> list[int] | None:
+    """The most valuable feasible order with one stop of ``visits`` left out."""
+    best: tuple[tuple[bool, float, int], list[int]] | None = None
+    for pos in range(len(visits)):
+        seq = visits[:pos] + visits[pos + 1 :]
+        if schedule_route(problem, rep, si, seq) is None:
+            continue
+        left = problem.visits[visits[pos]]
+        key = (not left.required, -left.value, pos)
+        if best is None or key > best[0]:
+            best = (key, seq)
+    return None if best is None else best[1]
+
+
 def _polish(
     problem: Problem,
     model: Model,
     routes: dict[int, list[int]],
     deadline: float,
-) -> None:
-    """Insert unserved candidates where they fit and pay off (cheapest position)."""
+    gaps: Gaps | None = None,
+) -> set[int]:
+    """Insert unserved candidates where they fit and pay off (cheapest position).
+
+    With ``gaps``, an insertion must keep occurrences of a customer apart;
+    returns the visits that fitted somewhere only against a gap."""
     served = {v for vs in routes.values() for v in vs}
     order = sorted(
         (i for i, v in enumerate(model.candidates) if v not in served),
@@ -197,12 +243,14 @@ def _polish(
         ),
     )
     travel = {}
+    blocked: set[int] = set()
     for i in order:
         if time.monotonic() > deadline:
-            return
+            return blocked
         v = model.candidates[i]
         visit = problem.visits[v]
         best = None
+        against_gap = False
         for k in model.reach[i]:
             ri, si = model.routes[k]
             rep = problem.reps[ri]
@@ -211,16 +259,25 @@ def _polish(
                 s = schedule_route(problem, rep, si, seq)
                 travel[k] = s.travel if s and seq else 0.0
             for pos in range(len(seq) + 1):
-                s = schedule_route(problem, rep, si, [*seq[:pos], v, *seq[pos:]])
+                new = [*seq[:pos], v, *seq[pos:]]
+                s = schedule_route(problem, rep, si, new)
                 if s is None:
                     continue
                 gain = visit.value - problem.travel_cost * (s.travel - travel[k])
                 if best is None or gain > best[0]:
-                    best = (gain, k, pos, s.travel)
+                    if gaps is not None and not gaps.fits(k, new, s):
+                        against_gap = True
+                        continue
+                    best = (gain, k, pos, s.travel, s)
         if best is not None and (best[0] > 1e-9 or visit.required):
-            _, k, pos, t = best
+            _, k, pos, t, s = best
             routes[k].insert(pos, v)
             travel[k] = t
+            if gaps is not None:
+                gaps.set_route(k, routes[k], s)
+        elif best is None and against_gap:
+            blocked.add(v)
+    return blocked
 
 
 def solve(
@@ -256,10 +313,6 @@ def solve(
     """
     if not time_limit > 0:
         raise ValueError(f"time_limit: must be positive, got {time_limit!r}")
-    if problem.has_breaks:
-        raise ValueError("reps[].breaks: not yet supported by solve")
-    if problem.has_gaps:
-        raise ValueError("visits[].min_gap: not yet supported by solve")
     begin = time.monotonic()
     deadline = begin + time_limit
     model, hopeless = analyse(problem)
@@ -287,15 +340,34 @@ def solve(
     routes = max(
         rebuilt, key=lambda r: _score(problem, model, [(k, v) for k, v in r.items()])
     )
+    gaps, too_close = None, set()
+    if problem.has_gaps:
+        gaps, too_close = repair(problem, routes, _scheduler(problem, model))
     # With an iteration budget the insertion pass runs to completion, so that the
     # same seed and budget always give the same plan.
-    _polish(problem, model, routes, deadline if max_iterations is None else math.inf)
+    too_close |= _polish(
+        problem,
+        model,
+        routes,
+        deadline if max_iterations is None else math.inf,
+        gaps,
+    )
+    for v in too_close:
+        hopeless.setdefault(v, TOO_CLOSE)
     plan = _make_plan(problem, model, hopeless, routes, time.monotonic() - begin, seed)
     if on_progress is not None:
         on_progress(plan.objective, time.monotonic() - begin)
     if strict and plan.infeasible_required:
         raise Infeasible(plan.infeasible_required, plan)
     return plan
+
+
+def _scheduler(problem: Problem, model: Model) -> Callable[[int, list[int]], Any]:
+    def schedule(k: int, seq: list[int]) -> Any:
+        ri, si = model.routes[k]
+        return schedule_route(problem, problem.reps[ri], si, seq)
+
+    return schedule
 
 
 def _make_plan(
