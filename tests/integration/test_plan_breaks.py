@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from resolvers import replanning
+from resolvers import plan_jobs, replanning
 from tests.integration.factories import WEEKDAYS, make_customer, make_rep
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -18,7 +18,7 @@ mutation Plan($input: PlanVisitsInput!) {
   planVisits(input: $input) {
     __typename
     ... on VisitPlanPayload { plan {
-      totals { travelMinutes visits }
+      id totals { travelMinutes visits }
       routes { travelMinutes breaks { start end }
                stops { arrive start end travelMinutes customer { name } } }
     } }
@@ -160,3 +160,50 @@ async def test_replan_day_keeps_the_lunch_gap_free(gql, monkeypatch):
     [route] = plan["routes"]
     assert len(route["stops"]) >= 3
     assert not [s for s in route["stops"] if overlaps(s, at(12), at(13))]
+
+
+READ = """
+query Read($id: ID!) {
+  visitPlan(id: $id) {
+    status
+    routes { breaks { start end } stops { start end } }
+  }
+}
+"""
+
+
+async def test_a_background_plan_keeps_the_breaks(gql):
+    """Tests that a plan computed in the background plans the lunch gap and a
+    15-minute pause between 10:30 and 11:30 as breaks too."""
+    # given
+    rep = await make_rep(
+        gql,
+        home={"lat": 48.137, "lng": 11.575},
+        workingHours=SPLIT,
+        flexibleBreak={"minutes": 15, "earliest": "10:30", "latest": "11:30"},
+    )
+    await lunch_customers(gql, rep)
+    # when
+    data = await gql(
+        PLAN,
+        input={
+            "repIds": [rep["id"]],
+            "firstDay": MONDAY,
+            "lastDay": MONDAY,
+            "timeLimitSeconds": 2,
+            "background": True,
+        },
+    )
+    await plan_jobs.wait()
+    plan = (await gql(READ, id=data["planVisits"]["plan"]["id"]))["visitPlan"]
+    # then
+    assert plan["status"] == "DRAFT"
+    [route] = plan["routes"]
+    assert len(route["stops"]) >= 3
+    breaks = [(local(b["start"]), local(b["end"])) for b in route["breaks"]]
+    assert not [s for s in route["stops"] for a, b in breaks if overlaps(s, a, b)]
+    assert not [s for s in route["stops"] if overlaps(s, at(12), at(13))]
+    assert (at(12), at(13)) in breaks
+    [pause] = [(a, b) for a, b in breaks if b <= at(11, 30)]
+    assert pause[0] >= at(10, 30)
+    assert pause[1] - pause[0] >= timedelta(minutes=15)
