@@ -232,12 +232,11 @@ def occurrences(
     """
     first, extra = [], []
     for cand in candidates:
-        lo, hi = (
-            (min(a for a, _ in cand.windows), max(b for _, b in cand.windows))
-            if cand.windows
-            else period
-        )
-        times = 1 + int((hi - lo) // cand.min_gap) if cand.min_gap > 0 else 1
+        lo, hi = period
+        if cand.windows:
+            lo = max(lo, min(a for a, _ in cand.windows))
+            hi = min(hi, max(b for _, b in cand.windows))
+        times = 1 + max(0, int((hi - lo) // cand.min_gap)) if cand.min_gap > 0 else 1
         base = f"{CUSTOMER}{cand.customer.id}"
         if times == 1:
             first.append((base, replace(cand, min_gap=0.0)))

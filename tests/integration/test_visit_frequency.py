@@ -86,6 +86,8 @@ async def test_occurrences_fit_the_gap_and_are_worth_less_each_time(db):
     assert [c.value.total for _, c in found] == [40, 20, 10]
     assert "x 0.5 as visit 2 in this plan" in found[1][1].value.explain()
     assert [(vid, c.min_gap) for vid, c in single] == [(base, 0.0)]
+    # only the part of the windows inside the period's shifts counts
+    assert len(occurrences([often], (0, 10 * DAY))) == 2
 
 
 async def test_further_visits_are_capped_most_valuable_first(db, monkeypatch):
