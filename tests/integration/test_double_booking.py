@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from models import Visit
 from models.customer import Tier
 from resolvers import replanning
-from resolvers.bookings import BOOKED
+from resolvers.bookings import BOOKED, free_windows
 from tests.integration.factories import make_rep
 from tests.integration.test_plan_mutations import PLAN
 from tests.integration.test_replan_day import NOW, REPLAN, add_visit, at
@@ -152,3 +152,16 @@ async def test_recommendations_leave_out_customers_booked_within_their_gap(gql, 
     data = await gql(RECOMMEND, repId=gid("Rep", anna.id), date=DAY.isoformat())
     # then
     assert [r["customer"]["name"] for r in data["recommendations"]] == ["Later"]
+
+
+def test_free_windows_cut_out_the_blocked_times():
+    """Tests that blocked open intervals are cut out of start windows, a start
+    exactly one gap away staying allowed."""
+    # given
+    windows = [(0.0, 100.0), (200.0, 300.0), (400.0, 500.0)]
+    blocked = [(50.0, 250.0), (390.0, 510.0)]
+    # when
+    free = free_windows(windows, blocked)
+    # then
+    assert free == [(0.0, 50.0), (250.0, 300.0)]
+    assert free_windows([(0.0, 100.0)], [(100.0, 200.0)]) == [(0.0, 100.0)]
