@@ -215,7 +215,7 @@ def _break_between(route: Route, a: float, b: float) -> bool:
     )
 
 
-def _gap_violations(problem: Problem, plan: Plan) -> list[str]:
+def gap_violations(problem: Problem, plan: Plan) -> list[str]:
     """Served occurrences of one customer that start closer than their min gap."""
     by_customer: dict[str, list[tuple[float, str, float]]] = {}
     for route in plan.routes:
@@ -272,7 +272,7 @@ def evaluate(problem: Problem, plan: Plan) -> Evaluation:
         rv, rt = _check_route(problem, route, where, served, violations)
         value += rv
         travel += rt
-    violations += _gap_violations(problem, plan)
+    violations += gap_violations(problem, plan)
     for v in problem.visits:
         if v.required and v.id not in served:
             violations.append(f"required visit {v.id} is not served")

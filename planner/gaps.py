@@ -24,6 +24,18 @@ def gap_customers(problem: Problem) -> frozenset[str]:
     )
 
 
+def cut_windows(
+    windows: Sequence[tuple[float, float]], cuts: Sequence[tuple[float, float]]
+) -> tuple[tuple[float, float], ...]:
+    """``windows`` without the open intervals ``cuts`` (their ends are kept)."""
+    out = list(windows)
+    for lo, hi in cuts:
+        parts = [(a, min(b, lo)) for a, b in out]
+        parts += [(max(a, hi), b) for a, b in out]
+        out = [(a, b) for a, b in parts if a <= b]
+    return tuple(sorted(set(out)))
+
+
 class Gaps:
     """Service starts of the served occurrences of customers with gaps, per route."""
 
@@ -31,6 +43,8 @@ class Gaps:
         self.problem = problem
         self.customers = gap_customers(problem)
         self.starts: dict[int, list[tuple[str, float, float, int]]] = {}
+        shifts = [s for r in problem.reps for s in r.shifts]
+        self.horizon = (min(a for a, _ in shifts), max(b for _, b in shifts))
 
     def _entries(
         self, seq: Sequence[int], sched: Schedule
@@ -59,6 +73,26 @@ class Gaps:
                 if c2 == c and abs(s - s2) < gap - allowance(gap, BUILD_TOL):
                     out.append((v, v2))
         return out
+
+    def narrowed(self, v: int) -> tuple[tuple[float, float], ...] | None:
+        """Windows of visit ``v`` outside the gaps around its served occurrences.
+
+        Returns ``None`` when no served occurrence constrains ``v``; an empty
+        tuple when nothing is left. Scheduling ``v`` with these windows lets the
+        rep wait for the gap to pass instead of starting too early.
+        """
+        visit = self.problem.visits[v]
+        if visit.customer not in self.customers:
+            return None
+        cut = sorted(
+            (s - max(g, visit.min_gap), s + max(g, visit.min_gap))
+            for es in self.starts.values()
+            for c, s, g, w in es
+            if c == visit.customer and w != v and max(g, visit.min_gap) > 0
+        )
+        if not cut:
+            return None
+        return cut_windows(visit.windows or (self.horizon,), cut)
 
     def fits(self, k: int, seq: Sequence[int], sched: Schedule) -> bool:
         """Whether route ``k`` as ``seq`` with ``sched`` keeps every gap."""

@@ -31,7 +31,7 @@ from planner.plan import (
     Plan,
     SolverInfo,
 )
-from planner.problem import Problem, Rep
+from planner.problem import Problem, Rep, Visit
 
 ProgressCallback = Callable[[float, float], None]
 """Called with ``(best objective so far, elapsed seconds)``."""
@@ -229,11 +229,18 @@ def _polish(
     routes: dict[int, list[int]],
     deadline: float,
     gaps: Gaps | None = None,
-) -> set[int]:
+) -> tuple[Problem, set[int]]:
     """Insert unserved candidates where they fit and pay off (cheapest position).
 
-    With ``gaps``, an insertion must keep occurrences of a customer apart;
-    returns the visits that fitted somewhere only against a gap."""
+    With ``gaps``, an insertion must keep occurrences of a customer apart: an
+    occurrence is scheduled with its windows narrowed to start far enough from
+    the others (see :meth:`Gaps.narrowed`).
+
+    Returns:
+        The problem to schedule the routes with (the narrowed windows of the
+        occurrences inserted; the given problem without gaps) and the visits
+        that fitted somewhere only against a gap.
+    """
     served = {v for vs in routes.values() for v in vs}
     order = sorted(
         (i for i, v in enumerate(model.candidates) if v not in served),
@@ -246,21 +253,28 @@ def _polish(
     blocked: set[int] = set()
     for i in order:
         if time.monotonic() > deadline:
-            return blocked
+            return problem, blocked
         v = model.candidates[i]
         visit = problem.visits[v]
         best = None
         against_gap = False
+        work = problem
+        if gaps is not None and (windows := gaps.narrowed(v)) is not None:
+            visit = dataclasses.replace(visit, windows=windows)
+            work = _with_visit(problem, v, visit)
+            if not windows:
+                blocked.add(v)
+                continue
         for k in model.reach[i]:
             ri, si = model.routes[k]
             rep = problem.reps[ri]
             seq = routes.setdefault(k, [])
             if k not in travel:
-                s = schedule_route(problem, rep, si, seq)
+                s = schedule_route(work, rep, si, seq)
                 travel[k] = s.travel if s and seq else 0.0
             for pos in range(len(seq) + 1):
                 new = [*seq[:pos], v, *seq[pos:]]
-                s = schedule_route(problem, rep, si, new)
+                s = schedule_route(work, rep, si, new)
                 if s is None:
                     continue
                 gain = visit.value - problem.travel_cost * (s.travel - travel[k])
@@ -275,9 +289,11 @@ def _polish(
             travel[k] = t
             if gaps is not None:
                 gaps.set_route(k, routes[k], s)
+                # The occurrence keeps the windows that hold it apart.
+                problem = work
         elif best is None and against_gap:
             blocked.add(v)
-    return blocked
+    return problem, blocked
 
 
 def solve(
@@ -345,21 +361,26 @@ def solve(
         gaps, too_close = repair(problem, routes, _scheduler(problem, model))
     # With an iteration budget the insertion pass runs to completion, so that the
     # same seed and budget always give the same plan.
-    too_close |= _polish(
+    work, blocked = _polish(
         problem,
         model,
         routes,
         deadline if max_iterations is None else math.inf,
         gaps,
     )
-    for v in too_close:
+    for v in too_close | blocked:
         hopeless.setdefault(v, TOO_CLOSE)
-    plan = _make_plan(problem, model, hopeless, routes, time.monotonic() - begin, seed)
+    plan = _make_plan(work, model, hopeless, routes, time.monotonic() - begin, seed)
     if on_progress is not None:
         on_progress(plan.objective, time.monotonic() - begin)
     if strict and plan.infeasible_required:
         raise Infeasible(plan.infeasible_required, plan)
     return plan
+
+
+def _with_visit(problem: Problem, v: int, visit: Visit) -> Problem:
+    visits = (*problem.visits[:v], visit, *problem.visits[v + 1 :])
+    return dataclasses.replace(problem, visits=visits)
 
 
 def _scheduler(problem: Problem, model: Model) -> Callable[[int, list[int]], Any]:
