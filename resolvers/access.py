@@ -58,6 +58,8 @@ class Principal:
         creator_role: for API keys, the role of the key's creator.
         colleagues: for reps, their manager and the reps who share that manager
             (whose names they may read, not their rows).
+        creator_territory: for API keys, the territory of the key's creator.
+        team_territories: for managers, the territories their team works.
     """
 
     user_id: PydanticObjectId | None
@@ -69,6 +71,7 @@ class Principal:
     creator_role: Role | None = None
     colleagues: tuple[PydanticObjectId, ...] = ()
     creator_territory: str | None = field(default=None)
+    team_territories: tuple[str, ...] = ()
 
     @classmethod
     def system(cls) -> Principal:
@@ -282,18 +285,59 @@ def _ordered(condition: Any) -> list[Any]:
 
 
 def check_assignment(
-    who: Principal, owner_id: PydanticObjectId | None, territory: str | None
+    who: Principal,
+    owner_id: PydanticObjectId | None,
+    territory: str | None,
+    *,
+    before: tuple[PydanticObjectId | None, str | None] | None = None,
 ) -> None:
-    """Refuse ownership a principal may not give: reps keep what is theirs,
-    managers assign within their team, admins assign anything."""
+    """Refuse an owner or territory a principal may not give a customer.
+
+    ``before`` is the customer's current owner and territory (``None`` for a new
+    customer); only what changes is checked, and clearing a value is a change.
+    Reps create customers for themselves in their territory (or none) and never
+    change an owner or territory afterwards; managers give customers to their
+    team (never to nobody) and put them in the team's territories; admins assign
+    anything.
+    """
     if who.is_key:
         raise Forbidden("API keys cannot change customers")
     if who.role == Role.ADMIN:
         return
-    if owner_id is not None and owner_id not in _people(who):
+    new_owner = before is None or owner_id != before[0]
+    new_territory = before is None or territory != before[1]
+    if who.role == Role.REP:
+        if before is not None and (new_owner or new_territory):
+            raise Forbidden("reps cannot give customers away or move them")
+        if owner_id != who.user_id:
+            raise Forbidden("you may not give customers to that rep")
+        if territory not in (None, who.territory):
+            raise Forbidden("you may not move customers to another territory")
+        return
+    if new_owner and (owner_id is None or owner_id not in _people(who)):
         raise Forbidden("you may not give customers to that rep")
-    if who.role == Role.REP and territory not in (None, who.territory):
-        raise Forbidden("you may not move customers to another territory")
+    if before is None and territory is None:
+        return
+    if new_territory and territory not in who.team_territories:
+        raise Forbidden("you may not move customers to another team's territory")
+
+
+def default_owner(who: Principal) -> PydanticObjectId | None:
+    """The owner of a customer created without one: users keep what they create
+    (so they can see it), admins leave it unassigned."""
+    return None if who.role == Role.ADMIN else who.user_id
+
+
+def check_may_change_customer(who: Principal, customer: Any) -> None:
+    """Refuse changing a customer the principal sees but does not hold.
+
+    Reps see their territory's customers but change only those they own;
+    managers change their team's; admins all. Keys change none.
+    """
+    if who.is_key:
+        raise Forbidden("API keys cannot change customers")
+    if who.role == Role.REP and customer.owner_id != who.user_id:
+        raise Forbidden("reps change only the customers they own")
 
 
 def check_writer(who: Principal, *, key_scope: str | None = None) -> None:
