@@ -196,6 +196,22 @@ def rep_rule(who: Principal) -> dict[str, Any]:
     return {"_id": {"$in": [*_people(who), *who.colleagues]}}
 
 
+def reps_seen(who: Principal) -> frozenset[PydanticObjectId] | None:
+    """The users whose rows ``who`` sees (``rep_rule`` as a set); ``None``: all."""
+    rule = rep_rule(who)
+    return None if not rule else frozenset(rule["_id"]["$in"])
+
+
+def seen_reps(who: Principal, ids: list[PydanticObjectId]) -> list[PydanticObjectId]:
+    """``ids`` without the users ``who`` may not see.
+
+    Filters by owner, assignee or rep use it, so that naming a user one may not
+    see matches what naming a made-up id matches: nothing of theirs.
+    """
+    seen = reps_seen(who)
+    return list(ids) if seen is None else [i for i in ids if i in seen]
+
+
 def customer_filter(ctx: Context) -> dict[str, Any]:
     """``customer_rule`` for the request's principal."""
     return customer_rule(principal(ctx))

@@ -86,12 +86,17 @@ def _custom_condition(cond: CustomFieldCondition) -> dict[str, Any]:
     return {"custom_fields": {"$elemMatch": {"key": cond.key, "value": value}}}
 
 
-def customer_query(flt: CustomerFilter | None, search: str | None) -> dict[str, Any]:
-    """The MongoDB filter for a customer filter and free-text search."""
+def customer_query(
+    flt: CustomerFilter | None, search: str | None, who: access.Principal | None = None
+) -> dict[str, Any]:
+    """The MongoDB filter for a customer filter and free-text search, as ``who``
+    may ask it (owners it may not see match nothing)."""
     flt = flt or CustomerFilter()
     clauses: list[dict[str, Any]] = []
     if flt.owner_ids is not None:
         ids = [object_id(i, "filter.ownerIds") for i in flt.owner_ids]
+        if who is not None:
+            ids = access.seen_reps(who, ids)
         clauses.append({"owner_id": any_of(ids)})
     if flt.territories is not None:
         clauses.append({"territory": any_of(flt.territories)})
@@ -168,7 +173,8 @@ async def list_customers(
     if search is not None and access.principal(ctx).is_key:
         # Search reads contact names, which API keys may not see.
         raise access.Forbidden("API keys cannot search; filter instead")
-    query = access.restrict(customer_query(flt, search), access.customer_filter(ctx))
+    who = access.principal(ctx)
+    query = access.restrict(customer_query(flt, search, who), access.customer_rule(who))
     if near is None:
         sort = CUSTOMER_SORTS[order_by or "NAME_ASC"]
         return await paginate(Customer, query, sort, first=first, offset=offset)
