@@ -20,6 +20,7 @@ Roles:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -356,6 +357,16 @@ def check_may_change_customer(who: Principal, customer: Any) -> None:
         raise Forbidden("reps change only the customers they own")
 
 
+def check_may_plan_for(who: Principal, rep_id: PydanticObjectId) -> None:
+    """Refuse planning questions (recommendations) about a rep outside the
+    principal's reach: yourself, your team, or anyone as an admin."""
+    if who.user_id == rep_id or who.row_role == Role.ADMIN:
+        return
+    if who.row_role == Role.MANAGER and rep_id in who.team:
+        return
+    raise Forbidden("you may only ask for your own recommendations or your team's")
+
+
 def check_writer(who: Principal, *, key_scope: str | None = None) -> None:
     """Refuse writes by API keys, except those their scope allows."""
     if who.is_key and (key_scope is None or key_scope not in who.scopes):
@@ -367,3 +378,154 @@ def check_acts_for(who: Principal, rep_id: PydanticObjectId) -> None:
     check_writer(who)
     if who.role != Role.ADMIN and rep_id not in _people(who):
         raise Forbidden("you may not act for that rep")
+
+
+# Field rules: personal data, and what colleagues see of each other.
+
+#: What erased free text reads.
+ERASED = "[erased]"
+#: What an erased contact is called.
+ERASED_NAME = "Erased contact"
+
+
+def scrub(value: Any) -> Any:
+    """Erased free text: ``ERASED`` where there was text, else as it was."""
+    return ERASED if value else value
+
+
+def emptied(value: Any) -> list[Any]:
+    """An erased list: empty."""
+    return []
+
+
+def anonymised(contacts: list[Any]) -> list[Any]:
+    """Contacts without names, roles, phones, e-mails or channels (ids kept)."""
+    blank = {
+        "name": ERASED_NAME,
+        "role": None,
+        "phones": [],
+        "emails": [],
+        "preferred_channel": None,
+    }
+    return [c.model_copy(update=blank) for c in contacts]
+
+
+@dataclass(frozen=True)
+class Personal:
+    """A field that holds personal data, or is derived from it.
+
+    Attributes:
+        label: the GraphQL field, ``Type.field``; API keys get ``FORBIDDEN`` on it.
+        document: the stored document it comes from (``Customer``, ``Demand``,
+            ``Visit``) when a customer's data-subject request covers it.
+        path: its attribute path in that document; a list on the way applies
+            the rest to each item (``history.comment``).
+        erase: what erasure writes instead (given the old value); ``None`` keeps
+            it (a rep's check-ins are the rep's data, not the contact's).
+    """
+
+    label: str
+    document: str | None = None
+    path: str | None = None
+    erase: Callable[[Any], Any] | None = None
+
+
+#: Every personal field: the one list the schema's field rule, the export, the
+#: erasure and the schema test read. Derived values count: a distance to a rep's
+#: home or a free slot in the day gives the home and the calendar away.
+PERSONAL: tuple[Personal, ...] = (
+    # The customer's people, and free texts that may name them.
+    Personal("Customer.contacts", "Customer", "contacts", anonymised),
+    Personal("Customer.tags", "Customer", "tags", emptied),
+    Personal("Demand.title", "Demand", "title", lambda _: ERASED),
+    Personal("Demand.description", "Demand", "description", scrub),
+    Personal("DemandTransition.comment", "Demand", "history.comment", scrub),
+    Personal("Visit.purposeText", "Visit", "purpose_text", scrub),
+    Personal("Visit.agenda", "Visit", "agenda", scrub),
+    Personal("Visit.cancelReason", "Visit", "cancel_reason", scrub),
+    Personal("Outcome.notes", "Visit", "outcome.notes", scrub),
+    # Reps' addresses and whereabouts.
+    Personal("Visit.checkIn", "Visit", "check_in"),
+    Personal("Visit.checkOut", "Visit", "check_out"),
+    Personal("Rep.email"),
+    Personal("Rep.home"),
+    # Derived from a rep's home or calendar: travel from and to home, the times
+    # it sets, and free time.
+    Personal("Recommendation.slot"),
+    Personal("PlannedRoute.depart"),
+    Personal("PlannedRoute.back"),
+    Personal("PlannedRoute.travelMinutes"),
+    Personal("PlannedRoute.breaks"),
+    Personal("PlannedStop.arrive"),
+    Personal("PlannedStop.start"),
+    Personal("PlannedStop.end"),
+    Personal("PlannedStop.travelMinutes"),
+    Personal("PlanTotals.travelMinutes"),
+    Personal("PlanTotals.travelCost"),
+    Personal("PlanTotals.objective"),
+    Personal("PlanProgress.objective"),
+    Personal("PlanChange.after"),
+    Personal("PlanChange.movedMinutes"),
+)
+_PERSONAL_LABELS = frozenset(tuple(p.label.split(".")) for p in PERSONAL)
+#: What a colleague (a rep's manager or teammate) sees of a user: the name.
+COLLEAGUE_FIELDS = frozenset({"id", "name", "__typename"})
+#: The GraphQL types with a field rule (the others need no check).
+RULED_TYPES = frozenset({"Rep", *(t for t, _ in _PERSONAL_LABELS)})
+
+
+def personal_of(document: str) -> list[Personal]:
+    """The personal fields stored in ``document`` (``"Customer"``, ...)."""
+    return [p for p in PERSONAL if p.document == document and p.path]
+
+
+def sees_person(who: Principal | None, user_id: Any) -> bool:
+    """Whether ``who`` may read more of the user ``user_id`` than the name.
+
+    Users see themselves in full, managers their team, admins everyone; a rep's
+    manager and teammates are colleagues, of whom they see names only. API keys
+    act for their creator, but personal fields stay hidden from them.
+    """
+    if who is None:  # signing in: the user's own record
+        return True
+    if who.row_role == Role.ADMIN:
+        return True
+    oid = user_id if isinstance(user_id, PydanticObjectId) else _oid(user_id)
+    return oid is not None and (oid == who.user_id or oid in who.team)
+
+
+def sees_personal(who: Principal | None, user_id: Any) -> bool:
+    """Whether ``who`` may read personal data of, or derived from, ``user_id``."""
+    return (who is None or not who.is_key) and sees_person(who, user_id)
+
+
+def _oid(raw: Any) -> PydanticObjectId | None:
+    try:
+        return PydanticObjectId(str(raw))
+    except (TypeError, ValueError):
+        return None
+
+
+def check_field(
+    who: Principal | None, type_name: str, field_name: str, source: Any
+) -> None:
+    """Refuse reading ``type_name.field_name`` of ``source`` (``Forbidden``).
+
+    Personal fields are refused to API keys; a user's fields other than the name
+    are refused to colleagues. Every field the schema resolves passes here.
+    """
+    if (type_name, field_name) in _PERSONAL_LABELS and who is not None and who.is_key:
+        raise Forbidden("personal data is not available to API keys")
+    if (
+        type_name == "Rep"
+        and field_name not in COLLEAGUE_FIELDS
+        and not sees_person(who, getattr(source, "id", None))
+    ):
+        raise Forbidden("of colleagues, only their names may be read")
+
+
+def check_filter(who: Principal, label: str) -> None:
+    """Refuse an API key a search or filter on the personal field ``label``:
+    which rows match would tell what the field holds."""
+    if who.is_key and tuple(label.split(".")) in _PERSONAL_LABELS:
+        raise Forbidden(f"API keys cannot search or filter on {label}")

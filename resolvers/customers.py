@@ -170,10 +170,12 @@ async def list_customers(
     offset: int = 0,
 ) -> Page[Customer]:
     """A page of customers; with ``near`` and no order, nearest first."""
-    if search is not None and access.principal(ctx).is_key:
-        # Search reads contact names, which API keys may not see.
-        raise access.Forbidden("API keys cannot search; filter instead")
     who = access.principal(ctx)
+    if search is not None:  # search reads contact names and tags
+        access.check_filter(who, "Customer.contacts")
+        access.check_filter(who, "Customer.tags")
+    if flt is not None and (flt.tags_all or flt.tags_any):
+        access.check_filter(who, "Customer.tags")
     query = access.restrict(customer_query(flt, search, who), access.customer_rule(who))
     if near is None:
         sort = CUSTOMER_SORTS[order_by or "NAME_ASC"]

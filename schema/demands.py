@@ -33,7 +33,6 @@ from schema.base import (
     raw_ids,
     to_data,
 )
-from schema.personal import PERSONAL
 
 if TYPE_CHECKING:
     from schema.customers import Customer
@@ -61,7 +60,7 @@ class DemandTransition:
     to_status: DemandStatus
     at: datetime = strawberry.field(description="UTC.")
     by_id: strawberry.ID | None = strawberry.field(description="The rep who made it.")
-    comment: str | None = strawberry.field(permission_classes=PERSONAL)
+    comment: str | None = strawberry.field()
 
 
 @strawberry.type(description="What a customer needs, tracked to resolution.")
@@ -72,9 +71,7 @@ class Demand(relay.Node):
     )
     type: DemandType
     title: str
-    description: str = strawberry.field(
-        permission_classes=PERSONAL, description="Free text (may name people)."
-    )
+    description: str = strawberry.field(description="Free text (may name people).")
     priority: Priority
     due: datetime | None = strawberry.field(description="UTC.")
     status: DemandStatus

@@ -41,6 +41,8 @@ class Rules:
     reps: dict[str, Any] = field(default_factory=dict)
     #: The users whose rows the principal sees; ``None`` for all.
     people: frozenset[PydanticObjectId] | None = None
+    #: The principal, for the field rules; ``None`` restricts nothing.
+    who: access.Principal | None = None
 
     @classmethod
     def of(cls, ctx: Context) -> Rules:
@@ -51,7 +53,13 @@ class Rules:
             demands=demand_filter(ctx),
             reps=rep_filter(ctx),
             people=access.reps_seen(access.principal(ctx)),
+            who=access.principal(ctx),
         )
+
+    def personal(self, rep_id: PydanticObjectId | None) -> bool:
+        """Whether the principal may read the personal data of ``rep_id`` (its
+        home, say), and so anything computed from it."""
+        return self.who is None or access.sees_personal(self.who, rep_id)
 
     def seen(self, rep_id: PydanticObjectId | None) -> bool:
         """Whether the principal may see the user ``rep_id`` (an invisible user

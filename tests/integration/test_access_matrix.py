@@ -14,6 +14,7 @@ import pytest
 from beanie import PydanticObjectId
 
 from models import Rep
+from resolvers import access
 from resolvers.access import SCOPES, Principal
 from resolvers.auth import principal_for
 from resolvers.context import Context
@@ -81,19 +82,8 @@ REFUSED: dict[str, set[str]] = {
     "erasePersonalData": {"key", "rep", "manager"},
 }
 
-#: Fields hidden from API keys, as Type.field.
-PERSONAL = {
-    "Customer.contacts",
-    "Rep.email",
-    "Rep.home",
-    "Visit.checkIn",
-    "Visit.checkOut",
-    "Visit.agenda",
-    "Visit.cancelReason",
-    "Outcome.notes",
-    "Demand.description",
-    "DemandTransition.comment",
-}
+#: Fields hidden from API keys, as Type.field: the one declaration.
+PERSONAL = {item.label for item in access.PERSONAL}
 #: Fields whose names look personal but are not (business data, or ids).
 NOT_PERSONAL = {
     "Address.street",
@@ -125,10 +115,20 @@ NOT_PERSONAL = {
     "Presence.location",
     "Visit.customer",
     "Customer.location",
+    "Presence.distanceM",  # reachable only through Visit.checkIn and checkOut
+    "Slot.travelMinutes",  # reachable only through Recommendation.slot
+    # distances and travel from a rep's home are computed only for those who may
+    # see the home; API keys get them from `near` alone, or none
+    "Recommendation.distanceKm",
+    "EffectivenessValue.travelHours",
+    "EffectivenessReport.includeTravel",
+    "Rep.flexibleBreak",  # colleagues see names only (access.COLLEAGUE_FIELDS)
+    "ScoringSettings.strategicTags",  # the admins' vocabulary, not a person's
 }
 LOOKS_PERSONAL = re.compile(
-    r"name|mail|phone|contact|street|address|home|notes|"
-    r"agenda|description|comment|checkIn|checkOut|reason|location",
+    r"name|mail|phone|contact|street|address|home|notes|agenda|description|"
+    r"comment|checkIn|checkOut|reason|location|title|text|tag|slot|travel|"
+    r"distance|depart|back|arrive|break",
     re.IGNORECASE,
 )
 
@@ -250,3 +250,26 @@ async def test_personal_fields_are_refused_to_keys(principals):
     )
     # then
     assert result.errors[0].extensions["code"] == "FORBIDDEN"
+
+
+def test_every_declared_personal_field_exists_and_says_so():
+    """Tests the declaration against the schema: no stale entry, each marked."""
+    # given
+    type_map = schema._schema.type_map
+    for item in access.PERSONAL:
+        type_name, field_name = item.label.split(".")
+        # then
+        field = type_map[type_name].fields[field_name]  # KeyError: stale entry
+        assert "Personal" in (field.description or ""), item.label
+
+
+@pytest.mark.parametrize("label", sorted(PERSONAL))
+def test_every_declared_personal_field_is_refused_to_keys_only(principals, label):
+    """Tests the field rule the schema applies to every declared field."""
+    # given
+    type_name, field_name = label.split(".")
+    # when / then
+    with pytest.raises(access.Forbidden):
+        access.check_field(principals["key"], type_name, field_name, None)
+    for role in ("admin",):
+        access.check_field(principals[role], type_name, field_name, None)
