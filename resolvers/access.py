@@ -213,6 +213,16 @@ def seen_reps(who: Principal, ids: list[PydanticObjectId]) -> list[PydanticObjec
     return list(ids) if seen is None else [i for i in ids if i in seen]
 
 
+def shown_user(who: Principal | None, user_id: Any) -> Any:
+    """``user_id`` if ``who`` may see that user, else ``None``: references to
+    users (who changed a row, who moved a demand) name no one a direct read
+    would not."""
+    if user_id is None or who is None:
+        return user_id
+    seen = reps_seen(who)
+    return user_id if seen is None or user_id in seen else None
+
+
 def customer_filter(ctx: Context) -> dict[str, Any]:
     """``customer_rule`` for the request's principal."""
     return customer_rule(principal(ctx))

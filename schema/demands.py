@@ -25,12 +25,12 @@ from schema.base import (
     NotFoundError,
     Stamp,
     ValidationError,
-    _rep_gid,
     attempt,
     load_nodes,
     offset_after,
     raw_id,
     raw_ids,
+    rep_gid,
     to_data,
 )
 
@@ -59,8 +59,14 @@ class DemandTransition:
     from_status: DemandStatus | None = strawberry.field(description="Null on creation.")
     to_status: DemandStatus
     at: datetime = strawberry.field(description="UTC.")
-    by_id: strawberry.ID | None = strawberry.field(description="The rep who made it.")
+    by: strawberry.Private[Any]
     comment: str | None = strawberry.field()
+
+    @strawberry.field(
+        description="The rep who made it; null for users you may not see."
+    )
+    def by_id(self, info: Info) -> strawberry.ID | None:
+        return rep_gid(info, self.by)
 
 
 @strawberry.type(description="What a customer needs, tracked to resolution.")
@@ -87,7 +93,7 @@ class Demand(relay.Node):
                 from_status=t.from_status,
                 to_status=t.to_status,
                 at=t.at,
-                by_id=_rep_gid(t.by),
+                by=t.by,
                 comment=t.comment,
             )
             for t in doc.history

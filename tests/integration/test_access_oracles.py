@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from beanie import PydanticObjectId
 
-from models import Demand
+from models import Customer, Demand
 from tests.integration.access_support import as_user, gid, run
 
 PLAN = """
@@ -172,3 +172,42 @@ async def test_filtering_by_an_invisible_user_matches_like_a_made_up_one(world):
         seen_missing = await run(r1, document, r=made_up)
         # then
         assert seen_hidden == seen_missing, document
+
+
+STAMPS = """
+query($id: ID!) { customer(id: $id) {
+  stamp { createdById updatedById }
+  openDemands { stamp { createdById } history { byId } } } }
+"""
+
+
+async def test_who_changed_a_row_is_named_only_when_one_may_see_them(world):
+    """Tests stamps and demand history: r3's id is not shown to r1."""
+    # given: c3 (visible to r1 through North) was created and changed by r3
+    r3 = world.users["r3"].id
+    c3 = await Customer.get(world.customers["c3"].id)
+    c3.stamp.created_by = c3.stamp.updated_by = r3
+    await c3.save()
+    await Demand.find({"customer_id": c3.id}).update_many(
+        {
+            "$set": {
+                "stamp.created_by": r3,
+                "history": [{"from_status": None, "to_status": "open", "by": r3}],
+            }
+        }
+    )
+    # when
+    seen_by_r1, codes = await run(
+        await as_user(world, "r1"), STAMPS, id=gid("Customer", c3.id)
+    )
+    seen_by_m2, _ = await run(
+        await as_user(world, "m2"), STAMPS, id=gid("Customer", c3.id)
+    )
+    # then
+    assert codes == []
+    assert str(r3) not in str(seen_by_r1)
+    assert seen_by_r1["customer"]["stamp"] == {"createdById": None, "updatedById": None}
+    assert seen_by_m2["customer"]["stamp"]["createdById"] == gid("Rep", r3)
+    assert seen_by_m2["customer"]["openDemands"][0]["history"][0]["byId"] == gid(
+        "Rep", r3
+    )
