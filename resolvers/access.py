@@ -223,6 +223,37 @@ def shown_user(who: Principal | None, user_id: Any) -> Any:
     return user_id if seen is None or user_id in seen else None
 
 
+#: The roles that may hand out API keys (a key acts within its creator's rows).
+KEY_GRANTORS = frozenset({Role.ADMIN, Role.MANAGER})
+
+
+def api_key_rule(who: Principal) -> dict[str, Any]:
+    """The API keys ``who`` may list and revoke: admins all, managers their own;
+    nobody else, and no key, manages keys."""
+    if who.is_key or who.role not in KEY_GRANTORS:
+        raise Forbidden("your role does not allow this")
+    return {} if who.role == Role.ADMIN else {"created_by": who.user_id}
+
+
+#: What users may change on their own profile.
+SELF_SERVICE = frozenset(
+    {"name", "home", "working_hours", "flexible_break", "time_zone", "password"}
+)
+
+
+def check_profile_change(
+    who: Principal, user_id: PydanticObjectId | None, fields: set[str]
+) -> None:
+    """Refuse a change to a user: admins change anyone, users their own name,
+    home, working hours, time zone and password; nobody else anything."""
+    if who.is_key:
+        raise Forbidden("this API key may not make this change")
+    if who.role == Role.ADMIN:
+        return
+    if user_id != who.user_id or fields - SELF_SERVICE:
+        raise Forbidden("only admins change roles, territories, managers and access")
+
+
 def customer_filter(ctx: Context) -> dict[str, Any]:
     """``customer_rule`` for the request's principal."""
     return customer_rule(principal(ctx))

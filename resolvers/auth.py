@@ -28,6 +28,7 @@ from models import Rep
 from models.auth import ApiKey, Session
 from models.common import as_utc, utc_now
 from models.rep import Role
+from resolvers import access
 from resolvers.access import Principal, Unauthenticated
 
 ACCESS_TTL = timedelta(minutes=15)
@@ -276,11 +277,7 @@ async def _key_principal(token: str) -> Principal:
     if key.revoked_at is not None or as_utc(key.expires_at) <= utc_now():
         raise Unauthenticated("the API key is revoked or expired")
     creator = await Rep.get(key.created_by)
-    if (
-        creator is None
-        or not creator.active
-        or creator.role not in (Role.ADMIN, Role.MANAGER)
-    ):
+    if creator is None or not creator.active or creator.role not in access.KEY_GRANTORS:
         raise Unauthenticated("the API key's owner can no longer grant it")
     return Principal(
         user_id=creator.id,

@@ -69,10 +69,6 @@ async def _unique_email(email: str, rep_id: Any = None) -> None:
         raise Conflict(f"a user with email {email} already exists", field="email")
 
 
-#: What users may change on their own profile.
-SELF_SERVICE = frozenset(
-    {"name", "home", "working_hours", "flexible_break", "time_zone", "password"}
-)
 MIN_PASSWORD = 12
 
 
@@ -111,12 +107,7 @@ async def update_rep(
     access.check_writer(who)
     current = changes.pop("current_password", None)
     rep = await fetch_visible(Rep, object_id(rep_id, "id"), access.rep_rule(who))
-    if who.role != Role.ADMIN and (
-        rep.id != who.user_id or set(changes) - SELF_SERVICE
-    ):
-        raise access.Forbidden(
-            "only admins change roles, territories, managers and access"
-        )
+    access.check_profile_change(who, rep.id, set(changes))
     check_revision(rep, revision)
     new_password = "password" in changes
     if new_password:
