@@ -1,10 +1,13 @@
-"""Who may see and change what: every row rule lives here.
+"""Who may see and change what: every row, field and write rule lives here.
 
 A request acts as a ``Principal``: a signed-in user, or a partner's API key acting
 within its creator's rights and its scopes. Reads add the principal's filter to
-their query (so lists, counts, loaders and aggregates see the same rows); writes
-check the document first. A row the principal may not see reads exactly like a
-row that does not exist.
+their query (so lists, counts, loaders and aggregates see the same rows); the
+schema's access guard passes every field through ``check_field`` (personal
+fields, declared once in ``PERSONAL``, and colleagues' fields); writes check the
+document first (``check_assignment``, ``check_may_change_customer``, ...). A row
+the principal may not see reads exactly like a row that does not exist, and so
+does a user it may not see when an input or a filter names one.
 
 Roles:
 
