@@ -200,6 +200,15 @@ def rep_rule(who: Principal) -> dict[str, Any]:
     return {"_id": {"$in": [*_people(who), *who.colleagues]}}
 
 
+def rep_detail_rule(who: Principal) -> dict[str, Any]:
+    """The users of whom ``who`` may read more than the name (see
+    ``sees_person``): lists filtered by a user's territory or manager use it, so
+    the filter does not tell what a colleague's hidden fields hold."""
+    if who.row_role == Role.ADMIN and not who.is_key:
+        return {}
+    return {"_id": {"$in": _people(who)}}
+
+
 def reps_seen(who: Principal) -> frozenset[PydanticObjectId] | None:
     """The users whose rows ``who`` sees (``rep_rule`` as a set); ``None``: all."""
     rule = rep_rule(who)
@@ -510,6 +519,8 @@ PERSONAL: tuple[Personal, ...] = (
     Personal("PlanProgress.objective"),
     Personal("PlanChange.after"),
     Personal("PlanChange.movedMinutes"),
+    # "no window reachable" says the customer is out of reach from home
+    Personal("UnservedCustomer.reason"),
 )
 _PERSONAL_LABELS = frozenset(tuple(p.label.split(".")) for p in PERSONAL)
 #: What a colleague (a rep's manager or teammate) sees of a user: the name.

@@ -49,7 +49,10 @@ async def list_reps(
     sort = [("manager_id", 1), ("name", 1)] if manager_id else [("name", 1), ("_id", 1)]
     if territory is not None:
         sort = [("territory", 1), ("name", 1)]
-    query = access.restrict(query, access.rep_filter(ctx))
+    who = access.principal(ctx)
+    # Filtering on a colleague's territory or manager would read those fields.
+    rule = access.rep_detail_rule(who) if query else access.rep_rule(who)
+    query = access.restrict(query, rule)
     return await paginate(Rep, query, sort, first=first, offset=offset)
 
 

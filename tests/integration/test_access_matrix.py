@@ -119,7 +119,6 @@ NOT_PERSONAL = {
     "ScoreComponent.name",
     # plain-words explanations the planner and scoring write
     "PlannedStop.reason",
-    "UnservedCustomer.reason",
     "CustomerPriority.reasons",
     "Recommendation.reasons",
     # reachable only through Visit.checkIn and Visit.checkOut, which are personal

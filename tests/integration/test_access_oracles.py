@@ -211,3 +211,22 @@ async def test_who_changed_a_row_is_named_only_when_one_may_see_them(world):
     assert seen_by_m2["customer"]["openDemands"][0]["history"][0]["byId"] == gid(
         "Rep", r3
     )
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        '{ reps(territory: "South") { nodes { name } } }',
+        "query($m: ID!) { reps(managerId: $m) { nodes { name } } }",
+    ],
+)
+async def test_filtering_users_does_not_read_colleagues_hidden_fields(world, document):
+    """Tests that a rep cannot learn a teammate's territory or manager by filter."""
+    # given
+    r1 = await as_user(world, "r1")
+    variables = {"m": gid("Rep", world.users["m1"].id)} if "$m" in document else {}
+    # when
+    data, codes = await run(r1, document, **variables)
+    # then
+    assert codes == []
+    assert "r2" not in str(data)

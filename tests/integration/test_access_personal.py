@@ -14,7 +14,13 @@ from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType
 from models import Customer, Demand, Rep, Visit, VisitPlan
 from models.common import DayHours, GeoPoint, TimeRange, utc_now
 from models.customer import Address
-from models.plan import PlannedRoute, PlannedStop, PlanTotals, SolverStats
+from models.plan import (
+    PlannedRoute,
+    PlannedStop,
+    PlanTotals,
+    SolverStats,
+    UnservedCustomer,
+)
 from models.visit import Outcome, VisitStatus
 from resolvers import access
 from resolvers.access import Principal
@@ -220,6 +226,13 @@ async def _plan(world) -> VisitPlan:
                 stops=[stop],
             )
         ],
+        unserved=[
+            UnservedCustomer(
+                customer_id=world.customers["c1"].id,
+                value=1,
+                reason="no window reachable in any shift",
+            )
+        ],
         totals=PlanTotals(
             objective=4,
             value=5,
@@ -262,6 +275,22 @@ async def test_a_key_reads_no_leg_from_or_to_home_in_a_plan(world, selection):
     assert codes == ["FORBIDDEN"]
     assert own_codes == []
     assert own["visitPlan"]["routes"]
+
+
+async def test_a_key_reads_no_reason_that_tells_reach_from_home(world):
+    """Tests the unserved reasons ('no window reachable') as a key."""
+    # given
+    plan = await _plan(world)
+    document = "query($id: ID!) { visitPlan(id: $id) { unserved { value reason } } }"
+    # when
+    _data, codes = await run(manager_key(world), document, id=gid("VisitPlan", plan.id))
+    own, own_codes = await run(
+        await as_user(world, "r1"), document, id=gid("VisitPlan", plan.id)
+    )
+    # then
+    assert codes == ["FORBIDDEN"]
+    assert own_codes == []
+    assert own["visitPlan"]["unserved"][0]["reason"].startswith("no window")
 
 
 async def test_a_key_reads_which_customers_a_plan_visits(world):
