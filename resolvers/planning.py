@@ -122,7 +122,7 @@ async def _customers(
     flt = req.customer_filter or CustomerFilter(owner_ids=[str(r.id) for r in reps])
     if flt.statuses is None:
         flt.statuses = PLANNABLE
-    query = access.restrict(customer_query(flt, None), access.customer_rule(who))
+    query = access.restrict(customer_query(flt, None, who), access.customer_rule(who))
     found = await Customer.find(query).limit(MAX_CANDIDATES + 1).to_list()
     if len(found) > MAX_CANDIDATES:
         raise Invalid(

@@ -375,7 +375,10 @@ async def ranked(
         raise Invalid(f"limit must be 1 to {MAX_RANKED}", field="limit")
     query: dict[str, Any] = {}
     if owner_id is not None:
-        query["owner_id"] = object_id(owner_id, "ownerId")
+        owner = object_id(owner_id, "ownerId")
+        if not rules.seen(owner):  # like a made-up id: nothing of theirs
+            return []
+        query["owner_id"] = owner
     query["status"] = {"$in": [s.value for s in VISITABLE]}
     if tier is not None:
         query["tier"] = tier

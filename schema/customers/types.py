@@ -26,7 +26,6 @@ from schema.base import (
     ValidationError,
     load_nodes,
 )
-from schema.personal import PERSONAL
 
 if TYPE_CHECKING:
     from schema.demands import Demand
@@ -101,9 +100,7 @@ class Customer(relay.Node):
     tier: Tier
     status: LifecycleStatus
     tags: list[str]
-    contacts: list[Contact] = strawberry.field(
-        permission_classes=PERSONAL, description="People at the customer (personal)."
-    )
+    contacts: list[Contact] = strawberry.field(description="People at the customer.")
     addresses: list[Address]
     time_zone: str = strawberry.field(
         description="IANA time zone of the opening hours."
