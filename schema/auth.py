@@ -25,10 +25,10 @@ PUBLIC_FIELDS = frozenset({"signIn", "refreshSession", "signOut", "__typename"})
 
 
 class AccessGuard(SchemaExtension):
-    """Refuses every root field but sign-in without a principal, and turns the
-    refusals a client caused anywhere below into errors with ``extensions.code``
-    (``schema.errors.top_level``; mutations return domain errors as union
-    members before they get here)."""
+    """Refuses every root field but sign-in without a principal, applies the field
+    rules of ``resolvers.access`` (personal data, colleagues) to every field, and
+    turns access refusals and bad-input refusals raised anywhere below into errors with
+    ``extensions.code`` (mutations turn the latter into typed results first)."""
 
     def resolve(
         self,
@@ -44,6 +44,10 @@ class AccessGuard(SchemaExtension):
             except Unauthenticated as refused:
                 raise top_level(refused) or refused from None
         try:
+            if info.parent_type.name in access.RULED_TYPES:
+                access.check_field(
+                    info.context.principal, info.parent_type.name, info.field_name, root
+                )
             result = _next(root, info, *args, **kwargs)
         except Exception as refused:
             coded = top_level(refused)
