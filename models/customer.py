@@ -127,6 +127,8 @@ class Customer(Document):
     opening_hours: list[DayHours] = Field(default_factory=list)
     owner_id: PydanticObjectId | None = None
     territory: str | None = Field(default=None, max_length=100)
+    #: Days between visits aimed at; ``None`` takes the tier's target.
+    visit_interval_days: int | None = Field(default=None, ge=1, le=3650)
     custom_fields: list[CustomField] = Field(default_factory=list, max_length=100)
     search: list[str] = Field(default_factory=list)
     location: GeoPoint | None = None

@@ -6,18 +6,35 @@ any plan with :func:`evaluate`, and write the plan back as JSON.
 
 from planner.evaluate import Evaluation, evaluate
 from planner.jsonio import dump_plan, dumps_plan, load_plan, load_problem
-from planner.plan import Plan, Route, SolverInfo, Stop, plan_from_dict, plan_to_dict
-from planner.problem import Problem, Rep, Visit, problem_from_dict, problem_to_dict
+from planner.plan import (
+    Plan,
+    Route,
+    RouteBreak,
+    SolverInfo,
+    Stop,
+    plan_from_dict,
+    plan_to_dict,
+)
+from planner.problem import (
+    Break,
+    Problem,
+    Rep,
+    Visit,
+    problem_from_dict,
+    problem_to_dict,
+)
 from planner.snap import snap_starts
 from planner.solve import Infeasible, solve
 
 __all__ = [
+    "Break",
     "Evaluation",
     "Infeasible",
     "Plan",
     "Problem",
     "Rep",
     "Route",
+    "RouteBreak",
     "SolverInfo",
     "Stop",
     "Visit",

@@ -8,64 +8,26 @@ value and travel.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from planner.plan import Plan, Route, Stop
-from planner.problem import Problem, Rep, Visit
-
-CHECK_TOL = 1e-6
-"""Relative tolerance of the checker (times and reported numbers)."""
-BUILD_TOL = 1e-9
-"""Relative tolerance used when building schedules (stricter than the checker)."""
-
-
-def _tol(x: float, rel: float) -> float:
-    return rel * max(1.0, abs(x))
-
-
-def _up(x: float, step: float | None) -> float:
-    """The smallest multiple of ``step`` not below ``x`` (``x`` without a step)."""
-    if step is None:
-        return x
-    return math.ceil(x / step - 1e-9) * step
-
-
-def window_start(
-    visit: Visit, arrive: float, tol: float = BUILD_TOL, step: float | None = None
-) -> float | None:
-    """Return the earliest service start at or after ``arrive``, or ``None``.
-
-    Args:
-        visit: The visit.
-        arrive: Arrival time.
-        tol: Relative tolerance on the window end.
-        step: If given, starts are multiples of it (a time grid).
-
-    Returns:
-        ``max(arrive, a)`` (moved up to the grid) for the earliest window ``[a, b]``
-        that still contains it, ``arrive`` (on the grid) when the visit has no
-        windows, ``None`` when every window has closed.
-    """
-    if not visit.windows:
-        return _up(arrive, step)
-    best = None
-    for a, b in visit.windows:
-        s = _up(a if a > arrive else arrive, step)
-        if s <= b + _tol(b, tol) and (best is None or s < best):
-            best = s
-    return best
+from planner.breaks import check_breaks, place_breaks
+from planner.plan import Plan, Route, RouteBreak, Stop
+from planner.problem import Problem, Rep
+from planner.timing import BUILD_TOL, CHECK_TOL, window_start
+from planner.timing import allowance as _tol
 
 
 @dataclass(frozen=True)
 class Schedule:
-    """Exact times of one route: departure, stops ``(arrive, start, end)``, return."""
+    """Exact times of one route: departure, stops ``(arrive, start, end)``, return,
+    and the breaks taken as ``(index into rep.breaks, start, end)``."""
 
     depart: float
     stops: tuple[tuple[float, float, float], ...]
     return_: float
     travel: float
+    breaks: tuple[tuple[int, float, float], ...] = ()
 
 
 def schedule_route(
@@ -88,8 +50,16 @@ def schedule_route(
         step: If given, service starts are multiples of it (see :func:`window_start`).
 
     Returns:
-        The schedule, or ``None`` when a window is missed or the shift overrun.
+        The schedule, or ``None`` when a window is missed, the shift overrun or
+        a needed break cannot be placed (see :mod:`planner.breaks`).
     """
+    if visits and rep.breaks and rep.shift_breaks(shift):
+        t = place_breaks(
+            problem, rep, shift, visits, depart_late=depart_late, step=step
+        )
+        if t is None:
+            return None
+        return Schedule(t.depart, t.stops, t.return_, t.travel, t.breaks)
     open_, close = rep.shifts[shift]
     t = open_
     here = rep.start
@@ -132,6 +102,7 @@ def route_from_schedule(
             Stop(problem.visits[i].id, a, s, e)
             for i, (a, s, e) in zip(visits, sched.stops, strict=True)
         ),
+        breaks=tuple(RouteBreak(bi, s, e) for bi, s, e in sched.breaks),
     )
 
 
@@ -179,6 +150,7 @@ def _check_route(
             f"{where}: departs at {route.depart:g} before the shift opens at {open_:g}"
         )
     t, here, value, travel = route.depart, rep.start, 0.0, 0.0
+    busy: list[tuple[float, float]] = []
     for k, stop in enumerate(route.stops):
         sw = f"{where} stop {k} ({stop.visit})"
         vi = problem.visit_index(stop.visit)
@@ -194,8 +166,11 @@ def _check_route(
         d = problem.travel(here, v.location)
         travel += d
         value += v.value
-        if abs(stop.arrive - (t + d)) > _tol(t + d, CHECK_TOL):
+        if abs(stop.arrive - (t + d)) > _tol(t + d, CHECK_TOL) and not (
+            stop.arrive > t + d and _break_between(route, t, stop.arrive - d)
+        ):
             out.append(f"{sw}: arrives at {stop.arrive:g} but travel gives {t + d:g}")
+        busy += [(stop.arrive - d, stop.arrive), (stop.start, stop.end)]
         if stop.start < stop.arrive - _tol(stop.arrive, CHECK_TOL):
             out.append(
                 f"{sw}: starts at {stop.start:g} before arriving at {stop.arrive:g}"
@@ -215,6 +190,9 @@ def _check_route(
         t, here = stop.end, v.location
     d = problem.travel(here, rep.end)
     travel += d
+    if route.breaks or rep.breaks:
+        busy.append((route.return_ - d, route.return_))
+        check_breaks(problem, rep, route, busy, where, out)
     if route.return_ < t + d - _tol(t + d, CHECK_TOL):
         out.append(
             f"{where}: returns at {route.return_:g} but cannot be back before {t + d:g}"
@@ -227,6 +205,40 @@ def _check_route(
     if not route.stops:
         return 0.0, 0.0
     return value, travel
+
+
+def _break_between(route: Route, a: float, b: float) -> bool:
+    """Whether the route takes a break within ``[a, b]`` (a reason to leave late)."""
+    return any(
+        rb.start >= a - _tol(a, CHECK_TOL) and rb.end <= b + _tol(b, CHECK_TOL)
+        for rb in route.breaks
+    )
+
+
+def gap_violations(problem: Problem, plan: Plan) -> list[str]:
+    """Served occurrences of one customer that start closer than their min gap."""
+    by_customer: dict[str, list[tuple[float, str, float]]] = {}
+    for route in plan.routes:
+        for stop in route.stops:
+            vi = problem.visit_index(stop.visit)
+            if vi is None or problem.visits[vi].customer is None:
+                continue
+            v = problem.visits[vi]
+            by_customer.setdefault(v.customer, []).append(  # type: ignore[arg-type]
+                (stop.start, v.id, v.min_gap)
+            )
+    out = []
+    for customer, occ in by_customer.items():
+        occ.sort()
+        for i, (s1, id1, g1) in enumerate(occ):
+            for s2, id2, g2 in occ[i + 1 :]:
+                gap = max(g1, g2)
+                if s2 - s1 < gap - _tol(gap, CHECK_TOL):
+                    out.append(
+                        f"visits {id1} and {id2} of customer {customer} start "
+                        f"{s2 - s1:g} apart, less than their minimum gap {gap:g}"
+                    )
+    return out
 
 
 def _differs(reported: float, actual: float) -> bool:
@@ -260,6 +272,7 @@ def evaluate(problem: Problem, plan: Plan) -> Evaluation:
         rv, rt = _check_route(problem, route, where, served, violations)
         value += rv
         travel += rt
+    violations += gap_violations(problem, plan)
     for v in problem.visits:
         if v.required and v.id not in served:
             violations.append(f"required visit {v.id} is not served")

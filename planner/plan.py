@@ -17,6 +17,8 @@ SERVED = "served"
 NO_WINDOW = "no window reachable in any shift"
 NOT_ALLOWED = "not allowed for any rep with time"
 LOWER_VALUE = "lower value than what was chosen"
+NO_WINDOW_BREAKS = "no window outside the rep's breaks"
+TOO_CLOSE = "too close in time to another visit of the same customer"
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,21 @@ class Stop:
 
 
 @dataclass(frozen=True)
+class RouteBreak:
+    """A break taken on a route.
+
+    Attributes:
+        break_index: Index into the rep's ``breaks`` (``break`` in JSON).
+        start: When the break starts.
+        end: When it ends (at least ``start`` plus the break's duration).
+    """
+
+    break_index: int
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
 class Route:
     """The route of one rep during one of its shifts.
 
@@ -46,6 +63,7 @@ class Route:
         depart: When the rep leaves its start point.
         return_: When the rep is back at its end point (``return`` in JSON).
         stops: The visits served, in order.
+        breaks: The breaks taken, in time order.
     """
 
     rep: str
@@ -53,6 +71,7 @@ class Route:
     depart: float
     return_: float
     stops: tuple[Stop, ...]
+    breaks: tuple[RouteBreak, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -108,24 +127,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "objective": plan.objective,
         "value": plan.value,
         "travel": plan.travel,
-        "routes": [
-            {
-                "rep": r.rep,
-                "shift": r.shift,
-                "depart": r.depart,
-                "return": r.return_,
-                "stops": [
-                    {
-                        "visit": s.visit,
-                        "arrive": s.arrive,
-                        "start": s.start,
-                        "end": s.end,
-                    }
-                    for s in r.stops
-                ],
-            }
-            for r in plan.routes
-        ],
+        "routes": [_route_to_dict(r) for r in plan.routes],
         "unserved": list(plan.unserved),
     }
     if plan.solver is not None:
@@ -137,6 +139,24 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
     if plan.reasons:
         out["reasons"] = dict(plan.reasons)
     out["infeasible_required"] = list(plan.infeasible_required)
+    return out
+
+
+def _route_to_dict(r: Route) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "rep": r.rep,
+        "shift": r.shift,
+        "depart": r.depart,
+        "return": r.return_,
+        "stops": [
+            {"visit": s.visit, "arrive": s.arrive, "start": s.start, "end": s.end}
+            for s in r.stops
+        ],
+    }
+    if r.breaks:
+        out["breaks"] = [
+            {"break": b.break_index, "start": b.start, "end": b.end} for b in r.breaks
+        ]
     return out
 
 
@@ -177,11 +197,26 @@ def _stop(x: Any, where: str) -> Stop:
     )
 
 
+def _index(x: Any, where: str) -> int:
+    if not isinstance(x, int) or isinstance(x, bool):
+        raise ValueError(f"{where}: expected an integer index, got {x!r}")
+    return x
+
+
+def _break(x: Any, where: str) -> RouteBreak:
+    x = _obj(x, where, ("break", "start", "end"))
+    return RouteBreak(
+        break_index=_index(x["break"], f"{where}.break"),
+        start=_num(x["start"], f"{where}.start"),
+        end=_num(x["end"], f"{where}.end"),
+    )
+
+
 def _route(x: Any, where: str) -> Route:
     x = _obj(x, where, ("rep", "shift", "depart", "return", "stops"))
-    shift = x["shift"]
-    if not isinstance(shift, int) or isinstance(shift, bool):
-        raise ValueError(f"{where}.shift: expected an integer index, got {shift!r}")
+    shift = _index(x["shift"], f"{where}.shift")
+    breaks = x.get("breaks")
+    breaks = [] if breaks is None else _list(breaks, f"{where}.breaks")
     return Route(
         rep=_str(x["rep"], f"{where}.rep"),
         shift=shift,
@@ -191,6 +226,7 @@ def _route(x: Any, where: str) -> Route:
             _stop(s, f"{where}.stops[{k}]")
             for k, s in enumerate(_list(x["stops"], f"{where}.stops"))
         ),
+        breaks=tuple(_break(b, f"{where}.breaks[{k}]") for k, b in enumerate(breaks)),
     )
 
 

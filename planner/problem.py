@@ -22,6 +22,28 @@ Point = tuple[float, float] | int
 
 
 @dataclass(frozen=True)
+class Break:
+    """A break the rep takes wherever he is, inside one of his shifts.
+
+    Attributes:
+        earliest: The break may start at this time at the earliest.
+        latest: The break must be over by this time.
+        duration: Length of the break; equal to ``latest - earliest`` for a fixed
+            break (lunch 12:00-13:00), shorter for a flexible one (30 minutes
+            anywhere between 12:00 and 14:00).
+    """
+
+    earliest: float
+    latest: float
+    duration: float
+
+    @property
+    def fixed(self) -> bool:
+        """Whether the break has no slack (``duration == latest - earliest``)."""
+        return self.duration >= self.latest - self.earliest
+
+
+@dataclass(frozen=True)
 class Rep:
     """A field representative: where each route starts and ends, and the shifts.
 
@@ -30,12 +52,27 @@ class Rep:
         start: Where every route of this rep begins.
         end: Where every route of this rep ends.
         shifts: Working periods ``(open, close)``; each one is a separate route.
+        breaks: Breaks, each inside one of the shifts (see :meth:`break_shift`).
     """
 
     id: str
     start: Point
     end: Point
     shifts: tuple[tuple[float, float], ...]
+    breaks: tuple[Break, ...] = ()
+
+    def break_shift(self, brk: Break) -> int | None:
+        """Return the index of the first shift holding ``brk``, or ``None``."""
+        for k, (open_, close) in enumerate(self.shifts):
+            if open_ <= brk.earliest and brk.latest <= close:
+                return k
+        return None
+
+    def shift_breaks(self, shift: int) -> tuple[int, ...]:
+        """Return the indices into :attr:`breaks` of the breaks of ``shift``."""
+        return tuple(
+            i for i, b in enumerate(self.breaks) if self.break_shift(b) == shift
+        )
 
 
 @dataclass(frozen=True)
@@ -51,6 +88,10 @@ class Visit:
         value: Benefit of serving the visit.
         required: Whether the visit must be served.
         reps: Ids of the reps allowed to serve it, or ``None`` for any rep.
+        customer: Visits sharing a customer id are occurrences of one customer
+            (several visits of one customer in one plan); ``None`` for none.
+        min_gap: Two served occurrences of the same customer start at least the
+            larger of their ``min_gap`` apart (time units, as windows).
     """
 
     id: str
@@ -60,6 +101,8 @@ class Visit:
     value: float = 0.0
     required: bool = False
     reps: tuple[str, ...] | None = None
+    customer: str | None = None
+    min_gap: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -126,6 +169,16 @@ class Problem:
     def allows(self, visit: Visit, rep: Rep) -> bool:
         """Return whether ``rep`` may serve ``visit``."""
         return visit.reps is None or rep.id in visit.reps
+
+    @property
+    def has_breaks(self) -> bool:
+        """Whether any rep has a break."""
+        return any(r.breaks for r in self.reps)
+
+    @property
+    def has_gaps(self) -> bool:
+        """Whether some visits of one customer must be apart (``min_gap > 0``)."""
+        return any(v.customer is not None and v.min_gap > 0 for v in self.visits)
 
 
 def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -207,6 +260,36 @@ def _matrix(x: Any) -> tuple[tuple[float, ...], ...]:
     return tuple(out)
 
 
+def _break(x: Any, where: str, shifts: tuple[tuple[float, float], ...]) -> Break:
+    if not isinstance(x, Mapping):
+        raise ValueError(f"{where}: expected an object")
+    for key in ("earliest", "latest", "duration"):
+        if key not in x:
+            raise ValueError(f"{where}.{key}: missing")
+    earliest = _number(x["earliest"], f"{where}.earliest")
+    latest = _number(x["latest"], f"{where}.latest")
+    duration = _number(x["duration"], f"{where}.duration")
+    if not latest > earliest:
+        raise ValueError(
+            f"{where}.latest: {latest:g} is not after earliest {earliest:g}"
+        )
+    if not 0 < duration <= latest - earliest:
+        raise ValueError(
+            f"{where}.duration: must be positive and at most latest - earliest "
+            f"({latest - earliest:g}), got {duration:g}"
+        )
+    inside = [(a, b) for a, b in shifts if a <= earliest <= b]
+    if not inside:
+        raise ValueError(f"{where}.earliest: {earliest:g} is not inside any shift")
+    if not any(latest <= b for _, b in inside):
+        close = max(b for _, b in inside)
+        raise ValueError(
+            f"{where}.latest: {latest:g} is after the close {close:g} of the shift "
+            "holding earliest"
+        )
+    return Break(earliest, latest, duration)
+
+
 def _rep(x: Any, i: int, metric: str, size: int) -> Rep:
     where = f"reps[{i}]"
     if not isinstance(x, Mapping):
@@ -218,11 +301,16 @@ def _rep(x: Any, i: int, metric: str, size: int) -> Rep:
         _interval(s, f"{where}.shifts[{k}]", "open, close")
         for k, s in enumerate(_list(x["shifts"], f"{where}.shifts"))
     )
+    breaks = x.get("breaks")
+    breaks = () if breaks is None else _list(breaks, f"{where}.breaks")
     return Rep(
         id=_ident(x["id"], f"{where}.id"),
         start=_point(x["start"], f"{where}.start", metric, size),
         end=_point(x["end"], f"{where}.end", metric, size),
         shifts=shifts,
+        breaks=tuple(
+            _break(b, f"{where}.breaks[{k}]", shifts) for k, b in enumerate(breaks)
+        ),
     )
 
 
@@ -251,6 +339,12 @@ def _visit(x: Any, i: int, metric: str, size: int, rep_ids: set[str]) -> Visit:
         for k, r in enumerate(reps):
             if r not in rep_ids:
                 raise ValueError(f"{where}.reps[{k}]: unknown rep {r!r}")
+    customer = x.get("customer")
+    if customer is not None:
+        customer = _ident(customer, f"{where}.customer")
+    min_gap = x.get("min_gap")
+    if min_gap is not None:
+        min_gap = _number(min_gap, f"{where}.min_gap", minimum=0)
     return Visit(
         id=_ident(x["id"], f"{where}.id"),
         location=_point(x["location"], f"{where}.location", metric, size),
@@ -262,6 +356,8 @@ def _visit(x: Any, i: int, metric: str, size: int, rep_ids: set[str]) -> Visit:
         value=_number(x.get("value", 0), f"{where}.value", minimum=0),
         required=required,
         reps=reps,
+        customer=customer,
+        min_gap=min_gap or 0.0,
     )
 
 
@@ -343,30 +439,43 @@ def problem_to_dict(problem: Problem) -> dict[str, Any]:
         "metric": problem.metric,
         "speed": problem.speed,
         "travel_cost": problem.travel_cost,
-        "reps": [
-            {
-                "id": r.id,
-                "start": list(r.start) if isinstance(r.start, tuple) else r.start,
-                "end": list(r.end) if isinstance(r.end, tuple) else r.end,
-                "shifts": [list(s) for s in r.shifts],
-            }
-            for r in problem.reps
-        ],
-        "visits": [
-            {
-                "id": v.id,
-                "location": (
-                    list(v.location) if isinstance(v.location, tuple) else v.location
-                ),
-                "duration": v.duration,
-                "windows": [list(w) for w in v.windows],
-                "value": v.value,
-                "required": v.required,
-                "reps": list(v.reps) if v.reps is not None else None,
-            }
-            for v in problem.visits
-        ],
+        "reps": [_rep_to_dict(r) for r in problem.reps],
+        "visits": [_visit_to_dict(v) for v in problem.visits],
     }
     if problem.matrix is not None:
         out["matrix"] = [list(row) for row in problem.matrix]
+    return out
+
+
+def _rep_to_dict(r: Rep) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": r.id,
+        "start": list(r.start) if isinstance(r.start, tuple) else r.start,
+        "end": list(r.end) if isinstance(r.end, tuple) else r.end,
+        "shifts": [list(s) for s in r.shifts],
+    }
+    # Optional fields are written only when set, so that a problem without them
+    # is written exactly as before they existed.
+    if r.breaks:
+        out["breaks"] = [
+            {"earliest": b.earliest, "latest": b.latest, "duration": b.duration}
+            for b in r.breaks
+        ]
+    return out
+
+
+def _visit_to_dict(v: Visit) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": v.id,
+        "location": list(v.location) if isinstance(v.location, tuple) else v.location,
+        "duration": v.duration,
+        "windows": [list(w) for w in v.windows],
+        "value": v.value,
+        "required": v.required,
+        "reps": list(v.reps) if v.reps is not None else None,
+    }
+    if v.customer is not None:
+        out["customer"] = v.customer
+    if v.min_gap:
+        out["min_gap"] = v.min_gap
     return out

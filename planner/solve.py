@@ -9,24 +9,29 @@ visit's fate in plain words.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import time
 from collections.abc import Callable
+from typing import Any
 
 from planner.backends import pyvrp as backend
 from planner.backends.model import Model, estimate_bytes
 from planner.backends.worker import Child
 from planner.evaluate import route_from_schedule, schedule_route
+from planner.gaps import Gaps, repair
 from planner.plan import (
     LOWER_VALUE,
     NO_WINDOW,
+    NO_WINDOW_BREAKS,
     NOT_ALLOWED,
     SERVED,
+    TOO_CLOSE,
     Plan,
     SolverInfo,
 )
-from planner.problem import Problem
+from planner.problem import Problem, Rep, Visit
 
 ProgressCallback = Callable[[float, float], None]
 """Called with ``(best objective so far, elapsed seconds)``."""
@@ -82,8 +87,10 @@ def analyse(problem: Problem) -> tuple[Model, dict[int, str]]:
         if allowed:
             candidates.append(vi)
             reach.append(tuple(allowed))
+        elif anyone:
+            hopeless[vi] = NOT_ALLOWED
         else:
-            hopeless[vi] = NOT_ALLOWED if anyone else NO_WINDOW
+            hopeless[vi] = _unreachable(problem, routes, vi)
     used = sorted({k for r in reach for k in r})
     pos = {k: i for i, k in enumerate(used)}
     model = Model(
@@ -92,6 +99,18 @@ def analyse(problem: Problem) -> tuple[Model, dict[int, str]]:
         reach=tuple(tuple(pos[k] for k in r) for r in reach),
     )
     return model, hopeless
+
+
+def _unreachable(problem: Problem, routes: list[tuple[int, int]], vi: int) -> str:
+    """Why no route reaches visit ``vi``: its windows, or the reps' breaks."""
+    visit = problem.visits[vi]
+    for ri, si in routes:
+        rep = problem.reps[ri]
+        if rep.breaks and problem.allows(visit, rep):
+            free = dataclasses.replace(rep, breaks=())
+            if schedule_route(problem, free, si, [vi], depart_late=False):
+                return NO_WINDOW_BREAKS
+    return NO_WINDOW
 
 
 def _score(problem: Problem, model: Model, sol: Solution) -> tuple[int, float]:
@@ -217,6 +236,13 @@ def _rebuild(problem: Problem, model: Model, sol: Solution) -> dict[int, list[in
         if schedule_route(problem, rep, si, visits) is not None:
             out[k] = list(visits)
             continue
+        if rep.breaks:
+            # The backend models a break with no travel around it, so an order
+            # may be one stop too long: first try leaving out a single stop.
+            best = _drop_one(problem, rep, si, visits)
+            if best is not None:
+                out[k] = best
+                continue
         kept: list[int] = []
         for v in visits:
             if schedule_route(problem, rep, si, [*kept, v]) is not None:
@@ -225,13 +251,40 @@ def _rebuild(problem: Problem, model: Model, sol: Solution) -> dict[int, list[in
     return out
 
 
+def _drop_one(
+    problem: Problem, rep: Rep, si: int, visits: list[int]
+) -> list[int] | None:
+    """The most valuable feasible order with one stop of ``visits`` left out."""
+    best: tuple[tuple[bool, float, int], list[int]] | None = None
+    for pos in range(len(visits)):
+        seq = visits[:pos] + visits[pos + 1 :]
+        if schedule_route(problem, rep, si, seq) is None:
+            continue
+        left = problem.visits[visits[pos]]
+        key = (not left.required, -left.value, pos)
+        if best is None or key > best[0]:
+            best = (key, seq)
+    return None if best is None else best[1]
+
+
 def _polish(
     problem: Problem,
     model: Model,
     routes: dict[int, list[int]],
     deadline: float,
-) -> None:
-    """Insert unserved candidates where they fit and pay off (cheapest position)."""
+    gaps: Gaps | None = None,
+) -> tuple[Problem, set[int]]:
+    """Insert unserved candidates where they fit and pay off (cheapest position).
+
+    With ``gaps``, an insertion must keep occurrences of a customer apart: an
+    occurrence is scheduled with its windows narrowed to start far enough from
+    the others (see :meth:`Gaps.narrowed`).
+
+    Returns:
+        The problem to schedule the routes with (the narrowed windows of the
+        occurrences inserted; the given problem without gaps) and the visits
+        that fitted somewhere only against a gap.
+    """
     served = {v for vs in routes.values() for v in vs}
     order = sorted(
         (i for i, v in enumerate(model.candidates) if v not in served),
@@ -241,30 +294,50 @@ def _polish(
         ),
     )
     travel = {}
+    blocked: set[int] = set()
     for i in order:
         if time.monotonic() > deadline:
-            return
+            return problem, blocked
         v = model.candidates[i]
         visit = problem.visits[v]
         best = None
+        against_gap = False
+        work = problem
+        if gaps is not None and (windows := gaps.narrowed(v)) is not None:
+            visit = dataclasses.replace(visit, windows=windows)
+            work = _with_visit(problem, v, visit)
+            if not windows:
+                blocked.add(v)
+                continue
         for k in model.reach[i]:
             ri, si = model.routes[k]
             rep = problem.reps[ri]
             seq = routes.setdefault(k, [])
             if k not in travel:
-                s = schedule_route(problem, rep, si, seq)
+                s = schedule_route(work, rep, si, seq)
                 travel[k] = s.travel if s and seq else 0.0
             for pos in range(len(seq) + 1):
-                s = schedule_route(problem, rep, si, [*seq[:pos], v, *seq[pos:]])
+                new = [*seq[:pos], v, *seq[pos:]]
+                s = schedule_route(work, rep, si, new)
                 if s is None:
                     continue
                 gain = visit.value - problem.travel_cost * (s.travel - travel[k])
                 if best is None or gain > best[0]:
-                    best = (gain, k, pos, s.travel)
+                    if gaps is not None and not gaps.fits(k, new, s):
+                        against_gap = True
+                        continue
+                    best = (gain, k, pos, s.travel, s)
         if best is not None and (best[0] > 1e-9 or visit.required):
-            _, k, pos, t = best
+            _, k, pos, t, s = best
             routes[k].insert(pos, v)
             travel[k] = t
+            if gaps is not None:
+                gaps.set_route(k, routes[k], s)
+                # The occurrence keeps the windows that hold it apart.
+                problem = work
+        elif best is None and against_gap:
+            blocked.add(v)
+    return problem, blocked
 
 
 def solve(
@@ -329,15 +402,39 @@ def solve(
     routes = max(
         rebuilt, key=lambda r: _score(problem, model, [(k, v) for k, v in r.items()])
     )
+    gaps, too_close = None, set()
+    if problem.has_gaps:
+        gaps, too_close = repair(problem, routes, _scheduler(problem, model))
     # With an iteration budget the insertion pass runs to completion, so that the
     # same seed and budget always give the same plan.
-    _polish(problem, model, routes, deadline if max_iterations is None else math.inf)
-    plan = _make_plan(problem, model, hopeless, routes, time.monotonic() - begin, seed)
+    work, blocked = _polish(
+        problem,
+        model,
+        routes,
+        deadline if max_iterations is None else math.inf,
+        gaps,
+    )
+    for v in too_close | blocked:
+        hopeless.setdefault(v, TOO_CLOSE)
+    plan = _make_plan(work, model, hopeless, routes, time.monotonic() - begin, seed)
     if on_progress is not None:
         on_progress(plan.objective, time.monotonic() - begin)
     if strict and plan.infeasible_required:
         raise Infeasible(plan.infeasible_required, plan)
     return plan
+
+
+def _with_visit(problem: Problem, v: int, visit: Visit) -> Problem:
+    visits = (*problem.visits[:v], visit, *problem.visits[v + 1 :])
+    return dataclasses.replace(problem, visits=visits)
+
+
+def _scheduler(problem: Problem, model: Model) -> Callable[[int, list[int]], Any]:
+    def schedule(k: int, seq: list[int]) -> Any:
+        ri, si = model.routes[k]
+        return schedule_route(problem, problem.reps[ri], si, seq)
+
+    return schedule
 
 
 def _make_plan(

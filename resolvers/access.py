@@ -1,10 +1,13 @@
-"""Who may see and change what: every row rule lives here.
+"""Who may see and change what: every row, field and write rule lives here.
 
 A request acts as a ``Principal``: a signed-in user, or a partner's API key acting
 within its creator's rights and its scopes. Reads add the principal's filter to
-their query (so lists, counts, loaders and aggregates see the same rows); writes
-check the document first. A row the principal may not see reads exactly like a
-row that does not exist.
+their query (so lists, counts, loaders and aggregates see the same rows); the
+schema's access guard passes every field through ``check_field`` (personal
+fields, declared once in ``PERSONAL``, and colleagues' fields); writes check the
+document first (``check_assignment``, ``check_may_change_customer``, ...). A row
+the principal may not see reads exactly like a row that does not exist, and so
+does a user it may not see when an input or a filter names one.
 
 Roles:
 
@@ -20,6 +23,7 @@ Roles:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +62,8 @@ class Principal:
         creator_role: for API keys, the role of the key's creator.
         colleagues: for reps, their manager and the reps who share that manager
             (whose names they may read, not their rows).
+        creator_territory: for API keys, the territory of the key's creator.
+        team_territories: for managers, the territories their team works.
     """
 
     user_id: PydanticObjectId | None
@@ -69,6 +75,7 @@ class Principal:
     creator_role: Role | None = None
     colleagues: tuple[PydanticObjectId, ...] = ()
     creator_territory: str | None = field(default=None)
+    team_territories: tuple[str, ...] = ()
 
     @classmethod
     def system(cls) -> Principal:
@@ -193,6 +200,72 @@ def rep_rule(who: Principal) -> dict[str, Any]:
     return {"_id": {"$in": [*_people(who), *who.colleagues]}}
 
 
+def rep_detail_rule(who: Principal) -> dict[str, Any]:
+    """The users of whom ``who`` may read more than the name (see
+    ``sees_person``): lists filtered by a user's territory or manager use it, so
+    the filter does not tell what a colleague's hidden fields hold."""
+    if who.row_role == Role.ADMIN and not who.is_key:
+        return {}
+    return {"_id": {"$in": _people(who)}}
+
+
+def reps_seen(who: Principal) -> frozenset[PydanticObjectId] | None:
+    """The users whose rows ``who`` sees (``rep_rule`` as a set); ``None``: all."""
+    rule = rep_rule(who)
+    return None if not rule else frozenset(rule["_id"]["$in"])
+
+
+def seen_reps(who: Principal, ids: list[PydanticObjectId]) -> list[PydanticObjectId]:
+    """``ids`` without the users ``who`` may not see.
+
+    Filters by owner, assignee or rep use it, so that naming a user one may not
+    see matches what naming a made-up id matches: nothing of theirs.
+    """
+    seen = reps_seen(who)
+    return list(ids) if seen is None else [i for i in ids if i in seen]
+
+
+def shown_user(who: Principal | None, user_id: Any) -> Any:
+    """``user_id`` if ``who`` may see that user, else ``None``: references to
+    users (who changed a row, who moved a demand) name no one a direct read
+    would not."""
+    if user_id is None or who is None:
+        return user_id
+    seen = reps_seen(who)
+    return user_id if seen is None or user_id in seen else None
+
+
+#: The roles that may hand out API keys (a key acts within its creator's rows).
+KEY_GRANTORS = frozenset({Role.ADMIN, Role.MANAGER})
+
+
+def api_key_rule(who: Principal) -> dict[str, Any]:
+    """The API keys ``who`` may list and revoke: admins all, managers their own;
+    nobody else, and no key, manages keys."""
+    if who.is_key or who.role not in KEY_GRANTORS:
+        raise Forbidden("your role does not allow this")
+    return {} if who.role == Role.ADMIN else {"created_by": who.user_id}
+
+
+#: What users may change on their own profile.
+SELF_SERVICE = frozenset(
+    {"name", "home", "working_hours", "flexible_break", "time_zone", "password"}
+)
+
+
+def check_profile_change(
+    who: Principal, user_id: PydanticObjectId | None, fields: set[str]
+) -> None:
+    """Refuse a change to a user: admins change anyone, users their own name,
+    home, working hours, time zone and password; nobody else anything."""
+    if who.is_key:
+        raise Forbidden("this API key may not make this change")
+    if who.role == Role.ADMIN:
+        return
+    if user_id != who.user_id or fields - SELF_SERVICE:
+        raise Forbidden("only admins change roles, territories, managers and access")
+
+
 def customer_filter(ctx: Context) -> dict[str, Any]:
     """``customer_rule`` for the request's principal."""
     return customer_rule(principal(ctx))
@@ -282,18 +355,69 @@ def _ordered(condition: Any) -> list[Any]:
 
 
 def check_assignment(
-    who: Principal, owner_id: PydanticObjectId | None, territory: str | None
+    who: Principal,
+    owner_id: PydanticObjectId | None,
+    territory: str | None,
+    *,
+    before: tuple[PydanticObjectId | None, str | None] | None = None,
 ) -> None:
-    """Refuse ownership a principal may not give: reps keep what is theirs,
-    managers assign within their team, admins assign anything."""
+    """Refuse an owner or territory a principal may not give a customer.
+
+    ``before`` is the customer's current owner and territory (``None`` for a new
+    customer); only what changes is checked, and clearing a value is a change.
+    Reps create customers for themselves in their territory (or none) and never
+    change an owner or territory afterwards; managers give customers to their
+    team (never to nobody) and put them in the team's territories; admins assign
+    anything.
+    """
     if who.is_key:
         raise Forbidden("API keys cannot change customers")
     if who.role == Role.ADMIN:
         return
-    if owner_id is not None and owner_id not in _people(who):
+    new_owner = before is None or owner_id != before[0]
+    new_territory = before is None or territory != before[1]
+    if who.role == Role.REP:
+        if before is not None and (new_owner or new_territory):
+            raise Forbidden("reps cannot give customers away or move them")
+        if owner_id != who.user_id:
+            raise Forbidden("you may not give customers to that rep")
+        if territory not in (None, who.territory):
+            raise Forbidden("you may not move customers to another territory")
+        return
+    if new_owner and (owner_id is None or owner_id not in _people(who)):
         raise Forbidden("you may not give customers to that rep")
-    if who.role == Role.REP and territory not in (None, who.territory):
-        raise Forbidden("you may not move customers to another territory")
+    if before is None and territory is None:
+        return
+    if new_territory and territory not in who.team_territories:
+        raise Forbidden("you may not move customers to another team's territory")
+
+
+def default_owner(who: Principal) -> PydanticObjectId | None:
+    """The owner of a customer created without one: users keep what they create
+    (so they can see it), admins leave it unassigned."""
+    return None if who.role == Role.ADMIN else who.user_id
+
+
+def check_may_change_customer(who: Principal, customer: Any) -> None:
+    """Refuse changing a customer the principal sees but does not hold.
+
+    Reps see their territory's customers but change only those they own;
+    managers change their team's; admins all. Keys change none.
+    """
+    if who.is_key:
+        raise Forbidden("API keys cannot change customers")
+    if who.role == Role.REP and customer.owner_id != who.user_id:
+        raise Forbidden("reps change only the customers they own")
+
+
+def check_may_plan_for(who: Principal, rep_id: PydanticObjectId) -> None:
+    """Refuse planning questions (recommendations) about a rep outside the
+    principal's reach: yourself, your team, or anyone as an admin."""
+    if who.user_id == rep_id or who.row_role == Role.ADMIN:
+        return
+    if who.row_role == Role.MANAGER and rep_id in who.team:
+        return
+    raise Forbidden("you may only ask for your own recommendations or your team's")
 
 
 def check_writer(who: Principal, *, key_scope: str | None = None) -> None:
@@ -307,3 +431,156 @@ def check_acts_for(who: Principal, rep_id: PydanticObjectId) -> None:
     check_writer(who)
     if who.role != Role.ADMIN and rep_id not in _people(who):
         raise Forbidden("you may not act for that rep")
+
+
+# Field rules: personal data, and what colleagues see of each other.
+
+#: What erased free text reads.
+ERASED = "[erased]"
+#: What an erased contact is called.
+ERASED_NAME = "Erased contact"
+
+
+def scrub(value: Any) -> Any:
+    """Erased free text: ``ERASED`` where there was text, else as it was."""
+    return ERASED if value else value
+
+
+def emptied(value: Any) -> list[Any]:
+    """An erased list: empty."""
+    return []
+
+
+def anonymised(contacts: list[Any]) -> list[Any]:
+    """Contacts without names, roles, phones, e-mails or channels (ids kept)."""
+    blank = {
+        "name": ERASED_NAME,
+        "role": None,
+        "phones": [],
+        "emails": [],
+        "preferred_channel": None,
+    }
+    return [c.model_copy(update=blank) for c in contacts]
+
+
+@dataclass(frozen=True)
+class Personal:
+    """A field that holds personal data, or is derived from it.
+
+    Attributes:
+        label: the GraphQL field, ``Type.field``; API keys get ``FORBIDDEN`` on it.
+        document: the stored document it comes from (``Customer``, ``Demand``,
+            ``Visit``) when a customer's data-subject request covers it.
+        path: its attribute path in that document; a list on the way applies
+            the rest to each item (``history.comment``).
+        erase: what erasure writes instead (given the old value); ``None`` keeps
+            it (a rep's check-ins are the rep's data, not the contact's).
+    """
+
+    label: str
+    document: str | None = None
+    path: str | None = None
+    erase: Callable[[Any], Any] | None = None
+
+
+#: Every personal field: the one list the schema's field rule, the export, the
+#: erasure and the schema test read. Derived values count: a distance to a rep's
+#: home or a free slot in the day gives the home and the calendar away.
+PERSONAL: tuple[Personal, ...] = (
+    # The customer's people, and free texts that may name them.
+    Personal("Customer.contacts", "Customer", "contacts", anonymised),
+    Personal("Customer.tags", "Customer", "tags", emptied),
+    Personal("Demand.title", "Demand", "title", lambda _: ERASED),
+    Personal("Demand.description", "Demand", "description", scrub),
+    Personal("DemandTransition.comment", "Demand", "history.comment", scrub),
+    Personal("Visit.purposeText", "Visit", "purpose_text", scrub),
+    Personal("Visit.agenda", "Visit", "agenda", scrub),
+    Personal("Visit.cancelReason", "Visit", "cancel_reason", scrub),
+    Personal("Outcome.notes", "Visit", "outcome.notes", scrub),
+    # Reps' addresses and whereabouts.
+    Personal("Visit.checkIn", "Visit", "check_in"),
+    Personal("Visit.checkOut", "Visit", "check_out"),
+    Personal("Rep.email"),
+    Personal("Rep.home"),
+    # Derived from a rep's home or calendar: travel from and to home, the times
+    # it sets, and free time.
+    Personal("Recommendation.slot"),
+    Personal("PlannedRoute.depart"),
+    Personal("PlannedRoute.back"),
+    Personal("PlannedRoute.travelMinutes"),
+    Personal("PlannedRoute.breaks"),
+    Personal("PlannedStop.arrive"),
+    Personal("PlannedStop.start"),
+    Personal("PlannedStop.end"),
+    Personal("PlannedStop.travelMinutes"),
+    Personal("PlanTotals.travelMinutes"),
+    Personal("PlanTotals.travelCost"),
+    Personal("PlanTotals.objective"),
+    Personal("PlanProgress.objective"),
+    Personal("PlanChange.after"),
+    Personal("PlanChange.movedMinutes"),
+    # "no window reachable" says the customer is out of reach from home
+    Personal("UnservedCustomer.reason"),
+)
+_PERSONAL_LABELS = frozenset(tuple(p.label.split(".")) for p in PERSONAL)
+#: What a colleague (a rep's manager or teammate) sees of a user: the name.
+COLLEAGUE_FIELDS = frozenset({"id", "name", "__typename"})
+#: The GraphQL types with a field rule (the others need no check).
+RULED_TYPES = frozenset({"Rep", *(t for t, _ in _PERSONAL_LABELS)})
+
+
+def personal_of(document: str) -> list[Personal]:
+    """The personal fields stored in ``document`` (``"Customer"``, ...)."""
+    return [p for p in PERSONAL if p.document == document and p.path]
+
+
+def sees_person(who: Principal | None, user_id: Any) -> bool:
+    """Whether ``who`` may read more of the user ``user_id`` than the name.
+
+    Users see themselves in full, managers their team, admins everyone; a rep's
+    manager and teammates are colleagues, of whom they see names only. API keys
+    act for their creator, but personal fields stay hidden from them.
+    """
+    if who is None:  # signing in: the user's own record
+        return True
+    if who.row_role == Role.ADMIN:
+        return True
+    oid = user_id if isinstance(user_id, PydanticObjectId) else _oid(user_id)
+    return oid is not None and (oid == who.user_id or oid in who.team)
+
+
+def sees_personal(who: Principal | None, user_id: Any) -> bool:
+    """Whether ``who`` may read personal data of, or derived from, ``user_id``."""
+    return (who is None or not who.is_key) and sees_person(who, user_id)
+
+
+def _oid(raw: Any) -> PydanticObjectId | None:
+    try:
+        return PydanticObjectId(str(raw))
+    except (TypeError, ValueError):
+        return None
+
+
+def check_field(
+    who: Principal | None, type_name: str, field_name: str, source: Any
+) -> None:
+    """Refuse reading ``type_name.field_name`` of ``source`` (``Forbidden``).
+
+    Personal fields are refused to API keys; a user's fields other than the name
+    are refused to colleagues. Every field the schema resolves passes here.
+    """
+    if (type_name, field_name) in _PERSONAL_LABELS and who is not None and who.is_key:
+        raise Forbidden("personal data is not available to API keys")
+    if (
+        type_name == "Rep"
+        and field_name not in COLLEAGUE_FIELDS
+        and not sees_person(who, getattr(source, "id", None))
+    ):
+        raise Forbidden("of colleagues, only their names may be read")
+
+
+def check_filter(who: Principal, label: str) -> None:
+    """Refuse an API key a search or filter on the personal field ``label``:
+    which rows match would tell what the field holds."""
+    if who.is_key and tuple(label.split(".")) in _PERSONAL_LABELS:
+        raise Forbidden(f"API keys cannot search or filter on {label}")

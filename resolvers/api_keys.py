@@ -9,7 +9,6 @@ from beanie import PydanticObjectId
 
 from models.auth import ApiKey
 from models.common import utc_now
-from models.rep import Role
 from resolvers import access
 from resolvers.auth import KEY_PREFIX, digest
 from resolvers.common import insert
@@ -23,7 +22,7 @@ async def create_api_key(
     ctx: Context, name: str, scopes: list[str], days: int
 ) -> tuple[ApiKey, str]:
     """A new key and its secret, which is shown this once and never stored."""
-    who = access.require_role(ctx, Role.ADMIN, Role.MANAGER)
+    who = access.require_role(ctx, *access.KEY_GRANTORS)
     unknown = sorted(set(scopes) - access.SCOPES)
     if unknown:
         raise Invalid(f"unknown scopes: {', '.join(unknown)}", field="scopes")
@@ -49,19 +48,19 @@ async def create_api_key(
 
 async def list_api_keys(ctx: Context) -> list[ApiKey]:
     """Admins see every key, managers the keys they made."""
-    who = access.require_role(ctx, Role.ADMIN, Role.MANAGER)
-    query = {} if who.role == Role.ADMIN else {"created_by": who.user_id}
+    query = access.api_key_rule(access.principal(ctx))
     return await ApiKey.find(query).sort([("created_at", -1)]).limit(500).to_list()
 
 
 async def revoke_api_key(ctx: Context, key_id: str) -> ApiKey:
     """Revoke a key at once; requests with it fail from now on."""
-    who = access.require_role(ctx, Role.ADMIN, Role.MANAGER)
+    rule = access.api_key_rule(access.principal(ctx))
     try:
-        key = await ApiKey.get(PydanticObjectId(key_id))
+        oid = PydanticObjectId(key_id)
     except Exception:
-        key = None
-    if key is None or (who.role != Role.ADMIN and key.created_by != who.user_id):
+        raise NotFound("no such API key", field="id") from None
+    key = await ApiKey.find_one(access.restrict({"_id": oid}, rule))
+    if key is None:  # missing, or another manager's: the same answer
         raise NotFound("no such API key", field="id")
     if key.revoked_at is None:
         key.revoked_at = utc_now()

@@ -28,6 +28,7 @@ from models import Rep
 from models.auth import ApiKey, Session
 from models.common import as_utc, utc_now
 from models.rep import Role
+from resolvers import access
 from resolvers.access import Principal, Unauthenticated
 
 ACCESS_TTL = timedelta(minutes=15)
@@ -216,11 +217,14 @@ async def end_other_sessions(user_id: PydanticObjectId, keep: str | None) -> Non
     )
 
 
-async def _team(user: Rep) -> tuple[PydanticObjectId, ...]:
+async def _team(user: Rep) -> tuple[tuple[PydanticObjectId, ...], tuple[str, ...]]:
+    """A manager's team (themselves and their reps) and the territories it works."""
     if user.role != Role.MANAGER:
-        return ()
+        return (), ()
     reps = await Rep.find({"manager_id": user.id}).to_list()
-    return (user.id, *(r.id for r in reps if r.id))  # type: ignore[return-value]
+    ids = (user.id, *(r.id for r in reps if r.id))
+    places = {t for t in (user.territory, *(r.territory for r in reps)) if t}
+    return ids, tuple(sorted(places))  # type: ignore[return-value]
 
 
 async def _colleagues(user: Rep) -> tuple[PydanticObjectId, ...]:
@@ -232,12 +236,13 @@ async def _colleagues(user: Rep) -> tuple[PydanticObjectId, ...]:
 
 async def principal_for(user: Rep) -> Principal:
     """The principal acting as ``user`` (with a manager's team, a rep's colleagues)."""
-    team = await _team(user)
+    team, territories = await _team(user)
     return Principal(
         user_id=user.id,
         role=user.role,
         territory=user.territory,
         team=team,
+        team_territories=territories,
         colleagues=await _colleagues(user),
     )
 
@@ -272,18 +277,14 @@ async def _key_principal(token: str) -> Principal:
     if key.revoked_at is not None or as_utc(key.expires_at) <= utc_now():
         raise Unauthenticated("the API key is revoked or expired")
     creator = await Rep.get(key.created_by)
-    if (
-        creator is None
-        or not creator.active
-        or creator.role not in (Role.ADMIN, Role.MANAGER)
-    ):
+    if creator is None or not creator.active or creator.role not in access.KEY_GRANTORS:
         raise Unauthenticated("the API key's owner can no longer grant it")
     return Principal(
         user_id=creator.id,
         role=Role.PARTNER,
         key_id=key.id,
         scopes=frozenset(key.scopes),
-        team=await _team(creator),
+        team=(await _team(creator))[0],
         creator_role=creator.role,
         creator_territory=creator.territory,
     )

@@ -10,7 +10,6 @@ from beanie import PydanticObjectId
 
 from models import Customer, Demand, Rep
 from models.customer import MAX_PREFIX, LifecycleStatus, search_tokens
-from models.rep import Role
 from resolvers import access
 from resolvers.common import (
     any_of,
@@ -87,12 +86,17 @@ def _custom_condition(cond: CustomFieldCondition) -> dict[str, Any]:
     return {"custom_fields": {"$elemMatch": {"key": cond.key, "value": value}}}
 
 
-def customer_query(flt: CustomerFilter | None, search: str | None) -> dict[str, Any]:
-    """The MongoDB filter for a customer filter and free-text search."""
+def customer_query(
+    flt: CustomerFilter | None, search: str | None, who: access.Principal | None = None
+) -> dict[str, Any]:
+    """The MongoDB filter for a customer filter and free-text search, as ``who``
+    may ask it (owners it may not see match nothing)."""
     flt = flt or CustomerFilter()
     clauses: list[dict[str, Any]] = []
     if flt.owner_ids is not None:
         ids = [object_id(i, "filter.ownerIds") for i in flt.owner_ids]
+        if who is not None:
+            ids = access.seen_reps(who, ids)
         clauses.append({"owner_id": any_of(ids)})
     if flt.territories is not None:
         clauses.append({"territory": any_of(flt.territories)})
@@ -166,10 +170,13 @@ async def list_customers(
     offset: int = 0,
 ) -> Page[Customer]:
     """A page of customers; with ``near`` and no order, nearest first."""
-    if search is not None and access.principal(ctx).is_key:
-        # Search reads contact names, which API keys may not see.
-        raise access.Forbidden("API keys cannot search; filter instead")
-    query = access.restrict(customer_query(flt, search), access.customer_filter(ctx))
+    who = access.principal(ctx)
+    if search is not None:  # search reads contact names and tags
+        access.check_filter(who, "Customer.contacts")
+        access.check_filter(who, "Customer.tags")
+    if flt is not None and (flt.tags_all or flt.tags_any):
+        access.check_filter(who, "Customer.tags")
+    query = access.restrict(customer_query(flt, search, who), access.customer_rule(who))
     if near is None:
         sort = CUSTOMER_SORTS[order_by or "NAME_ASC"]
         return await paginate(Customer, query, sort, first=first, offset=offset)
@@ -237,9 +244,9 @@ async def create_customer(ctx: Context, data: dict[str, Any]) -> Customer:
     who = access.principal(ctx)
     if data.get("owner_id") is not None:
         data["owner_id"] = object_id(data["owner_id"], "ownerId")
-    elif who.role == Role.REP:
-        data["owner_id"] = who.user_id
-    access.check_assignment(who, data.get("owner_id"), data.get("territory"))
+    else:
+        data["owner_id"] = access.default_owner(who)
+    access.check_assignment(who, data["owner_id"], data.get("territory"))
     customer = build(Customer, data)
     await _check_owner(customer.owner_id, "ownerId")
     customer.stamp.created_by = customer.stamp.updated_by = ctx.actor_id
@@ -250,9 +257,11 @@ async def create_customer(ctx: Context, data: dict[str, Any]) -> Customer:
 async def _load_for_change(
     ctx: Context, customer_id: str, revision: str | None
 ) -> Customer:
-    access.check_writer(access.principal(ctx))
-    rule = access.customer_filter(ctx)
+    who = access.principal(ctx)
+    access.check_writer(who)
+    rule = access.customer_rule(who)
     customer = await fetch_visible(Customer, object_id(customer_id, "id"), rule)
+    access.check_may_change_customer(who, customer)
     check_revision(customer, revision)
     return customer
 
@@ -271,12 +280,15 @@ async def update_customer(
     customer = await _load_for_change(ctx, customer_id, revision)
     if changes.get("owner_id") is not None:
         changes["owner_id"] = object_id(changes["owner_id"], "ownerId")
-        await _check_owner(changes["owner_id"], "ownerId")
     moved = {k: v for k, v in changes.items() if k in ("owner_id", "territory")}
     if any(getattr(customer, k) != v for k, v in moved.items()):
         access.check_assignment(
-            access.principal(ctx), changes.get("owner_id"), changes.get("territory")
+            access.principal(ctx),
+            changes.get("owner_id", customer.owner_id),
+            changes.get("territory", customer.territory),
+            before=(customer.owner_id, customer.territory),
         )
+        await _check_owner(changes.get("owner_id"), "ownerId")
     updated = await _store(ctx, changed(customer, changes))
     if moved:
         # Demands carry the customer's owner and territory for the access rules.

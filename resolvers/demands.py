@@ -19,7 +19,7 @@ from resolvers.common import (
     save,
 )
 from resolvers.context import Context
-from resolvers.errors import Invalid, NotFound, TransitionRefused
+from resolvers.errors import Invalid, TransitionRefused
 from resolvers.pagination import Page, paginate
 
 DEMAND_SORTS: dict[str, list[tuple[str, int]]] = {
@@ -41,8 +41,11 @@ class DemandFilter:
     due_before: datetime | None = None
 
 
-def demand_query(flt: DemandFilter | None) -> dict[str, Any]:
-    """The MongoDB filter for a demand filter."""
+def demand_query(
+    flt: DemandFilter | None, who: access.Principal | None = None
+) -> dict[str, Any]:
+    """The MongoDB filter for a demand filter, as ``who`` may ask it (assignees
+    it may not see match nothing)."""
     flt = flt or DemandFilter()
     query: dict[str, Any] = {}
     if flt.customer_ids is not None:
@@ -50,9 +53,8 @@ def demand_query(flt: DemandFilter | None) -> dict[str, Any]:
             [object_id(i, "filter.customerIds") for i in flt.customer_ids]
         )
     if flt.assignee_ids is not None:
-        query["assignee_id"] = any_of(
-            [object_id(i, "filter.assigneeIds") for i in flt.assignee_ids]
-        )
+        ids = [object_id(i, "filter.assigneeIds") for i in flt.assignee_ids]
+        query["assignee_id"] = any_of(access.seen_reps(who, ids) if who else ids)
     for key, values in (
         ("status", flt.statuses),
         ("priority", flt.priorities),
@@ -79,7 +81,8 @@ async def list_demands(
     offset: int = 0,
 ) -> Page[Demand]:
     """A page of demands, newest first unless asked otherwise."""
-    query = access.restrict(demand_query(flt), access.demand_filter(ctx))
+    who = access.principal(ctx)
+    query = access.restrict(demand_query(flt, who), access.demand_rule(who))
     sort = DEMAND_SORTS[order_by or "CREATED_DESC"]
     return await paginate(Demand, query, sort, first=first, offset=offset)
 
@@ -100,10 +103,10 @@ async def new_demand(ctx: Context, data: dict[str, Any], prefix: str = "") -> De
     data["customer_id"] = object_id(data["customer_id"], f"{field}customerId")
     if data.get("assignee_id") is not None:
         data["assignee_id"] = object_id(data["assignee_id"], f"{field}assigneeId")
-        if await Rep.get(data["assignee_id"]) is None:
-            raise NotFound(
-                f"rep {data['assignee_id']} does not exist", field=f"{field}assigneeId"
-            )
+        # A user the caller may not see answers exactly as one that does not exist.
+        await fetch_visible(
+            Rep, data["assignee_id"], access.rep_rule(who), f"{field}assigneeId"
+        )
     demand = build(Demand, data, prefix)
     customer = await fetch_visible(
         Customer, demand.customer_id, access.customer_rule(who), f"{field}customerId"

@@ -8,8 +8,8 @@ the road factor, at the configured speed.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
 
 from beanie import PydanticObjectId
 
@@ -17,6 +17,8 @@ import planner
 from models import Customer, Demand, Rep, Visit
 from models.common import as_utc
 from models.visit import ACTIVE_VISIT_STATUSES, VisitStatus
+from resolvers.bookings import BOOKED, Bookings, free_windows, min_gap
+from resolvers.breaks import shift_breaks
 from resolvers.calendar import days, intervals_on
 from resolvers.scoring.common import Rules
 from resolvers.scoring.priority import score_customers
@@ -25,6 +27,8 @@ from resolvers.visit_values import ValueParts
 
 FIXED = "fixed:"
 CUSTOMER = "customer:"
+#: At most this many further visits of customers (second, third ...) per problem.
+MAX_FURTHER_VISITS = 2_500
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,9 @@ class Candidate:
     windows: list[tuple[float, float]]
     reps: tuple[str, ...] | None
     demand_ids: list[PydanticObjectId] = field(default_factory=list)
+    #: Least minutes between the starts of two visits of the customer; 0 for
+    #: one visit at most.
+    min_gap: float = 0.0
 
 
 @dataclass
@@ -75,7 +82,9 @@ def rep_shifts(
     """The rep's working days in the range as (day, open, close) minutes.
 
     A day's shift runs from its first working interval's start to its last one's
-    end; a shift already under way starts at ``not_before`` instead.
+    end; a shift already under way starts at ``not_before`` instead. The gaps
+    between intervals and the rep's flexible break are breaks inside the shift
+    (``resolvers.breaks``, added by :func:`build_problem`).
     """
     shifts = []
     for day in days(first, last):
@@ -86,6 +95,11 @@ def rep_shifts(
         if end - start >= timedelta(minutes=15):
             shifts.append((day, minutes(start, origin), minutes(end, origin)))
     return shifts
+
+
+def end_of(last: date) -> datetime:
+    """A UTC moment after every time zone's end of ``last``."""
+    return datetime.combine(last + timedelta(days=2), time(0), tzinfo=UTC)
 
 
 def customer_windows(
@@ -159,14 +173,17 @@ async def candidates_for(
     origin: datetime,
     now: datetime,
     visit_minutes: float,
+    booked: Bookings | None = None,
 ) -> tuple[list[Candidate], list[tuple[Customer, ValueParts, str]]]:
     """Value and windows of each customer; those that cannot be visited are skipped.
 
-    A customer's value is its priority score (docs/scoring.md).
+    A customer's value is its priority score (docs/scoring.md). Its windows leave
+    out the times within its minimum gap of a visit in ``booked``.
     """
     ids = [c.id for c in customers if c.id is not None]
     demands = await open_demands(ids)
-    scores = await score_customers(customers, now, await load_settings(), Rules())
+    settings = await load_settings()
+    scores = await score_customers(customers, now, settings, Rules())
     rep_ids = {str(r.id) for r in reps}
     chosen, skipped = [], []
     for customer in customers:
@@ -180,6 +197,14 @@ async def candidates_for(
         if customer.opening_hours and not windows:
             skipped.append((customer, value, "closed on every day of the period"))
             continue
+        if booked is not None and customer.id in booked:
+            # No opening hours means any time: the whole period, then cut.
+            whole = [(0.0, minutes(end_of(last), origin))]
+            blocked = booked.blocked(customer.id, origin)  # type: ignore[arg-type]
+            windows = free_windows(windows or whole, blocked)
+            if not windows:
+                skipped.append((customer, value, BOOKED))
+                continue
         owner = str(customer.owner_id) if customer.owner_id else None
         chosen.append(
             Candidate(
@@ -188,9 +213,40 @@ async def candidates_for(
                 windows=windows,
                 reps=(owner,) if owner in rep_ids else None,
                 demand_ids=[d.id for d in customer_demands if d.id],
+                min_gap=min_gap(customer, settings).total_seconds() / 60,
             )
         )
     return chosen, skipped
+
+
+def occurrences(
+    candidates: Sequence[Candidate], period: tuple[float, float]
+) -> list[tuple[str, Candidate]]:
+    """Planner visit ids and candidates: each customer once, then again as often
+    as its minimum gap fits in its windows (or the period's shifts).
+
+    The first visit of a customer is ``customer:<id>``; the k-th is
+    ``customer:<id>:<k>``, worth less (``ValueParts.repeat``) and carrying the
+    gap. At most ``MAX_FURTHER_VISITS`` further visits are added, the most
+    valuable first. A customer visited once carries no gap (``min_gap`` 0).
+    """
+    first, extra = [], []
+    for cand in candidates:
+        lo, hi = period
+        if cand.windows:
+            lo = max(lo, min(a for a, _ in cand.windows))
+            hi = min(hi, max(b for _, b in cand.windows))
+        times = 1 + max(0, int((hi - lo) // cand.min_gap)) if cand.min_gap > 0 else 1
+        base = f"{CUSTOMER}{cand.customer.id}"
+        if times == 1:
+            first.append((base, replace(cand, min_gap=0.0)))
+            continue
+        first.append((base, cand))
+        for k in range(2, times + 1):
+            again = replace(cand, value=replace(cand.value, repeat=k))
+            extra.append((f"{base}:{k}", again))
+    extra.sort(key=lambda e: (-e[1].value.total, e[1].value.repeat, e[0]))
+    return first + extra[:MAX_FURTHER_VISITS]
 
 
 def build_problem(
@@ -210,14 +266,17 @@ def build_problem(
     for rep in reps:
         rid = str(rep.id)
         home = (starts or {}).get(rid) or point(rep.home)
-        for n, (day, _, _) in enumerate(shifts[rid]):
+        breaks = []
+        for n, (day, a, b) in enumerate(shifts[rid]):
             shift_days[(rid, n)] = day
+            breaks += shift_breaks(rep, day, (a, b), origin)
         planner_reps.append(
             planner.Rep(
                 id=rid,
                 start=home,
                 end=point(rep.home),
                 shifts=tuple((a, b) for _, a, b in shifts[rid]),
+                breaks=tuple(breaks),
             )
         )
     visits, by_id, fixed_by_id = [], {}, {}
@@ -236,9 +295,14 @@ def build_problem(
                 reps=(str(visit.rep_id),),
             )
         )
-    for cand in candidates:
-        vid = f"{CUSTOMER}{cand.customer.id}"
+    opens = [s for spans in shifts.values() for s in spans]
+    period = (
+        min((a for _, a, _ in opens), default=0.0),
+        max((b for _, _, b in opens), default=0.0),
+    )
+    for vid, cand in occurrences(candidates, period):
         by_id[vid] = cand
+        repeated = cand.min_gap > 0
         visits.append(
             planner.Visit(
                 id=vid,
@@ -247,6 +311,8 @@ def build_problem(
                 windows=tuple(cand.windows),
                 value=cand.value.total,
                 reps=cand.reps,
+                customer=str(cand.customer.id) if repeated else None,
+                min_gap=cand.min_gap if repeated else 0.0,
             )
         )
     problem = planner.Problem(

@@ -13,6 +13,7 @@ from models import Customer, Rep, Visit, VisitPlan
 from models.common import utc_now
 from models.customer import LifecycleStatus
 from models.plan import (
+    PlannedBreak,
     PlannedRoute,
     PlannedStop,
     PlanStatus,
@@ -23,6 +24,7 @@ from models.plan import (
 from models.visit import Purpose, VisitStatus
 from resolvers import access, audit
 from resolvers.access import Principal
+from resolvers.bookings import bookings
 from resolvers.common import fetch, fetch_visible, insert, object_id, save, transaction
 from resolvers.context import Context
 from resolvers.customers import CustomerFilter, customer_query
@@ -38,6 +40,7 @@ from resolvers.plan_problem import (
     point,
     rep_shifts,
 )
+from resolvers.scoring.settings import load_settings
 from resolvers.solver_pool import check_time_limit, run_solver
 from resolvers.visits import find_clash
 
@@ -114,19 +117,19 @@ async def _reps(who: Principal, raw_ids: list[str]) -> list[Rep]:
 
 
 async def _customers(
-    who: Principal, req: PlanRequest, reps: list[Rep], busy: set[PydanticObjectId]
+    who: Principal, req: PlanRequest, reps: list[Rep]
 ) -> list[Customer]:
     flt = req.customer_filter or CustomerFilter(owner_ids=[str(r.id) for r in reps])
     if flt.statuses is None:
         flt.statuses = PLANNABLE
-    query = access.restrict(customer_query(flt, None), access.customer_rule(who))
+    query = access.restrict(customer_query(flt, None, who), access.customer_rule(who))
     found = await Customer.find(query).limit(MAX_CANDIDATES + 1).to_list()
     if len(found) > MAX_CANDIDATES:
         raise Invalid(
             f"more than {MAX_CANDIDATES} customers match; narrow the filter",
             field="customerFilter",
         )
-    return [c for c in found if c.id not in busy]
+    return found
 
 
 async def prepare(who: Principal, req: PlanRequest, now: datetime) -> Built:
@@ -147,9 +150,23 @@ async def prepare(who: Principal, req: PlanRequest, now: datetime) -> Built:
         if v.planned_start >= now
     ]
     busy = {v.customer_id for v in fixed_visits}
-    customers = await _customers(who, req, reps, busy)
+    customers = await _customers(who, req, reps)
+    opens = [(a, b) for spans in shifts.values() for _, a, b in spans]
+    booked = await bookings(
+        customers,
+        moment(min(a for a, _ in opens), origin),
+        moment(max(b for _, b in opens), origin),
+        await load_settings(),
+    )
     chosen, skipped = await candidates_for(
-        customers, reps, req.first_day, req.last_day, origin, now, req.visit_minutes
+        customers,
+        reps,
+        req.first_day,
+        req.last_day,
+        origin,
+        now,
+        req.visit_minutes,
+        booked,
     )
     chosen.sort(key=lambda c: -c.value.total)
     for extra in chosen[req.max_candidates :]:
@@ -190,6 +207,11 @@ def read_plan(
     routes = []
     for route in plan.routes:
         stops, previous = [], route.depart
+
+        def paused(a: float, b: float, route: planner.Route = route) -> float:
+            """Minutes of breaks between ``a`` and ``b`` (not travel)."""
+            return sum(max(0.0, min(b, k.end) - max(a, k.start)) for k in route.breaks)
+
         for stop in route.stops:
             cand = built.candidates.get(stop.visit)
             fixed = built.fixed.get(stop.visit)
@@ -202,14 +224,16 @@ def read_plan(
                     end=moment(stop.end, built.origin),
                     value=cand.value.total if cand else 0.0,
                     reason=cand.value.explain() if cand else "already in the calendar",
-                    travel_minutes=round(stop.arrive - previous, 2),
+                    travel_minutes=round(
+                        stop.arrive - previous - paused(previous, stop.arrive), 2
+                    ),
                     visit_id=fixed.id if fixed else None,
                     fixed=fixed is not None,
                 )
             )
             previous = stop.end
         travel = sum(s.travel_minutes for s in stops)
-        back_leg = route.return_ - previous
+        back_leg = route.return_ - previous - paused(previous, route.return_)
         routes.append(
             PlannedRoute(
                 rep_id=PydanticObjectId(route.rep),
@@ -218,8 +242,22 @@ def read_plan(
                 back=moment(route.return_, built.origin),
                 travel_minutes=round(travel + back_leg, 2),
                 stops=stops,
+                breaks=[
+                    PlannedBreak(
+                        start=moment(k.start, built.origin),
+                        end=moment(k.end, built.origin),
+                    )
+                    for k in sorted(route.breaks, key=lambda k: k.start)
+                ],
             )
         )
+    # A customer is unserved when none of its visits is; its first one tells why.
+    served = {
+        built.candidates[s.visit].customer.id
+        for r in plan.routes
+        for s in r.stops
+        if s.visit in built.candidates
+    }
     unserved = [
         UnservedCustomer(
             customer_id=c.customer.id,
@@ -227,7 +265,7 @@ def read_plan(
             reason=plan.reason(vid) or "not chosen",
         )
         for vid, c in built.candidates.items()
-        if vid in set(plan.unserved)
+        if c.value.repeat == 1 and c.customer.id not in served
     ]
     unserved += [
         UnservedCustomer(customer_id=c.id, value=v.total, reason=why)
@@ -325,21 +363,33 @@ async def get_plan(ctx: Context, plan_id: str) -> VisitPlan | None:
 def _new_visits(
     plan: VisitPlan, purpose: Purpose, demands: dict[Any, list[Any]]
 ) -> list[Visit]:
-    """Visits for the plan's new stops (not those already in the calendar)."""
+    """Visits for the plan's new stops (not those already in the calendar).
+
+    A customer's open demands go to its earliest new visit of the plan only.
+    """
+    new = [
+        (r.rep_id, s)
+        for r in plan.routes
+        for s in r.stops
+        if not s.fixed and s.visit_id is None
+    ]
+    earliest: dict[Any, datetime] = {}
+    for _, s in new:
+        earliest[s.customer_id] = min(s.start, earliest.get(s.customer_id, s.start))
     return [
         Visit(
             customer_id=s.customer_id,
-            rep_id=r.rep_id,
+            rep_id=rep_id,
             purpose=purpose,
             agenda="Planned by visitplan",
             planned_start=s.start,
             planned_end=s.end,
             plan_id=plan.id,
-            demand_ids=demands.get(s.customer_id, []),
+            demand_ids=demands.get(s.customer_id, [])
+            if s.start == earliest[s.customer_id]
+            else [],
         )
-        for r in plan.routes
-        for s in r.stops
-        if not s.fixed and s.visit_id is None
+        for rep_id, s in new
     ]
 
 

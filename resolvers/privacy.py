@@ -1,8 +1,10 @@
 """Data-subject rights: export everything held about a customer's contacts, erase it.
 
-Erasure anonymises the contacts and scrubs free text that may name people (demand
-descriptions and comments, visit agendas, notes and cancellation reasons), while
-the visit statistics stay: statuses, times, durations and results. On a store with
+Which fields are personal, and what erasure writes in their place, is declared
+once in ``resolvers.access.PERSONAL``: the contacts are anonymised, tags dropped
+and free texts that may name people scrubbed (demand titles, descriptions and
+comments, visit purposes, agendas, notes and cancellation reasons), while the
+visit statistics stay: statuses, times, durations and results. On a store with
 transactions it is all or nothing; the audit trail records that it happened.
 """
 
@@ -16,14 +18,43 @@ from resolvers import access
 from resolvers.common import fetch_visible, object_id, save, transaction
 from resolvers.context import Context
 
-ERASED = "[erased]"
-ERASED_NAME = "Erased contact"
+#: Fields exported beside the personal ones, so the export can be read: which
+#: customer, which demand or visit, and when.
+CONTEXT = {
+    "Customer": ["name", "legal_name", "addresses"],
+    "Demand": ["status"],
+    "Visit": ["planned_start", "status"],
+}
 
 
-def _plain(doc: Any, fields: list[str]) -> dict[str, Any]:
-    data = doc.model_dump(mode="json", include=set(fields))
+def _export(doc: Any, document: str) -> dict[str, Any]:
+    """The personal fields of ``doc`` (as declared in ``access.PERSONAL``) and
+    its context, as plain JSON."""
+    tops = {p.path.split(".")[0] for p in access.personal_of(document) if p.path}
+    data = doc.model_dump(mode="json", include={*CONTEXT[document], *tops})
     data["id"] = str(doc.id)
     return data
+
+
+def _set(target: Any, path: list[str], erase: Any) -> None:
+    """Apply ``erase`` to the attribute at ``path``, item by item through lists."""
+    if target is None:
+        return
+    if isinstance(target, list):
+        for item in target:
+            _set(item, path, erase)
+        return
+    head, *rest = path
+    if rest:
+        _set(getattr(target, head), rest, erase)
+    else:
+        setattr(target, head, erase(getattr(target, head)))
+
+
+def _erase(doc: Any, document: str) -> None:
+    for item in access.personal_of(document):
+        if item.erase is not None and item.path:
+            _set(doc, item.path.split("."), item.erase)
 
 
 async def _held(
@@ -42,43 +73,20 @@ async def export_personal_data(ctx: Context, customer_id: str) -> dict[str, Any]
     """Everything held about the customer's contacts, as plain JSON."""
     customer, demands, visits = await _held(ctx, customer_id)
     return {
-        "customer": _plain(customer, ["name", "legal_name", "addresses", "contacts"]),
-        "demands": [
-            _plain(d, ["title", "description", "history", "status"]) for d in demands
-        ],
-        "visits": [
-            _plain(
-                v,
-                [
-                    "planned_start",
-                    "agenda",
-                    "outcome",
-                    "cancel_reason",
-                    "check_in",
-                    "check_out",
-                    "status",
-                ],
-            )
-            for v in visits
-        ],
+        "customer": _export(customer, "Customer"),
+        "demands": [_export(d, "Demand") for d in demands],
+        "visits": [_export(v, "Visit") for v in visits],
     }
 
 
 async def erase_personal_data(ctx: Context, customer_id: str) -> Customer:
-    """Anonymise the customer's contacts and scrub free text; keep the statistics."""
+    """Erase every personal field that erasure covers; keep the statistics."""
     customer, demands, visits = await _held(ctx, customer_id)
-    for contact in customer.contacts:
-        contact.name, contact.role = ERASED_NAME, None
-        contact.phones, contact.emails, contact.preferred_channel = [], [], None
+    _erase(customer, "Customer")
     for demand in demands:
-        demand.description = ERASED if demand.description else ""
-        for step in demand.history:
-            step.comment = None
+        _erase(demand, "Demand")
     for visit in visits:
-        visit.agenda = ""
-        visit.cancel_reason = ERASED if visit.cancel_reason else None
-        if visit.outcome is not None:
-            visit.outcome.notes = ERASED if visit.outcome.notes else ""
+        _erase(visit, "Visit")
     async with transaction(Customer) as session:
         for doc in [customer, *demands, *visits]:
             await save(doc, session)

@@ -16,15 +16,15 @@ from beanie import PydanticObjectId
 
 from models import Customer, Rep, Visit, VisitPlan
 from models.common import GeoPoint, as_utc, utc_now
-from models.plan import PlanChange, PlanTotals, SolverStats
+from models.plan import PlanChange, PlannedStop, PlanTotals, SolverStats
 from models.visit import VisitStatus
 from resolvers import access
+from resolvers.bookings import bookings
 from resolvers.calendar import intervals_on, local_day_bounds
 from resolvers.common import fetch_visible, haversine_km, insert, object_id
 from resolvers.context import Context
 from resolvers.errors import Invalid
 from resolvers.plan_problem import (
-    Candidate,
     Travel,
     build_problem,
     candidates_for,
@@ -32,6 +32,7 @@ from resolvers.plan_problem import (
     point,
 )
 from resolvers.planning import check_visit_and_travel, read_plan
+from resolvers.scoring.settings import load_settings
 from resolvers.solver_pool import check_time_limit, run_solver
 
 #: Added to an open visit's value so that re-planning keeps it unless it must go.
@@ -86,10 +87,25 @@ async def _nearby(
 
 
 def _changes(open_visits: list[Visit], routes: list) -> list[PlanChange]:
-    planned = {s.customer_id: s for r in routes for s in r.stops if not s.fixed}
+    """What became of each open visit, and the stops added.
+
+    Stops are matched to open visits by customer; a customer with several stops
+    (visits of one customer in one plan) keeps its open visit at the nearest one
+    and the others are added.
+    """
+    planned: dict[PydanticObjectId, list[PlannedStop]] = {}
+    for stop in (s for r in routes for s in r.stops if not s.fixed):
+        planned.setdefault(stop.customer_id, []).append(stop)
     changes = []
     for visit in open_visits:
-        stop = planned.pop(visit.customer_id, None)
+        stops = planned.get(visit.customer_id, [])
+        stop = min(
+            stops,
+            key=lambda s: abs(s.start - as_utc(visit.planned_start)),
+            default=None,
+        )
+        if stop is not None:
+            stops.remove(stop)
         if stop is None:
             changes.append(
                 PlanChange(
@@ -114,7 +130,8 @@ def _changes(open_visits: list[Visit], routes: list) -> list[PlanChange]:
         )
     changes += [
         PlanChange(kind="added", customer_id=cid, after=s.start)
-        for cid, s in planned.items()
+        for cid, stops in planned.items()
+        for s in stops
     ]
     return changes
 
@@ -176,22 +193,23 @@ async def replan_day(ctx: Context, req: ReplanRequest) -> VisitPlan:
     }
     taken = {v.customer_id for v in visits}
     nearby = await _nearby(rep, where, req.max_candidates, taken)
+    # The day's own open visits are re-planned here; only new customers are
+    # checked for visits booked elsewhere (other days, other reps).
+    booked = await bookings(nearby, shift_start, spans[-1][1], await load_settings())
     pool = [
         customers[v.customer_id] for v in open_visits if v.customer_id in customers
     ] + nearby
     chosen, skipped = await candidates_for(
-        pool, [rep], req.day, req.day, origin, now, req.visit_minutes
+        pool, [rep], req.day, req.day, origin, now, req.visit_minutes, booked
     )
     keep = {v.customer_id for v in open_visits}
     boosted = [
-        Candidate(
-            customer=c.customer,
+        replace(
+            c,
             value=replace(c.value, bonus=KEEP_BONUS)
             if c.customer.id in keep
             else c.value,
-            windows=c.windows,
             reps=None,
-            demand_ids=c.demand_ids,
         )
         for c in chosen
     ]

@@ -49,7 +49,10 @@ async def list_reps(
     sort = [("manager_id", 1), ("name", 1)] if manager_id else [("name", 1), ("_id", 1)]
     if territory is not None:
         sort = [("territory", 1), ("name", 1)]
-    query = access.restrict(query, access.rep_filter(ctx))
+    who = access.principal(ctx)
+    # Filtering on a colleague's territory or manager would read those fields.
+    rule = access.rep_detail_rule(who) if query else access.rep_rule(who)
+    query = access.restrict(query, rule)
     return await paginate(Rep, query, sort, first=first, offset=offset)
 
 
@@ -69,10 +72,6 @@ async def _unique_email(email: str, rep_id: Any = None) -> None:
         raise Conflict(f"a user with email {email} already exists", field="email")
 
 
-#: What users may change on their own profile.
-SELF_SERVICE = frozenset(
-    {"name", "home", "working_hours", "flexible_break", "time_zone", "password"}
-)
 MIN_PASSWORD = 12
 
 
@@ -111,12 +110,7 @@ async def update_rep(
     access.check_writer(who)
     current = changes.pop("current_password", None)
     rep = await fetch_visible(Rep, object_id(rep_id, "id"), access.rep_rule(who))
-    if who.role != Role.ADMIN and (
-        rep.id != who.user_id or set(changes) - SELF_SERVICE
-    ):
-        raise access.Forbidden(
-            "only admins change roles, territories, managers and access"
-        )
+    access.check_profile_change(who, rep.id, set(changes))
     check_revision(rep, revision)
     new_password = "password" in changes
     if new_password:

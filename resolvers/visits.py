@@ -150,12 +150,15 @@ async def _check_free(
         )
 
 
-async def _check_demands(raw: list[str], customer_id: PydanticObjectId) -> list[Any]:
+async def _check_demands(
+    who: access.Principal, raw: list[str], customer_id: PydanticObjectId
+) -> list[Any]:
     ids = [object_id(i, "demandIds") for i in raw]
-    found = {d.id: d for d in await Demand.find({"_id": {"$in": ids}}).to_list()}
+    query = access.restrict({"_id": {"$in": ids}}, access.demand_rule(who))
+    found = {d.id: d for d in await Demand.find(query).to_list()}
     for demand_id in ids:
         demand = found.get(demand_id)
-        if demand is None:
+        if demand is None:  # missing, or not the caller's to see: the same answer
             raise NotFound(f"demand {demand_id} does not exist", field="demandIds")
         if demand.customer_id != customer_id:
             raise Invalid(
@@ -179,7 +182,7 @@ async def plan_visit(ctx: Context, data: dict[str, Any]) -> Visit:
     access.check_acts_for(who, rep_id)
     if not rep.active:
         raise Invalid("the rep is disabled", field="repId")
-    demand_ids = await _check_demands(data.get("demand_ids") or [], customer_id)
+    demand_ids = await _check_demands(who, data.get("demand_ids") or [], customer_id)
     visit = build(
         Visit,
         {

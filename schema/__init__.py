@@ -9,6 +9,7 @@ from strawberry.relay import GlobalIDValueError
 from strawberry.types import ExecutionContext
 
 from defenses.limits import SCHEMA_EXTENSIONS
+from resolvers import access
 from schema.audit import AuditQueries, AuditTrail
 from schema.auth import AccessGuard, AuthMutations, AuthQueries
 from schema.base import (
@@ -82,3 +83,16 @@ schema = Schema(
     types=[ValidationError, NotFoundError, ConflictError, InvalidTransitionError],
     extensions=[*SCHEMA_EXTENSIONS, AccessGuard, AuditTrail],
 )
+
+
+def _mark_personal() -> None:
+    """Say in the contract which fields are personal, from the one declaration
+    the field rule reads (``resolvers.access.PERSONAL``)."""
+    for item in access.PERSONAL:
+        type_name, field_name = item.label.split(".")
+        field = schema._schema.type_map[type_name].fields[field_name]  # type: ignore[union-attr]
+        note = "Personal: API keys get FORBIDDEN."
+        field.description = f"{field.description} {note}" if field.description else note
+
+
+_mark_personal()

@@ -48,8 +48,9 @@ def _as_error(exc: Exception) -> GraphQLError:
 
 
 class AccessGuard(SchemaExtension):
-    """Refuses every root field but sign-in without a principal, and turns access
-    refusals and bad-input refusals raised anywhere below into errors with
+    """Refuses every root field but sign-in without a principal, applies the field
+    rules of ``resolvers.access`` (personal data, colleagues) to every field, and
+    turns access refusals and bad-input refusals raised anywhere below into errors with
     ``extensions.code`` (mutations turn the latter into typed results first)."""
 
     def resolve(
@@ -66,6 +67,10 @@ class AccessGuard(SchemaExtension):
             except Unauthenticated as refused:
                 raise _as_error(refused) from None
         try:
+            if info.parent_type.name in access.RULED_TYPES:
+                access.check_field(
+                    info.context.principal, info.parent_type.name, info.field_name, root
+                )
             result = _next(root, info, *args, **kwargs)
         except REFUSALS as refused:
             raise _as_error(refused) from None

@@ -15,6 +15,7 @@ from strawberry.types.base import StrawberryObjectDefinition
 
 from models.common import GeoPoint as GeoPointModel
 from models.common import Weekday as WeekdayModel
+from resolvers import access
 from resolvers.context import Context
 from resolvers.errors import DomainError, Invalid
 from resolvers.pagination import Page
@@ -227,8 +228,16 @@ class DayHoursInput:
 class Stamp:
     created_at: datetime = strawberry.field(description="UTC.")
     updated_at: datetime = strawberry.field(description="UTC.")
-    created_by_id: strawberry.ID | None
-    updated_by_id: strawberry.ID | None
+    created_by: strawberry.Private[Any]
+    updated_by: strawberry.Private[Any]
+
+    @strawberry.field(description="Null for users you may not see.")
+    def created_by_id(self, info: Info) -> strawberry.ID | None:
+        return rep_gid(info, self.created_by)
+
+    @strawberry.field(description="Null for users you may not see.")
+    def updated_by_id(self, info: Info) -> strawberry.ID | None:
+        return rep_gid(info, self.updated_by)
 
     @classmethod
     def from_model(cls, s: Any) -> Stamp:
@@ -236,9 +245,14 @@ class Stamp:
         return cls(
             created_at=s.created_at,
             updated_at=s.updated_at,
-            created_by_id=_rep_gid(s.created_by),
-            updated_by_id=_rep_gid(s.updated_by),
+            created_by=s.created_by,
+            updated_by=s.updated_by,
         )
+
+
+def rep_gid(info: Info, oid: Any) -> strawberry.ID | None:
+    """The global id of the user ``oid``, if the caller may see that user."""
+    return _rep_gid(access.shown_user(info.context.principal, oid))
 
 
 def _rep_gid(oid: Any) -> strawberry.ID | None:

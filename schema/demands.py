@@ -25,15 +25,14 @@ from schema.base import (
     NotFoundError,
     Stamp,
     ValidationError,
-    _rep_gid,
     attempt,
     load_nodes,
     offset_after,
     raw_id,
     raw_ids,
+    rep_gid,
     to_data,
 )
-from schema.personal import PERSONAL
 
 if TYPE_CHECKING:
     from schema.customers import Customer
@@ -60,8 +59,14 @@ class DemandTransition:
     from_status: DemandStatus | None = strawberry.field(description="Null on creation.")
     to_status: DemandStatus
     at: datetime = strawberry.field(description="UTC.")
-    by_id: strawberry.ID | None = strawberry.field(description="The rep who made it.")
-    comment: str | None = strawberry.field(permission_classes=PERSONAL)
+    by: strawberry.Private[Any]
+    comment: str | None = strawberry.field()
+
+    @strawberry.field(
+        description="The rep who made it; null for users you may not see."
+    )
+    def by_id(self, info: Info) -> strawberry.ID | None:
+        return rep_gid(info, self.by)
 
 
 @strawberry.type(description="What a customer needs, tracked to resolution.")
@@ -72,9 +77,7 @@ class Demand(relay.Node):
     )
     type: DemandType
     title: str
-    description: str = strawberry.field(
-        permission_classes=PERSONAL, description="Free text (may name people)."
-    )
+    description: str = strawberry.field(description="Free text (may name people).")
     priority: Priority
     due: datetime | None = strawberry.field(description="UTC.")
     status: DemandStatus
@@ -90,7 +93,7 @@ class Demand(relay.Node):
                 from_status=t.from_status,
                 to_status=t.to_status,
                 at=t.at,
-                by_id=_rep_gid(t.by),
+                by=t.by,
                 comment=t.comment,
             )
             for t in doc.history

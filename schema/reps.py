@@ -30,7 +30,6 @@ from schema.base import (
     raw_id,
     to_data,
 )
-from schema.personal import PERSONAL
 
 Role = strawberry.enum(RoleModel, description="What a user may do.")
 
@@ -49,17 +48,21 @@ class FlexibleBreakInput:
     latest: str = strawberry.field(description="Local HH:MM, after earliest.")
 
 
-@strawberry.type(description="A sales rep, manager, admin or partner account.")
+@strawberry.type(
+    description="A sales rep, manager, admin or partner account. Of colleagues (a "
+    "rep's manager and teammates) only id and name may be read; the other fields "
+    "answer FORBIDDEN."
+)
 class Rep(relay.Node):
     id: relay.NodeID[str]
     revision: str = strawberry.field(
         description="Send back with updates (optimistic locking)."
     )
     name: str
-    email: str = strawberry.field(permission_classes=PERSONAL)
+    email: str = strawberry.field()
     role: Role
     home: GeoPoint | None = strawberry.field(
-        permission_classes=PERSONAL, description="Where the working day starts."
+        description="Where the working day starts."
     )
     working_hours: list[DayHours] = strawberry.field(
         description="Local times, per weekday."

@@ -35,7 +35,6 @@ from schema.base import (
     to_data,
 )
 from schema.demands import Demand, FollowUpInput, demand_data
-from schema.personal import PERSONAL
 
 if TYPE_CHECKING:
     from schema.customers import Customer
@@ -66,7 +65,7 @@ class Presence:
 
 @strawberry.type(description="What a completed visit produced.")
 class Outcome:
-    notes: str = strawberry.field(permission_classes=PERSONAL)
+    notes: str = strawberry.field()
     result: float = strawberry.field(
         description="Result score R, 0 (nothing) to 10 (best); see docs/visits.md."
     )
@@ -89,16 +88,16 @@ class Visit(relay.Node):
     purpose_text: str | None = strawberry.field(
         description="Free text beside the purpose."
     )
-    agenda: str = strawberry.field(permission_classes=PERSONAL)
+    agenda: str = strawberry.field()
     planned_start: datetime = strawberry.field(description="UTC.")
     planned_end: datetime = strawberry.field(description="UTC.")
     status: VisitStatus
-    cancel_reason: str | None = strawberry.field(permission_classes=PERSONAL)
+    cancel_reason: str | None = strawberry.field()
     check_in: Presence | None = strawberry.field(
-        permission_classes=PERSONAL, description="Where and when the rep arrived."
+        description="Where and when the rep arrived."
     )
     check_out: Presence | None = strawberry.field(
-        permission_classes=PERSONAL, description="Where and when the rep left."
+        description="Where and when the rep left."
     )
     duration_minutes: float | None = strawberry.field(
         description="Actual duration T, check-in to check-out, in minutes."

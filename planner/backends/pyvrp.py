@@ -16,7 +16,13 @@ This is the only module of the planner that imports PyVRP. The mapping:
   leave room for more visits) that is kept below the smallest value;
 * required visits get a prize larger than all other prizes and travel together,
   so the search serves as many of them as possible before anything else, yet
-  never fails when they cannot all be served.
+  never fails when they cannot all be served;
+* every break of a modelled shift is a required dummy client at a location
+  with zero travel to and from every point ("wherever the rep is"), its window
+  the break's start times and its service the break's duration. A load
+  dimension per rep with breaks keeps each dummy on its rep's vehicles (the
+  others have no capacity in it); shift windows keep it in its shift. Dummies
+  are stripped from the routes; the exact rebuild places the breaks.
 
 Solvers work in integers. Times are scaled by :data:`TIME_SCALE` with travel and
 service times rounded up and windows rounded inwards, so an integer schedule that
@@ -165,6 +171,7 @@ PyVRP data, so the indices mean the same in each."""
 class _Built:
     data: ProblemData
     client_visit: list[int]
+    """Visit index of every client (-1 for a break dummy)."""
     vt_route: list[int]
     prize_scale: float
 
@@ -199,6 +206,50 @@ def _factors(
     return prize_scale, tie_break * smallest * prize_scale / total
 
 
+def _break_dims(problem: Problem, model: Model) -> dict[int, int]:
+    """Load dimension of every rep that has breaks in a modelled shift."""
+    dims: dict[int, int] = {}
+    for ri, si in model.routes:
+        if problem.reps[ri].shift_breaks(si):
+            dims.setdefault(ri, len(dims))
+    return dims
+
+
+def _break_clients(
+    problem: Problem,
+    model: Model,
+    dims: dict[int, int],
+    location: int,
+    scale: tuple[float, int, int],
+) -> list[Client]:
+    """Required dummy clients, one per break of a modelled shift."""
+    t0, time_scale, horizon = scale
+    out = []
+    for ri, si in model.routes:
+        rep = problem.reps[ri]
+        for bi in rep.shift_breaks(si):
+            brk = rep.breaks[bi]
+            lo = max(0, math.ceil((brk.earliest - t0) * time_scale - 1e-6))
+            hi = min(
+                horizon,
+                math.floor((brk.latest - brk.duration - t0) * time_scale + 1e-6),
+            )
+            delivery = [0] * len(dims)
+            delivery[dims[ri]] = 1
+            out.append(
+                Client(
+                    location=location,
+                    delivery=delivery,
+                    service_duration=math.ceil(brk.duration * time_scale - 1e-6),
+                    tw_early=lo,
+                    tw_late=max(lo, hi),
+                    required=True,
+                    name=f"break {rep.id}#{bi}",
+                )
+            )
+    return out
+
+
 def build(
     problem: Problem,
     model: Model,
@@ -217,6 +268,11 @@ def build(
         The PyVRP data with the maps back to visits and routes.
     """
     pts, _, depot_of = points(problem, model)
+    dims = _break_dims(problem, model)
+    if dims:
+        # One more location for the break dummies; its travel row and column
+        # stay zero.
+        pts = [*pts, pts[0]]
     n = len(pts)
     nd = len(depot_of)
     t0 = min(problem.reps[ri].shifts[si][0] for ri, si in model.routes)
@@ -237,6 +293,8 @@ def build(
         del t
     np.fill_diagonal(dur, 0)
     np.fill_diagonal(dist, 0)
+    if dims:
+        dur[-1, :] = dur[:, -1] = dist[-1, :] = dist[:, -1] = 0
 
     # Profiles: reps with the same forbidden visits share one.
     forbidden_of: list[frozenset[int]] = []
@@ -283,6 +341,9 @@ def build(
                 tw_early=math.ceil((open_ - t0) * time_scale - 1e-6),
                 tw_late=math.floor((close - t0) * time_scale + 1e-6),
                 profile=profile_keys[forbidden_of[ri]],
+                capacity=[
+                    horizon + 1 if d == dims.get(ri) else 0 for d in range(len(dims))
+                ],
                 name=f"{rep.id}#{si}",
             )
         )
@@ -313,6 +374,7 @@ def build(
             clients.append(
                 Client(
                     location=nd + k,
+                    delivery=[0] * len(dims),
                     service_duration=math.ceil(visit.duration * time_scale - 1e-6),
                     tw_early=lo,
                     tw_late=hi,
@@ -323,6 +385,10 @@ def build(
                 )
             )
             client_visit.append(v)
+    if dims:
+        dummies = _break_clients(problem, model, dims, n - 1, (t0, time_scale, horizon))
+        clients += dummies
+        client_visit += [-1] * len(dummies)
     data = ProblemData(
         locations, clients, depots, vehicle_types, distances, durations, groups
     )
@@ -333,6 +399,7 @@ def _routes(built: _Built, sol: Solution) -> list[tuple[int, list[int]]]:
     out = []
     for route in sol.routes():
         visits = [built.client_visit[a.idx] for a in route if a.is_client()]
+        visits = [v for v in visits if v >= 0]
         if visits:
             out.append((built.vt_route[route.vehicle_type()], visits))
     return out

@@ -7,9 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from beanie import PydanticObjectId
+
 from models.common import GeoPoint
 from models.customer import LifecycleStatus
 from models.scoring import ScoringSettings
+from resolvers import access
 from resolvers.access import (
     customer_filter,
     demand_filter,
@@ -36,6 +39,10 @@ class Rules:
     visits: dict[str, Any] = field(default_factory=dict)
     demands: dict[str, Any] = field(default_factory=dict)
     reps: dict[str, Any] = field(default_factory=dict)
+    #: The users whose rows the principal sees; ``None`` for all.
+    people: frozenset[PydanticObjectId] | None = None
+    #: The principal, for the field rules; ``None`` restricts nothing.
+    who: access.Principal | None = None
 
     @classmethod
     def of(cls, ctx: Context) -> Rules:
@@ -45,7 +52,19 @@ class Rules:
             visits=visit_filter(ctx),
             demands=demand_filter(ctx),
             reps=rep_filter(ctx),
+            people=access.reps_seen(access.principal(ctx)),
+            who=access.principal(ctx),
         )
+
+    def personal(self, rep_id: PydanticObjectId | None) -> bool:
+        """Whether the principal may read the personal data of ``rep_id`` (its
+        home, say), and so anything computed from it."""
+        return self.who is None or access.sees_personal(self.who, rep_id)
+
+    def seen(self, rep_id: PydanticObjectId | None) -> bool:
+        """Whether the principal may see the user ``rep_id`` (an invisible user
+        is shown, and filtered on, as if there were none)."""
+        return rep_id is not None and (self.people is None or rep_id in self.people)
 
 
 def tidy(query: dict[str, Any]) -> dict[str, Any]:

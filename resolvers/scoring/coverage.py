@@ -15,7 +15,10 @@ from resolvers.common import any_of, object_id
 from resolvers.errors import Invalid
 from resolvers.scoring.common import VISITABLE, Rules, narrowed, ratio
 from resolvers.scoring.effectiveness import MAX_CUSTOM_DAYS, Dimension
-from resolvers.scoring.settings import load_settings, target_days
+from resolvers.scoring.settings import customer_target_days, load_settings
+
+#: The label of the row for customers of users the caller may not see.
+OTHERS = "other reps"
 
 
 @dataclass
@@ -84,14 +87,15 @@ async def coverage(
     )
     query: dict[str, Any] = {"status": {"$in": [s.value for s in VISITABLE]}}
     if rep_ids:
-        query["owner_id"] = any_of([object_id(r, "repIds") for r in rep_ids])
+        asked = [object_id(r, "repIds") for r in rep_ids]
+        query["owner_id"] = any_of([r for r in asked if rules.seen(r)])
     customers = [
         c
         for c in await Customer.find(narrowed(query, rules.customers)).to_list()
         if c.owner_id is not None
     ]
     ids = [c.id for c in customers]
-    longest = max(target_days(settings, t) for t in Tier)
+    longest = max((customer_target_days(settings, c) for c in customers), default=1)
     # Equality on status and the customers' $in are served by one compound
     # index; the window is a second stage, as two ranges in one $match are not
     # served by every query planner.
@@ -115,25 +119,34 @@ async def coverage(
             narrowed({"_id": {"$in": list(owners)}}, rules.reps)
         ).to_list()
     }
+    # Customers of users the caller may not see count under one row without an
+    # id ("other reps"), so coverage names no one a direct read would not.
     heads = {
-        o: (reps[o].manager_id or o) if group_by is Dimension.TEAM and o in reps else o
+        o: ((reps[o].manager_id or o) if group_by is Dimension.TEAM else o)
+        if o in reps
+        else None
         for o in owners
     }
     names = {r.id: r.name for r in reps.values()}
-    missing = [h for h in heads.values() if h not in names]
+    missing = [h for h in heads.values() if h is not None and h not in names]
     if missing:
         for r in await Rep.find(
             narrowed({"_id": {"$in": missing}}, rules.reps)
         ).to_list():
             names[r.id] = r.name
+    heads = {o: h if h in names else None for o, h in heads.items()}
     out: dict[Any, CoverageRow] = {}
     for c in customers:
         head = heads[c.owner_id]
-        name = names.get(head, "unknown rep")
-        label = f"team of {name}" if group_by is Dimension.TEAM else name
-        row = out.setdefault(head, CoverageRow(str(head), label))
+        if head is None:
+            row = out.setdefault(None, CoverageRow(None, OTHERS))
+        else:
+            name = names[head]
+            label = f"team of {name}" if group_by is Dimension.TEAM else name
+            row = out.setdefault(head, CoverageRow(str(head), label))
         tier = row.tiers.setdefault(c.tier, TierCoverage(c.tier))
-        ok = covered(starts.get(c.id, []), first, last, target_days(settings, c.tier))
+        target = customer_target_days(settings, c)
+        ok = covered(starts.get(c.id, []), first, last, target)
         for t in (tier, row.total):
             t.customers += 1
             t.covered += int(ok)

@@ -235,34 +235,31 @@ async def _labels(
     ids = [k for k in keys if k is not None]
     if not ids:
         return {k: k for k in keys}, dict.fromkeys(keys, "unknown"), {}
+    # Keys the caller may not see (a rep, a manager, a customer) go to one group
+    # without an id, so a report names no one a direct read would not.
     if dimension in (Dimension.REP, Dimension.TEAM):
         reps = await Rep.find(narrowed({"_id": {"$in": ids}}, rules.reps)).to_list()
         by_id = {r.id: r for r in reps}
         if dimension is Dimension.REP:
-            return (
-                {k: k for k in keys},
-                {k: by_id[k].name if k in by_id else "unknown rep" for k in keys},
-                by_id,
-            )
+            group = {k: k if k in by_id else None for k in keys}
+            labels = {k: by_id[k].name for k in keys if k in by_id}
+            return group, {**labels, None: "other reps"}, by_id
         heads = {k: (by_id[k].manager_id or k) if k in by_id else None for k in keys}
         managers = await Rep.find(
             narrowed({"_id": {"$in": [h for h in heads.values() if h]}}, rules.reps)
         ).to_list()
         names = {m.id: m.name for m in managers}
-        labels = {
-            h: f"team of {names.get(h, 'an unknown manager')}" for h in heads.values()
-        }
-        return heads, labels, {m.id: m for m in managers}
+        heads = {k: h if h in names else None for k, h in heads.items()}
+        labels = {h: f"team of {names[h]}" for h in heads.values() if h is not None}
+        return heads, {**labels, None: "other teams"}, {m.id: m for m in managers}
     found = await Customer.find(
         narrowed({"_id": {"$in": ids}}, rules.customers)
     ).to_list()
     by_id = {c.id: c for c in found}
     if dimension is Dimension.CUSTOMER:
-        return (
-            {k: k for k in keys},
-            {k: by_id[k].name if k in by_id else "unknown customer" for k in keys},
-            by_id,
-        )
+        group = {k: k if k in by_id else None for k in keys}
+        labels = {k: by_id[k].name for k in keys if k in by_id}
+        return group, {**labels, None: "other customers"}, by_id
     tiers = {k: by_id[k].tier.value if k in by_id else None for k in keys}
     return tiers, {t: f"tier {t}" if t else "unknown tier" for t in tiers.values()}, {}
 

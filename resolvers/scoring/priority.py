@@ -31,7 +31,7 @@ from resolvers.scoring.common import (
     ratio,
     when_ok,
 )
-from resolvers.scoring.settings import load_settings, target_days
+from resolvers.scoring.settings import customer_target_days, load_settings
 
 COMPONENTS = ("overdue", "demands", "trend", "lifecycle", "strategic", "effectiveness")
 _PRIORITY_WORDS = {
@@ -155,7 +155,7 @@ def score(
     customer: Customer, history: History, now: datetime, s: ScoringSettings
 ) -> CustomerPriority:
     """The priority of ``customer`` as of ``now`` (pure: no database)."""
-    target = target_days(s, customer.tier)
+    target = customer_target_days(s, customer)
     strategic = {t.lower() for t in customer.tags} & set(s.strategic_tags)
     status = customer.status
     lifecycle = getattr(s.lifecycle, status.value, 0.0) if status in VISITABLE else 0.0
@@ -375,7 +375,10 @@ async def ranked(
         raise Invalid(f"limit must be 1 to {MAX_RANKED}", field="limit")
     query: dict[str, Any] = {}
     if owner_id is not None:
-        query["owner_id"] = object_id(owner_id, "ownerId")
+        owner = object_id(owner_id, "ownerId")
+        if not rules.seen(owner):  # like a made-up id: nothing of theirs
+            return []
+        query["owner_id"] = owner
     query["status"] = {"$in": [s.value for s in VISITABLE]}
     if tier is not None:
         query["tier"] = tier

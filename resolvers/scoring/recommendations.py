@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 from models import Customer, Rep, Visit
 from models.common import GeoPoint, as_utc, utc_now
-from models.rep import Role
-from models.visit import ACTIVE_VISIT_STATUSES, VisitStatus
-from resolvers.access import Forbidden, principal
+from models.visit import VisitStatus
+from resolvers import access
+from resolvers.bookings import bookings
 from resolvers.calendar import intervals_on, local_day_bounds
 from resolvers.common import haversine_km, object_id
 from resolvers.context import Context
@@ -23,8 +23,6 @@ from resolvers.scoring.settings import load_settings
 
 MAX_LIMIT = 50
 MAX_CANDIDATES = 2_000
-#: Customers with a visit already planned this many days from the day are left out.
-PLANNED_AHEAD_DAYS = 7
 _GONE = (VisitStatus.CANCELLED.value, VisitStatus.MISSED.value)
 
 Span = tuple[datetime, datetime]
@@ -113,27 +111,21 @@ def best_slot(
     return best
 
 
-def check_may_plan_for(ctx: Context, rep_id: object) -> None:
-    """Refuse asking for another rep's recommendations unless their manager or
-    an admin."""
-    who = principal(ctx)
-    if who.user_id == rep_id:
-        return
-    if who.row_role == Role.ADMIN:
-        return
-    if who.row_role == Role.MANAGER and rep_id in who.team:
-        return
-    raise Forbidden("you may only ask for your own recommendations or your team's")
-
-
 def _nearest(
-    place: GeoPoint | None, near: GeoPoint | None, busy: Sequence[Busy], rep: Rep
+    place: GeoPoint | None,
+    near: GeoPoint | None,
+    busy: Sequence[Busy],
+    rep: Rep | None,
 ) -> tuple[float | None, str]:
+    """The distance to the customer, and from where: ``near``, else the rep's
+    nearest visit that day or home (``rep`` is ``None`` when those are hidden)."""
     if place is None:
         return None, ""
     if near is not None:
         km = haversine_km(near, place)
         return km, f"{km:.1f} km from the given place"
+    if rep is None:
+        return None, ""
     zone = ZoneInfo(rep.time_zone)
     options = [
         (haversine_km(b.place, place), f"your {b.start.astimezone(zone):%H:%M} visit")
@@ -148,8 +140,8 @@ def _nearest(
     return km, f"{km:.1f} km from {what}"
 
 
-async def _day(rep: Rep, day: date, rules: Rules) -> tuple[list[Busy], set[object]]:
-    """The rep's busy visits that day, and customers planned soon after it."""
+async def _day(rep: Rep, day: date, rules: Rules) -> list[Busy]:
+    """The rep's visits that day that still take up time."""
     start, end = local_day_bounds(day, rep.time_zone)
     visits = await Visit.find(
         narrowed(
@@ -158,19 +150,6 @@ async def _day(rep: Rep, day: date, rules: Rules) -> tuple[list[Busy], set[objec
         )
     ).to_list()
     kept = [v for v in visits if v.status.value not in _GONE]
-    ahead = await Visit.find(
-        narrowed(
-            {
-                "rep_id": rep.id,
-                "planned_start": {
-                    "$gte": start,
-                    "$lt": end + timedelta(days=PLANNED_AHEAD_DAYS),
-                },
-            },
-            rules.visits,
-        )
-    ).to_list()
-    soon = {v.customer_id for v in ahead if v.status in ACTIVE_VISIT_STATUSES}
     ids = list({v.customer_id for v in kept})
     found = (
         await Customer.find(narrowed({"_id": {"$in": ids}}, rules.customers)).to_list()
@@ -178,11 +157,10 @@ async def _day(rep: Rep, day: date, rules: Rules) -> tuple[list[Busy], set[objec
         else []
     )
     places = {c.id: c.location for c in found}
-    busy = [
+    return [
         Busy(as_utc(v.planned_start), as_utc(v.planned_end), places.get(v.customer_id))
         for v in kept
     ]
-    return busy, soon
 
 
 async def recommend(
@@ -190,32 +168,41 @@ async def recommend(
 ) -> list[Recommendation]:
     """The customers ``rep_id`` should visit on ``day``, best first.
 
+    API keys get the list ranked without the rep's home, calendar and working
+    hours (no distances but from ``near``, no slots).
+
     Raises:
         Forbidden: the rep is someone else and not in the caller's team.
         Invalid: ``limit`` is out of range or the rep does not work that day.
         NotFound: no such rep (or not visible).
     """
     rid = object_id(rep_id, "repId")
-    check_may_plan_for(ctx, rid)
+    who = access.principal(ctx)
+    access.check_may_plan_for(who, rid)
+    # A rep's home, calendar and working hours are personal, and so is what
+    # they give away (distances from home, free slots): without the right to
+    # see them (API keys), the list is ranked on the customers alone.
+    private = not access.sees_personal(who, rid)
     if not 1 <= limit <= MAX_LIMIT:
         raise Invalid(f"limit must be 1 to {MAX_LIMIT}", field="limit")
     rules = Rules.of(ctx)
     rep = await Rep.find_one(narrowed({"_id": rid}, rules.reps))
     if rep is None:
         raise NotFound(f"rep {rep_id} does not exist", field="repId")
-    shift = intervals_on(day, rep.working_hours, rep.time_zone)
-    if not shift:
+    shift = [] if private else intervals_on(day, rep.working_hours, rep.time_zone)
+    if not shift and not private:
         raise Invalid(f"{rep.name} does not work on {day.isoformat()}", field="date")
     settings = await load_settings()
-    busy, soon = await _day(rep, day, rules)
+    busy = [] if private else await _day(rep, day, rules)
     query = {"owner_id": rep.id, "status": {"$in": [s.value for s in VISITABLE]}}
-    customers = [
-        c
-        for c in await Customer.find(narrowed(query, rules.customers))
+    owned = (
+        await Customer.find(narrowed(query, rules.customers))
         .limit(MAX_CANDIDATES)
         .to_list()
-        if c.id not in soon
-    ]
+    )
+    # Booked by anyone (other teams too) within the customer's minimum gap.
+    booked = await bookings(owned, *local_day_bounds(day, rep.time_zone), settings)
+    customers = [c for c in owned if c.id not in booked]
     now = utc_now()
     as_of = max(now, local_day_bounds(day, rep.time_zone)[0])
     scores = await score_customers(customers, as_of, settings, rules)
@@ -229,20 +216,24 @@ async def recommend(
         opening = (
             intervals_on(day, c.opening_hours, c.time_zone) if c.opening_hours else None
         )
-        slot = best_slot(
-            shift,
-            busy,
-            rep.home,
-            opening,
-            c.location,
-            settings.visit_minutes,
-            travel,
-            now,
+        slot = (
+            None
+            if private
+            else best_slot(
+                shift,
+                busy,
+                rep.home,
+                opening,
+                c.location,
+                settings.visit_minutes,
+                travel,
+                now,
+            )
         )
-        km, where = _nearest(c.location, near, busy, rep)
+        km, where = _nearest(c.location, near, busy, None if private else rep)
         penalty = min(settings.km_penalty * (km or 0.0), settings.max_km_penalty)
         reasons = [*p.reasons, *([where] if where else [])]
-        if slot is None:
+        if slot is None and not private:
             reasons.append("no free slot fits the opening hours that day")
         found.append(
             Recommendation(p, round(p.score - penalty, 2), km, tuple(reasons), slot)

