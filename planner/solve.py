@@ -138,13 +138,17 @@ def _search(
     deadline: float,
     max_iterations: int | None,
     progress: Callable[[tuple[int, float], float], None],
+    settings: backend.Settings,
 ) -> list[Solution]:
     """Run one backend search per seed: the first here, the others in children."""
 
     def handle(now: float, sol: Solution) -> None:
         progress(_score(problem, model, sol), now)
 
-    children = [Child((problem, model, s, deadline, max_iterations)) for s in seeds[1:]]
+    children = [
+        Child((problem, model, s, deadline, max_iterations, settings))
+        for s in seeds[1:]
+    ]
 
     def poll() -> None:
         for child in children:
@@ -172,6 +176,7 @@ def _search(
             poll=poll if children else None,
             share=share if exchange else None,
             fetch=fetch if exchange else None,
+            settings=settings,
         )
     except BaseException:
         for child in children:
@@ -183,6 +188,45 @@ def _search(
         if sol is not None:
             sols.append(sol)
     return sols
+
+
+def _required_fit(problem: Problem, model: Model) -> bool:
+    """Whether cheapest insertion fits every required candidate into the routes.
+
+    When it does, the search may treat required visits as hard constraints (a
+    plan serving them all exists); otherwise they stay soft, so that the search
+    still serves as many of them as it can.
+    """
+    required = [i for i, v in enumerate(model.candidates) if problem.visits[v].required]
+    if len(required) < sum(v.required for v in problem.visits):
+        return False  # some required visit cannot be served by anyone
+    required.sort(key=lambda i: (len(model.reach[i]), _window_span(problem, i, model)))
+    routes: dict[int, list[int]] = {}
+    travel: dict[int, float] = {}
+    for i in required:
+        v = model.candidates[i]
+        best: tuple[float, int, int] | None = None
+        for k in model.reach[i]:
+            ri, si = model.routes[k]
+            rep = problem.reps[ri]
+            seq = routes.get(k, [])
+            for pos in range(len(seq) + 1):
+                s = schedule_route(problem, rep, si, [*seq[:pos], v, *seq[pos:]])
+                if s is not None:
+                    extra = s.travel - travel.get(k, 0.0)
+                    if best is None or extra < best[0]:
+                        best = (extra, k, pos)
+        if best is None:
+            return False
+        extra, k, pos = best
+        routes.setdefault(k, []).insert(pos, v)
+        travel[k] = travel.get(k, 0.0) + extra
+    return True
+
+
+def _window_span(problem: Problem, i: int, model: Model) -> float:
+    visit = problem.visits[model.candidates[i]]
+    return sum(b - a for a, b in visit.windows) if visit.windows else math.inf
 
 
 def _rebuild(problem: Problem, model: Model, sol: Solution) -> dict[int, list[int]]:
@@ -354,9 +398,11 @@ def solve(
     seeds = [seed + SEED_STRIDE * i for i in range(max(1, n_workers))]
     sols: list[Solution] = []
     if model.candidates:
-        sols = _search(
-            problem, model, seeds, deadline - reserve, max_iterations, progress
+        settings = backend.settings_for(
+            problem, model, required_fit=_required_fit(problem, model)
         )
+        end = deadline - reserve
+        sols = _search(problem, model, seeds, end, max_iterations, progress, settings)
     rebuilt = [_rebuild(problem, model, s) for s in sols] or [{}]
     routes = max(
         rebuilt, key=lambda r: _score(problem, model, [(k, v) for k, v in r.items()])

@@ -36,7 +36,7 @@ import math
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from pyvrp import (
@@ -79,7 +79,10 @@ from planner.backends.model import (
 from planner.problem import Problem
 
 TIME_SCALE = 1000
-"""Integer time units per problem time unit (reduced for very long horizons)."""
+"""Integer time units per problem time unit when travel costs nothing (reduced for
+very long horizons)."""
+TRAVEL_TIME_SCALE = 10
+"""Integer time units per problem time unit when travel has a cost."""
 PRIZE_TOP = 100_000
 """Target integer prize of the most valuable (non-required) visit."""
 TIE_BREAK = 0.5
@@ -87,18 +90,76 @@ TIE_BREAK = 0.5
 of the smallest value: shorter routes are preferred, never at a loss of value."""
 ROW_BLOCK = 512
 """Rows of the travel matrices computed at a time (bounds temporary memory)."""
-RESTART_PATIENCE = 3000
-"""Iterations without a new best after which a search restarts from a ruined best."""
-NUM_NEIGHBOURS = 50
-"""Size of every client's granular neighbourhood in the local search."""
-PERTURBATIONS = (1, 25)
-"""Fewest and most clients one perturbation moves."""
-HISTORY_LENGTH = 300
-"""Length of the late-acceptance history of the iterated local search."""
-SKIP_OPERATORS = ("Swap21", "Swap22")
-"""PyVRP operators left out. Exchanging pairs of stops costs more time than it
-gains here: without them each iteration is cheaper, and on the large TOPTW
-instances the same 10 s find better plans (see docs/planner.md)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How one search runs.
+
+    Attributes:
+        time_scale: Integer time units per problem time unit.
+        num_neighbours: Size of every client's granular neighbourhood.
+        perturbations: Fewest and most clients one perturbation moves.
+        history_length: Length of the late-acceptance history.
+        skip_operators: PyVRP operators left out.
+        restart_patience: Iterations without a new best after which the search
+            restarts from a ruined best (``None``: never).
+        penalties: ``"prize"`` starts the time-warp penalty near prize per time
+            unit (:func:`_penalties`); ``"midpoint"`` uses PyVRP's default start.
+        hard_required: Required visits are constraints of the search rather than
+            visits with a prize above everything else.
+    """
+
+    time_scale: int
+    num_neighbours: int = 50
+    perturbations: tuple[int, int] = (1, 25)
+    history_length: int = 300
+    skip_operators: tuple[str, ...] = ()
+    restart_patience: int | None = None
+    penalties: str = "midpoint"
+    hard_required: bool = False
+
+
+SCORE_ONLY = Settings(
+    time_scale=TIME_SCALE,
+    skip_operators=("Swap21", "Swap22"),
+    restart_patience=3000,
+    penalties="prize",
+)
+"""Settings when travel costs nothing and only the value served counts (the
+team orienteering problems of the TOPTW benchmark). Exchanging pairs of stops
+costs more time than it gains there, and restarts from a ruined best escape the
+plateaus that a pure score objective has (see docs/planner.md)."""
+
+
+def settings_for(
+    problem: Problem, model: Model, *, required_fit: bool = False
+) -> Settings:
+    """Choose the search settings for the shape of ``problem``.
+
+    With no travel cost the objective is the value served alone and
+    :data:`SCORE_ONLY` applies. With a travel cost PyVRP's own search settings
+    do better (see docs/benchmarks/planner_crm.md) on a coarse time grid,
+    :data:`TRAVEL_TIME_SCALE` units per time unit: PyVRP ranks a client's
+    neighbours by distance plus weighted waiting and lateness in *time* units,
+    and the coarse grid keeps that ranking led by travel.
+
+    With ``required_fit`` (a plan serving every required visit is known to
+    exist) required visits are hard constraints of the search; otherwise they
+    carry a prize above everything else, so that the search serves as many as it
+    can and never fails.
+    """
+    t0 = min(problem.reps[ri].shifts[si][0] for ri, si in model.routes)
+    t1 = max(problem.reps[ri].shifts[si][1] for ri, si in model.routes)
+    if problem.travel_cost > 0:
+        base = Settings(time_scale=TRAVEL_TIME_SCALE)
+    else:
+        base = SCORE_ONLY
+    scale = base.time_scale
+    while scale > 1 and (t1 - t0) * scale > 1e12:
+        scale //= 10
+    return replace(base, time_scale=scale, hard_required=required_fit)
+
 
 Shared = tuple[float, list[tuple[int, list[int]]]]
 """A best solution passed between parallel searches of the same problem: its cost
@@ -113,6 +174,36 @@ class _Built:
     """Visit index of every client (-1 for a break dummy)."""
     vt_route: list[int]
     prize_scale: float
+
+
+def _regular_values(problem: Problem, model: Model) -> list[float]:
+    return [
+        problem.visits[v].value
+        for v in model.candidates
+        if not problem.visits[v].required
+    ]
+
+
+def _total_shift(problem: Problem, model: Model) -> float:
+    return sum(
+        problem.reps[ri].shifts[si][1] - problem.reps[ri].shifts[si][0]
+        for ri, si in model.routes
+    )
+
+
+def _factors(
+    problem: Problem, model: Model, tie_break: float = TIE_BREAK
+) -> tuple[float, float]:
+    """Integer prize units per unit of value, and distance units per time unit
+    travelled."""
+    regular = _regular_values(problem, model)
+    top = max([x for x in regular if x > 0], default=1.0)
+    prize_scale = PRIZE_TOP / top
+    if problem.travel_cost > 0:
+        return prize_scale, problem.travel_cost * prize_scale
+    smallest = min([x for x in regular if x > 0], default=top)
+    total = max(_total_shift(problem, model), 1e-9)
+    return prize_scale, tie_break * smallest * prize_scale / total
 
 
 def _break_dims(problem: Problem, model: Model) -> dict[int, int]:
@@ -160,7 +251,11 @@ def _break_clients(
 
 
 def build(
-    problem: Problem, model: Model, time_scale: int, tie_break: float = TIE_BREAK
+    problem: Problem,
+    model: Model,
+    time_scale: int,
+    tie_break: float = TIE_BREAK,
+    hard_required: bool = False,
 ) -> _Built:
     """Build the PyVRP data for ``model``.
 
@@ -184,23 +279,9 @@ def build(
     t1 = max(problem.reps[ri].shifts[si][1] for ri, si in model.routes)
     horizon = math.floor((t1 - t0) * time_scale)
 
-    values = [problem.visits[v].value for v in model.candidates]
-    regular = [
-        x
-        for v, x in zip(model.candidates, values, strict=True)
-        if not problem.visits[v].required
-    ]
-    top = max([x for x in regular if x > 0], default=1.0)
-    prize_scale = PRIZE_TOP / top
-    total_shift = sum(
-        problem.reps[ri].shifts[si][1] - problem.reps[ri].shifts[si][0]
-        for ri, si in model.routes
-    )
-    if problem.travel_cost > 0:
-        dist_factor = problem.travel_cost * prize_scale
-    else:
-        smallest = min([x for x in regular if x > 0], default=top)
-        dist_factor = tie_break * smallest * prize_scale / max(total_shift, 1e-9)
+    regular = _regular_values(problem, model)
+    total_shift = _total_shift(problem, model)
+    prize_scale, dist_factor = _factors(problem, model, tie_break)
 
     dur = np.empty((n, n), dtype=np.int64)
     dist = np.empty((n, n), dtype=np.int64)
@@ -273,7 +354,9 @@ def build(
     client_visit: list[int] = []
     for k, v in enumerate(model.candidates):
         visit = problem.visits[v]
-        prize = big if visit.required else round(visit.value * prize_scale)
+        hard = hard_required and visit.required
+        soft_required = visit.required and not hard
+        prize = big if soft_required else round(visit.value * prize_scale)
         windows = merge_windows(visit.windows, t0, t1)
         scaled = []
         for a, b in windows:
@@ -284,7 +367,7 @@ def build(
         group = None
         if len(scaled) > 1:
             group = len(groups)
-            groups.append(ClientGroup(required=False))
+            groups.append(ClientGroup(required=hard))
         for lo, hi in scaled:
             if group is not None:
                 groups[group].add_client(len(clients))
@@ -296,7 +379,7 @@ def build(
                     tw_early=lo,
                     tw_late=hi,
                     prize=prize,
-                    required=False,
+                    required=hard and group is None,
                     group=group,
                     name=visit.id,
                 )
@@ -331,7 +414,7 @@ class _Stop:
         deadline: float,
         max_iterations: int | None,
         poll: Callable[[], None] | None,
-        patience: int,
+        patience: float,
     ) -> None:
         self.deadline = deadline
         self.max_iterations = max_iterations
@@ -462,6 +545,7 @@ def run(
     poll: Callable[[], None] | None = None,
     share: Callable[[Shared], None] | None = None,
     fetch: Callable[[], Shared | None] | None = None,
+    settings: Settings | None = None,
 ) -> list[tuple[int, list[int]]]:
     """Solve ``model`` with PyVRP's iterated local search.
 
@@ -476,39 +560,48 @@ def run(
         share: Called with every new best, for searches running in parallel.
         fetch: Returns the best of the parallel searches (or ``None``); when this
             search restarts, it restarts from that one if it is better than its own.
+        settings: The search settings (default: :func:`settings_for`).
 
     Returns:
         The best feasible solution found as ``(route position, visit indices)``.
     """
     if not model.candidates or not model.routes:
         return []
-    t0 = min(problem.reps[ri].shifts[si][0] for ri, si in model.routes)
-    t1 = max(problem.reps[ri].shifts[si][1] for ri, si in model.routes)
-    scale = TIME_SCALE
-    while scale > 1 and (t1 - t0) * scale > 1e12:
-        scale //= 10
-    built = build(problem, model, scale)
+    settings = settings if settings is not None else settings_for(problem, model)
+    built = build(
+        problem,
+        model,
+        settings.time_scale,
+        hard_required=settings.hard_required,
+    )
     data = built.data
     rng = RandomNumberGenerator(seed=seed)
     nbh = NeighbourhoodParams(
-        num_neighbours=min(NUM_NEIGHBOURS, max(1, data.num_clients - 1))
+        num_neighbours=min(settings.num_neighbours, max(1, data.num_clients - 1))
     )
     ls = LocalSearch(
         data,
         rng,
         compute_neighbours(data, nbh),
-        PerturbationManager(PerturbationParams(*PERTURBATIONS)),
+        PerturbationManager(PerturbationParams(*settings.perturbations)),
     )
     for op in OPERATORS:
-        if op.supports(data) and op.__name__ not in SKIP_OPERATORS:
+        if op.supports(data) and op.__name__ not in settings.skip_operators:
             ls.add_operator(op(data))
-    pm = _penalties(data)
-    stop = _Stop(deadline, max_iterations, poll, patience=RESTART_PATIENCE)
+    if settings.penalties == "prize":
+        pm = _penalties(data)
+    else:
+        penalty_params = PenaltyParams()
+        pm = PenaltyManager(penalty_params.midpoint_penalties(data), penalty_params)
+    patience = settings.restart_patience
+    stop = _Stop(deadline, max_iterations, poll, patience=patience or math.inf)
     tracker = _Tracker(built, stop, pm.cost_evaluator(), report, share)
     init = ls(Solution(data, []), pm.max_cost_evaluator(), exhaustive=True)
     tracker.offer(init)
     shuffle = random.Random(seed)
-    params = IteratedLocalSearchParams(history_length=HISTORY_LENGTH, callbacks=tracker)
+    params = IteratedLocalSearchParams(
+        history_length=settings.history_length, callbacks=tracker
+    )
     while True:
         stop.stalled = False
         stop.last_best = stop.iterations

@@ -154,7 +154,7 @@ def main() -> None:
     job = _receive(inbox)
     if job is None:
         return
-    problem, model, seed, deadline, max_iterations = job
+    problem, model, seed, deadline, max_iterations, settings = job
     latest: list[Any] = [None]
 
     def listen() -> None:
@@ -184,6 +184,7 @@ def main() -> None:
         poll=poll,
         share=share,
         fetch=lambda: latest[0],
+        settings=settings,
     )
 
     _send(out, ("done", time.monotonic(), routes, None))

@@ -10,6 +10,9 @@ from planner.backends.worker import Child
 from planner.solve import analyse
 from tests.unit.planner.conftest import DATA
 
+RESTARTING = backend.SCORE_ONLY
+assert RESTARTING.restart_patience is not None
+
 
 def _obvious():
     problem = load_problem(DATA / "obvious.json")
@@ -91,8 +94,9 @@ def test_a_restart_fetches_the_parallel_best() -> None:
         model,
         seed=2,
         deadline=time.monotonic() + 30,
-        max_iterations=3 * backend.RESTART_PATIENCE,
+        max_iterations=3 * RESTARTING.restart_patience,
         fetch=fetch,
+        settings=RESTARTING,
     )
 
     assert calls, "a stalled search restarts and asks for the parallel best"
@@ -101,7 +105,7 @@ def test_a_restart_fetches_the_parallel_best() -> None:
 
 def test_a_child_search_reports_its_best_for_sharing() -> None:
     problem, model = _obvious()
-    child = Child((problem, model, 7, time.monotonic() + 30, 200))
+    child = Child((problem, model, 7, time.monotonic() + 30, 200, RESTARTING))
     progress: list[float] = []
 
     routes = child.wait(30, lambda now, _: progress.append(now))
