@@ -16,9 +16,10 @@ $(STAMP): pyproject.toml
 serve: $(STAMP)  ## run the server on the embedded store, with demo data when empty
 	$(BIN)/visitplan serve --demo $(ARGS)
 
-test: $(STAMP)  ## lint, check the committed schema, and run every test lane
+test: $(STAMP)  ## lint, type-check, check the committed schema, and run every test lane
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest $(ARGS)
 
 lint: $(STAMP)

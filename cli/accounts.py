@@ -130,7 +130,9 @@ def _run(job: Any) -> int:
     return 0
 
 
-def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
     """Register the ``user`` and ``apikey`` commands."""
     store = store_options()
     user = commands.add_parser("user", help="create, list or disable users")

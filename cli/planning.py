@@ -20,7 +20,9 @@ EXIT_INFEASIBLE = 1
 EXIT_BAD_INPUT = 2
 
 
-def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
     """Register the planner's sub-commands on an argparse subparsers object.
 
     Args:

@@ -213,7 +213,9 @@ def export_schema(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
     """Register the server's sub-commands."""
     store = store_options()
     run = commands.add_parser("serve", parents=[store], help="run the GraphQL server")

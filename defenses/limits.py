@@ -372,7 +372,7 @@ def count_directives(document: DocumentNode) -> int:
             total += len(selection.directives or ())
             if isinstance(selection, FragmentSpreadNode):
                 total += in_fragment(selection.name.value, level)
-            else:
+            elif isinstance(selection, FieldNode | InlineFragmentNode):
                 total += in_set(selection.selection_set, level + 1)
         return total
 

@@ -93,8 +93,10 @@ class Weekday(StrEnum):
     SATURDAY = "saturday"
     SUNDAY = "sunday"
 
+    # Shadows ``str.index`` (a weekday is never searched as a string); renaming it
+    # waits for the planning resolvers that read it to settle in their package.
     @property
-    def index(self) -> int:
+    def index(self) -> int:  # type: ignore[override]
         """0 for Monday up to 6 for Sunday, as ``datetime.weekday()``."""
         return list(Weekday).index(self)
 

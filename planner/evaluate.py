@@ -54,12 +54,14 @@ def schedule_route(
         a needed break cannot be placed (see :mod:`planner.breaks`).
     """
     if visits and rep.breaks and rep.shift_breaks(shift):
-        t = place_breaks(
+        timed = place_breaks(
             problem, rep, shift, visits, depart_late=depart_late, step=step
         )
-        if t is None:
+        if timed is None:
             return None
-        return Schedule(t.depart, t.stops, t.return_, t.travel, t.breaks)
+        return Schedule(
+            timed.depart, timed.stops, timed.return_, timed.travel, timed.breaks
+        )
     open_, close = rep.shifts[shift]
     t = open_
     here = rep.start

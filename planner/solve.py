@@ -13,7 +13,7 @@ import dataclasses
 import math
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from planner.backends import pyvrp as backend
@@ -103,7 +103,7 @@ def analyse(problem: Problem) -> tuple[Model, dict[int, str]]:
     return model, hopeless
 
 
-def _unreachable(problem: Problem, routes: list[tuple[int, int]], vi: int) -> str:
+def _unreachable(problem: Problem, routes: Sequence[tuple[int, int]], vi: int) -> str:
     """Why no route reaches visit ``vi``: its windows, or the reps' breaks."""
     visit = problem.visits[vi]
     for ri, si in routes:
@@ -407,7 +407,8 @@ def solve(
     routes = max(
         rebuilt, key=lambda r: _score(problem, model, [(k, v) for k, v in r.items()])
     )
-    gaps, too_close = None, set()
+    gaps: Gaps | None = None
+    too_close: set[int] = set()
     if problem.has_gaps:
         gaps, too_close = repair(problem, routes, _scheduler(problem, model))
     # With an iteration budget the insertion pass runs to completion, so that the

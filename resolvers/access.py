@@ -453,7 +453,7 @@ def emptied(value: Any) -> list[Any]:
 
 def anonymised(contacts: list[Any]) -> list[Any]:
     """Contacts without names, roles, phones, e-mails or channels (ids kept)."""
-    blank = {
+    blank: dict[str, Any] = {
         "name": ERASED_NAME,
         "role": None,
         "phones": [],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from beanie import PydanticObjectId
+from beanie import PydanticObjectId, SortDirection
 
 from models.auth import ApiKey
 from models.common import utc_now
@@ -39,7 +39,7 @@ async def create_api_key(
         prefix=prefix,
         secret_hash=digest(secret),
         scopes=sorted(set(scopes)),
-        created_by=who.user_id,  # type: ignore[arg-type]
+        created_by=who.user_id,
         expires_at=utc_now() + timedelta(days=days),
     )
     await insert(key)
@@ -49,7 +49,12 @@ async def create_api_key(
 async def list_api_keys(ctx: Context) -> list[ApiKey]:
     """Admins see every key, managers the keys they made."""
     query = access.api_key_rule(access.principal(ctx))
-    return await ApiKey.find(query).sort([("created_at", -1)]).limit(500).to_list()
+    return (
+        await ApiKey.find(query)
+        .sort([("created_at", SortDirection.DESCENDING)])
+        .limit(500)
+        .to_list()
+    )
 
 
 async def revoke_api_key(ctx: Context, key_id: str) -> ApiKey:

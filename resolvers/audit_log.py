@@ -8,7 +8,7 @@ from strawberry import relay
 
 from models.audit import AuditRecord
 from resolvers.common import object_id
-from resolvers.pagination import check_page_size
+from resolvers.pagination import check_page_size, sort_keys
 
 
 def _raw(value: str, field: str) -> Any:
@@ -33,4 +33,10 @@ async def list_records(
     )
     if actor_id and not document_id:
         sort = [("actor_id", 1), ("at", -1)]
-    return await AuditRecord.find(query).sort(sort).skip(offset).limit(size).to_list()
+    return (
+        await AuditRecord.find(query)
+        .sort(sort_keys(sort))
+        .skip(offset)
+        .limit(size)
+        .to_list()
+    )

@@ -10,13 +10,14 @@ from typing import Any, TypeVar
 from beanie import Document, PydanticObjectId
 from beanie.exceptions import DocumentNotFound
 from bson.errors import InvalidId
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from models.common import GeoPoint
 from resolvers import audit
 from resolvers.errors import Conflict, Invalid, NotFound, from_validation
 
 D = TypeVar("D", bound=Document)
+M = TypeVar("M", bound=BaseModel)
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -79,7 +80,7 @@ def check_revision(doc: Document, revision: str | None) -> None:
         )
 
 
-def build(model: type[D], data: dict[str, Any], prefix: str = "") -> D:
+def build(model: type[M], data: dict[str, Any], prefix: str = "") -> M:
     """Validate ``data`` into a ``model`` document, as an ``Invalid`` on failure."""
     try:
         return model.model_validate(data)
@@ -112,13 +113,13 @@ async def save(doc: D, session: Any = None) -> D:
         .find_one({"_id": doc.id}, session=session)
     )
     before = type(doc).model_validate(stored).model_dump() if stored else None
-    expected = doc.rev  # type: ignore[attr-defined]
-    doc.rev = expected + 1  # type: ignore[attr-defined]
+    expected = doc.rev
+    doc.rev = expected + 1
     query = type(doc).find_one({"_id": doc.id, "rev": expected}, session=session)
     try:
         await query.replace_one(doc, session=session)
     except DocumentNotFound:
-        doc.rev = expected  # type: ignore[attr-defined]
+        doc.rev = expected
         raise Conflict(
             f"{type(doc).__name__} {doc.id} was changed by someone else; "
             "reload it and try again",

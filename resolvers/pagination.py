@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from beanie import Document
+from beanie import Document, SortDirection
 
 from resolvers.errors import Invalid
 
@@ -41,6 +41,11 @@ def check_page_size(first: int | None) -> int:
     return size
 
 
+def sort_keys(sort: list[tuple[str, int]]) -> list[tuple[str, SortDirection]]:
+    """``[("name", 1), ("at", -1)]`` as the sort keys Beanie takes."""
+    return [(key, SortDirection(way)) for key, way in sort]
+
+
 async def paginate(
     model: type[D],
     query: dict[str, Any],
@@ -55,7 +60,13 @@ async def paginate(
     if offset < 0:
         raise Invalid("after is not a valid cursor", field="after")
     # One extra document tells whether a next page exists without counting.
-    docs = await model.find(query).sort(sort).skip(offset).limit(size + 1).to_list()
+    docs = (
+        await model.find(query)
+        .sort(sort_keys(sort))
+        .skip(offset)
+        .limit(size + 1)
+        .to_list()
+    )
 
     async def count() -> int:
         return await model.find(

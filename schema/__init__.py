@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLObjectType
 from strawberry import relay
 from strawberry.types import ExecutionContext
 
@@ -96,7 +96,9 @@ def _mark_personal() -> None:
     the field rule reads (``resolvers.access.PERSONAL``)."""
     for item in access.PERSONAL:
         type_name, field_name = item.label.split(".")
-        field = schema._schema.type_map[type_name].fields[field_name]  # type: ignore[union-attr]
+        owner = schema._schema.type_map[type_name]
+        assert isinstance(owner, GraphQLObjectType), item.label
+        field = owner.fields[field_name]
         note = "Personal: API keys get FORBIDDEN."
         field.description = f"{field.description} {note}" if field.description else note
 

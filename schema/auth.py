@@ -6,9 +6,10 @@ import enum
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from inspect import isawaitable
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
+from graphql import GraphQLResolveInfo
 from strawberry import relay
 from strawberry.extensions import SchemaExtension
 
@@ -17,7 +18,7 @@ from resolvers import access, api_keys
 from resolvers import auth as resolve
 from resolvers.access import Unauthenticated
 from schema.base import Info, attempt
-from schema.errors import result, top_level
+from schema.errors import MutationError, top_level
 from schema.reps import Rep
 
 #: Root fields that answer without a credential.
@@ -34,7 +35,7 @@ class AccessGuard(SchemaExtension):
         self,
         _next: Callable[..., Any],
         root: Any,
-        info: Info,
+        info: GraphQLResolveInfo,
         *args: Any,
         **kwargs: Any,
     ) -> Any:
@@ -155,12 +156,14 @@ class ApiKeyPayload:
     key: ApiKey
 
 
-CreateApiKeyResult = result(
-    "CreateApiKeyResult", ApiKeyCreated, "The new key, or why not."
-)
-RevokeApiKeyResult = result(
-    "RevokeApiKeyResult", ApiKeyPayload, "The revoked key, or why not."
-)
+CreateApiKeyResult = Annotated[
+    ApiKeyCreated | MutationError,
+    strawberry.union("CreateApiKeyResult", description="The new key, or why not."),
+]
+RevokeApiKeyResult = Annotated[
+    ApiKeyPayload | MutationError,
+    strawberry.union("RevokeApiKeyResult", description="The revoked key, or why not."),
+]
 
 
 @strawberry.type

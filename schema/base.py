@@ -7,7 +7,7 @@ import dataclasses
 import enum
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 from strawberry import relay
@@ -131,7 +131,7 @@ def to_data(value: Any) -> Any:
     return value
 
 
-Weekday = strawberry.enum(WeekdayModel, description="Day of the week.")
+Weekday = Annotated[WeekdayModel, strawberry.enum(description="Day of the week.")]
 
 
 @strawberry.type(description="A point on the map in WGS84 degrees.")

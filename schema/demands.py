@@ -29,20 +29,26 @@ from schema.base import (
     rep_gid,
     to_data,
 )
-from schema.errors import result
+from schema.errors import MutationError
 
 if TYPE_CHECKING:
     from schema.customers import Customer
     from schema.reps import Rep
 
-DemandType = strawberry.enum(DemandTypeModel, description="The kind of need.")
-Priority = strawberry.enum(PriorityModel, description="How soon it needs attention.")
-DemandStatus = strawberry.enum(
+DemandType = Annotated[
+    DemandTypeModel, strawberry.enum(description="The kind of need.")
+]
+Priority = Annotated[
+    PriorityModel, strawberry.enum(description="How soon it needs attention.")
+]
+DemandStatus = Annotated[
     DemandStatusModel,
-    description="open → in_progress → waiting_on_customer → resolved → closed; "
-    "in_progress may go straight to resolved, waiting_on_customer back to in_progress, "
-    "and resolved or closed may be reopened (open).",
-)
+    strawberry.enum(
+        description="open → in_progress → waiting_on_customer → resolved → closed; "
+        "in_progress may go straight to resolved, waiting_on_customer back to "
+        "in_progress, and resolved or closed may be reopened (open)."
+    ),
+]
 
 
 @strawberry.enum(description="Orders for the demand list.")
@@ -225,12 +231,16 @@ def _payload(doc: models.Demand) -> DemandPayload:
     return DemandPayload(demand=Demand.from_document(doc))
 
 
-CreateDemandResult = result(
-    "CreateDemandResult", DemandPayload, "The new demand, or why not."
-)
-TransitionDemandResult = result(
-    "TransitionDemandResult", DemandPayload, "The moved demand, or why not."
-)
+CreateDemandResult = Annotated[
+    DemandPayload | MutationError,
+    strawberry.union("CreateDemandResult", description="The new demand, or why not."),
+]
+TransitionDemandResult = Annotated[
+    DemandPayload | MutationError,
+    strawberry.union(
+        "TransitionDemandResult", description="The moved demand, or why not."
+    ),
+]
 
 
 @strawberry.type

@@ -1,6 +1,6 @@
 """The one place where a refusal becomes an API error.
 
-* Mutations return a union built by ``result``: the payload and every error
+* Mutations return a union of their payload and ``MutationError``, every error
   type, so a resolver can never raise an error its union lacks.
 * ``EXCEPTION_HANDLERS`` (Strawberry's ``exception_handlers``) turn the
   ``DomainError`` a mutation raises into the matching member of its union.
@@ -12,9 +12,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Union
+from typing import Any, get_args
 
-import strawberry
 from graphql import GraphQLError
 from strawberry.relay import GlobalIDValueError, InvalidGlobalIDError
 
@@ -31,8 +30,10 @@ from schema.base import (
     ValidationError,
 )
 
-#: Every error type a mutation may return; ``result`` puts all in each union.
-ERRORS = (ValidationError, NotFoundError, ConflictError, InvalidTransitionError)
+#: Every error type a mutation may return; each result union names them all,
+#: ``Annotated[Payload | MutationError, strawberry.union("...Result")]``.
+MutationError = ValidationError | NotFoundError | ConflictError | InvalidTransitionError
+ERRORS: tuple[type[Error], ...] = get_args(MutationError)
 
 #: ``ErrorCode`` -> the error type that carries it.
 _TYPES: dict[ErrorCode, type[Error]] = {
@@ -49,12 +50,6 @@ _REFUSALS: dict[type[Exception], str] = {
     Forbidden: "FORBIDDEN",
     RateLimited: "RATE_LIMITED",
 }
-
-
-def result(name: str, payload: type, description: str) -> Any:
-    """The union ``payload | ValidationError | NotFoundError | ...`` named ``name``."""
-    members = Union[(payload, *ERRORS)]
-    return Annotated[members, strawberry.union(name, description=description)]
 
 
 def to_error(exc: DomainError) -> Error:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -11,7 +11,7 @@ from strawberry.scalars import JSON
 from resolvers import privacy
 from schema.base import Info, attempt, raw_id
 from schema.customers import CustomerResult, customer_payload
-from schema.errors import result
+from schema.errors import MutationError
 
 
 @strawberry.type(description="Everything held about a customer's contacts.")
@@ -22,9 +22,10 @@ class PersonalDataExport:
     )
 
 
-ExportPersonalDataResult = result(
-    "ExportPersonalDataResult", PersonalDataExport, "The export, or why not."
-)
+ExportPersonalDataResult = Annotated[
+    PersonalDataExport | MutationError,
+    strawberry.union("ExportPersonalDataResult", description="The export, or why not."),
+]
 
 
 @strawberry.type
@@ -40,7 +41,7 @@ class PrivacyMutations:
             raw = raw_id(customer_id, "Customer", "customerId")
             return await privacy.export_personal_data(info.context, raw)
 
-        return await attempt(run(), lambda data: PersonalDataExport(data=data))
+        return await attempt(run(), lambda data: PersonalDataExport(data=JSON(data)))
 
     @strawberry.mutation(
         description="Erase a customer's personal data: contacts are "

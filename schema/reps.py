@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -26,9 +26,9 @@ from schema.base import (
     raw_id,
     to_data,
 )
-from schema.errors import result
+from schema.errors import MutationError
 
-Role = strawberry.enum(RoleModel, description="What a user may do.")
+Role = Annotated[RoleModel, strawberry.enum(description="What a user may do.")]
 
 
 @strawberry.type(description="A pause taken on every working day it fits in.")
@@ -164,7 +164,10 @@ class RepPayload:
     rep: Rep
 
 
-RepResult = result("RepResult", RepPayload, "A rep, or why not.")
+RepResult = Annotated[
+    RepPayload | MutationError,
+    strawberry.union("RepResult", description="A rep, or why not."),
+]
 
 
 def _payload(doc: models.Rep) -> RepPayload:

@@ -58,4 +58,7 @@ DateTime = ScalarDefinition(
 )
 
 #: For ``strawberry.Schema(scalar_overrides=...)``.
-SCALAR_OVERRIDES = {dt.date: Date, dt.datetime: DateTime}
+SCALAR_OVERRIDES: dict[object, ScalarDefinition] = {
+    dt.date: Date,
+    dt.datetime: DateTime,
+}

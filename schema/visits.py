@@ -31,18 +31,20 @@ from schema.base import (
     to_data,
 )
 from schema.demands import Demand, FollowUpInput, demand_data
-from schema.errors import result
+from schema.errors import MutationError
 
 if TYPE_CHECKING:
     from schema.customers import Customer
     from schema.reps import Rep
 
-Purpose = strawberry.enum(PurposeModel, description="Why the rep goes.")
-VisitStatus = strawberry.enum(
+Purpose = Annotated[PurposeModel, strawberry.enum(description="Why the rep goes.")]
+VisitStatus = Annotated[
     VisitStatusModel,
-    description="planned → confirmed → checked_in → completed; cancelled or missed "
-    "before check-in.",
-)
+    strawberry.enum(
+        description="planned → confirmed → checked_in → completed; cancelled or missed "
+        "before check-in."
+    ),
+]
 
 
 @strawberry.enum(description="Orders for the visit list.")
@@ -297,7 +299,10 @@ def _payload(doc: models.Visit) -> VisitPayload:
     return VisitPayload(visit=Visit.from_document(doc))
 
 
-VisitResult = result("VisitResult", VisitPayload, "The visit, or why not.")
+VisitResult = Annotated[
+    VisitPayload | MutationError,
+    strawberry.union("VisitResult", description="The visit, or why not."),
+]
 
 
 def _id(inp: Any) -> str:

@@ -166,15 +166,18 @@ def make_demands(
     for p in placed:
         if not src.chance(DEMAND_CHANCE):
             continue
+        customer_id = p.customer.id
+        assert customer_id is not None  # seeded customers get their ids up front
         for _ in range(src.rng.randint(1, 3)):
-            completed = done.get(p.customer.id)
+            completed = done.get(customer_id)
             raised_in = None
             if completed and src.chance(FROM_VISIT_CHANCE):
                 raised_in = src.rng.choice(completed)
             demand = _demand(src, p, raised_in)
+            assert demand.id is not None  # _demand gives every demand its id
             if raised_in is not None and raised_in.outcome is not None:
                 raised_in.outcome.follow_up_demand_ids.append(demand.id)
-            upcoming = coming.get(p.customer.id)
+            upcoming = coming.get(customer_id)
             if upcoming is not None and demand.status in OPEN_DEMAND_STATUSES:
                 upcoming.demand_ids.append(demand.id)
             demands.append(demand)

@@ -37,6 +37,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 from pyvrp import (
@@ -310,7 +311,10 @@ def build(
     profile_keys: dict[frozenset[int], int] = {}
     for ri, _ in model.routes:
         profile_keys.setdefault(forbidden_of[ri], len(profile_keys))
-    durations, distances = [], []
+    # pyvrp's stubs spell a matrix ``ndarray[int]``, a shape of ``int``; any array
+    # type is accepted here and converted by pyvrp.
+    durations: list[np.ndarray[Any, Any]] = []
+    distances: list[np.ndarray[Any, Any]] = []
     for key in profile_keys:
         if not key:
             durations.append(dur)

@@ -23,18 +23,18 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 HEADER = struct.Struct("<Q")
 
 
-def _send(fh: BinaryIO, message: tuple[Any, ...]) -> None:
+def _send(fh: IO[bytes], message: tuple[Any, ...]) -> None:
     data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
     fh.write(HEADER.pack(len(data)) + data)
     fh.flush()
 
 
-def _read(fh: BinaryIO, size: int) -> bytes:
+def _read(fh: IO[bytes], size: int) -> bytes:
     """Read exactly ``size`` bytes, fewer only at the end of the stream."""
     chunks, left = [], size
     while left > 0:
@@ -46,7 +46,7 @@ def _read(fh: BinaryIO, size: int) -> bytes:
     return b"".join(chunks)
 
 
-def _receive(fh: BinaryIO) -> tuple[Any, ...] | None:
+def _receive(fh: IO[bytes]) -> tuple[Any, ...] | None:
     head = _read(fh, HEADER.size)
     if len(head) < HEADER.size:
         return None

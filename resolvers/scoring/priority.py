@@ -262,8 +262,11 @@ async def _visit_history(
 
 async def references(
     since: datetime, rules: Rules
-) -> tuple[dict[Any, float], dict[Tier, float]]:
-    """E of every rep and every tier since ``since``, from one aggregation."""
+) -> tuple[dict[Any, float], dict[Tier | None, float]]:
+    """E of every rep and every tier since ``since``, from one aggregation.
+
+    The tier ``None`` sums the visits to customers that ``rules`` hide.
+    """
     match = narrowed(
         {"status": VisitStatus.COMPLETED.value, "planned_start": {"$gte": since}},
         rules.visits,
@@ -295,11 +298,11 @@ async def references(
         }
     )
     reps: dict[Any, list[float]] = defaultdict(lambda: [0.0, 0.0])
-    by_tier: dict[Tier, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    by_tier: dict[Tier | None, list[float]] = defaultdict(lambda: [0.0, 0.0])
     for row in rows:
         for sums in (
             reps[row["_id"]["rep"]],
-            by_tier[tiers.get(row["_id"]["customer"])],  # type: ignore[index]
+            by_tier[tiers.get(row["_id"]["customer"])],
         ):
             sums[0] += row["r"]
             sums[1] += row["t"]
@@ -307,7 +310,7 @@ async def references(
     def e(sums: dict[Any, list[float]]) -> dict[Any, float]:
         return {k: v[0] / (v[1] / 60) for k, v in sums.items() if v[1] > 0}
 
-    return e(reps), e(by_tier)  # type: ignore[arg-type]
+    return e(reps), e(by_tier)
 
 
 class _TierOnly(BaseModel):

@@ -23,20 +23,22 @@ from schema.base import (
     Stamp,
     load_nodes,
 )
-from schema.errors import result
+from schema.errors import MutationError
 
 if TYPE_CHECKING:
     from schema.demands import Demand
     from schema.reps import Rep
     from schema.visits import Visit
 
-Tier = strawberry.enum(TierModel, description="Commercial tier; A matters most.")
-LifecycleStatus = strawberry.enum(
-    LifecycleStatusModel, description="Relationship stage."
-)
-Channel = strawberry.enum(
-    ChannelModel, description="How a contact prefers to be reached."
-)
+Tier = Annotated[
+    TierModel, strawberry.enum(description="Commercial tier; A matters most.")
+]
+LifecycleStatus = Annotated[
+    LifecycleStatusModel, strawberry.enum(description="Relationship stage.")
+]
+Channel = Annotated[
+    ChannelModel, strawberry.enum(description="How a contact prefers to be reached.")
+]
 
 
 @strawberry.enum(description="Orders for the customer list.")
@@ -173,12 +175,12 @@ class Customer(relay.Node):
     async def open_demands(
         self, info: Info
     ) -> list[Annotated[Demand, strawberry.lazy("schema.demands")]]:
-        from bson import ObjectId
+        from beanie import PydanticObjectId
 
         from schema.demands import Demand
 
         docs = await info.context.loaders.open_demands_by_customer_id.load(
-            ObjectId(self.id)
+            PydanticObjectId(self.id)
         )
         return [Demand.from_document(d) for d in docs]
 
@@ -186,13 +188,13 @@ class Customer(relay.Node):
     async def last_visits(
         self, info: Info, last: int = 5
     ) -> list[Annotated[Visit, strawberry.lazy("schema.visits")]]:
-        from bson import ObjectId
+        from beanie import PydanticObjectId
 
         from schema.visits import Visit
 
         if not 1 <= last <= 50:
             raise Invalid("last must be between 1 and 50", field="last")
-        key = (ObjectId(self.id), last)
+        key = (PydanticObjectId(self.id), last)
         return [
             Visit.from_document(v)
             for v in await info.context.loaders.last_visits_by_customer_id.load(key)
@@ -215,4 +217,7 @@ def customer_payload(doc: models.Customer) -> CustomerPayload:
     return CustomerPayload(customer=Customer.from_document(doc))
 
 
-CustomerResult = result("CustomerResult", CustomerPayload, "A customer, or why not.")
+CustomerResult = Annotated[
+    CustomerPayload | MutationError,
+    strawberry.union("CustomerResult", description="A customer, or why not."),
+]

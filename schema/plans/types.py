@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -18,15 +18,17 @@ from schema.base import (
     load_nodes,
 )
 from schema.customers import Customer
-from schema.errors import result
+from schema.errors import MutationError
 from schema.reps import Rep
 from schema.visits import Visit
 
-PlanStatus = strawberry.enum(
+PlanStatus = Annotated[
     PlanStatusModel,
-    description="running (computed in the background) → draft or failed; "
-    "draft → accepted or discarded.",
-)
+    strawberry.enum(
+        description="running (computed in the background) → draft or failed; "
+        "draft → accepted or discarded."
+    ),
+]
 
 
 async def _customer(info: Info, customer_id: Any) -> Customer | None:
@@ -276,9 +278,11 @@ def plan_payload(doc: models.VisitPlan) -> VisitPlanPayload:
     return VisitPlanPayload(plan=VisitPlan.from_document(doc))
 
 
-PlanVisitsResult = result(
-    "PlanVisitsResult", VisitPlanPayload, "A draft plan, or why not."
-)
-ChangeVisitPlanResult = result(
-    "ChangeVisitPlanResult", VisitPlanPayload, "The plan, or why not."
-)
+PlanVisitsResult = Annotated[
+    VisitPlanPayload | MutationError,
+    strawberry.union("PlanVisitsResult", description="A draft plan, or why not."),
+]
+ChangeVisitPlanResult = Annotated[
+    VisitPlanPayload | MutationError,
+    strawberry.union("ChangeVisitPlanResult", description="The plan, or why not."),
+]

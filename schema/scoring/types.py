@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -15,7 +15,7 @@ from resolvers.scoring import effectiveness as eff
 from resolvers.scoring import priority as prio
 from resolvers.scoring import recommendations as rec
 from schema.customers import Customer, Tier
-from schema.errors import result
+from schema.errors import MutationError
 from schema.reps import Rep
 
 
@@ -371,8 +371,9 @@ class ScoringSettingsPayload:
     settings: ScoringSettings
 
 
-UpdateScoringSettingsResult = result(
-    "UpdateScoringSettingsResult",
-    ScoringSettingsPayload,
-    "The new settings, or why not.",
-)
+UpdateScoringSettingsResult = Annotated[
+    ScoringSettingsPayload | MutationError,
+    strawberry.union(
+        "UpdateScoringSettingsResult", description="The new settings, or why not."
+    ),
+]
