@@ -234,7 +234,7 @@ def create_app(
             owned = EmbeddedStore(settings.data_dir).start()
         running = store or owned
         uri = running.uri if running else str(settings.mongodb_uri)
-        client: AsyncIOMotorClient | None = None
+        client: AsyncIOMotorClient[dict[str, Any]] | None = None
         try:
             client, _ = await open_database(uri, settings.database)
             state["client"] = client

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from beanie import init_beanie
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
@@ -150,7 +151,7 @@ def _short(error: Exception) -> str:
 
 async def ping(uri: str) -> None:
     """Check that the MongoDB at ``uri`` answers, or raise ``StoreUnavailable``."""
-    client: AsyncIOMotorClient = AsyncIOMotorClient(
+    client: AsyncIOMotorClient[dict[str, Any]] = AsyncIOMotorClient(
         uri, serverSelectionTimeoutMS=10_000
     )
     try:
@@ -165,9 +166,9 @@ async def ping(uri: str) -> None:
 
 async def open_database(
     uri: str, database: str
-) -> tuple[AsyncIOMotorClient, AsyncIOMotorDatabase]:
+) -> tuple[AsyncIOMotorClient[dict[str, Any]], AsyncIOMotorDatabase[dict[str, Any]]]:
     """Connect to ``uri``, check that it answers, and initialise Beanie on it."""
-    client: AsyncIOMotorClient = AsyncIOMotorClient(
+    client: AsyncIOMotorClient[dict[str, Any]] = AsyncIOMotorClient(
         uri, serverSelectionTimeoutMS=10_000, tz_aware=True
     )
     try:

@@ -137,7 +137,9 @@ def serve(args: argparse.Namespace) -> int:
 
 
 @contextlib.asynccontextmanager
-async def connected(settings: Settings) -> AsyncIterator[AsyncIOMotorDatabase]:
+async def connected(
+    settings: Settings,
+) -> AsyncIterator[AsyncIOMotorDatabase[dict[str, Any]]]:
     """The database of ``settings``, starting the embedded store for the while."""
     embedded = (
         None if settings.mongodb_uri else EmbeddedStore(settings.data_dir).start()

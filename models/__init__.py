@@ -26,10 +26,14 @@ DOCUMENT_MODELS: list[type] = [
 
 __all__ = [
     "DOCUMENT_MODELS",
+    "ApiKey",
+    "AuditRecord",
     "Customer",
     "Demand",
+    "IdempotencyRecord",
     "Rep",
     "ScoringSettings",
+    "Session",
     "Visit",
     "VisitPlan",
 ]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from planner.problem import EARTH_RADIUS_KM, Problem
+from planner.problem import EARTH_RADIUS_KM, Point, Problem
 
 
 @dataclass(frozen=True)
@@ -33,9 +33,11 @@ class Model:
 Progress = Callable[[float, list[tuple[int, list[int]]]], None]
 
 
-def points(problem: Problem, model: Model) -> tuple[list, list[int], dict]:
+def points(
+    problem: Problem, model: Model
+) -> tuple[list[Point], list[int], dict[Point, int]]:
     """Distinct rep end points first, then one location per candidate visit."""
-    depots: dict = {}
+    depots: dict[Point, int] = {}
     for ri, _ in model.routes:
         rep = problem.reps[ri]
         for p in (rep.start, rep.end):
@@ -44,7 +46,7 @@ def points(problem: Problem, model: Model) -> tuple[list, list[int], dict]:
     return pts, list(range(len(depots))), depots
 
 
-def travel_block(problem: Problem, pts: list, rows: slice) -> np.ndarray:
+def travel_block(problem: Problem, pts: list[Point], rows: slice) -> np.ndarray:
     """Exact travel times from ``pts[rows]`` to every point, as floats."""
     if problem.metric == "matrix":
         assert problem.matrix is not None

@@ -33,6 +33,9 @@ from resolvers.scoring.common import (
 )
 from resolvers.scoring.settings import customer_target_days, load_settings
 
+#: One component's ``(value 0..1, raw measure or None, words)``.
+Part = tuple[float, float | None, str]
+
 COMPONENTS = ("overdue", "demands", "trend", "lifecycle", "strategic", "effectiveness")
 _PRIORITY_WORDS = {
     Priority.URGENT: "urgent",
@@ -86,7 +89,7 @@ class CustomerPriority:
         return ", ".join(parts) or "no points"
 
 
-def _overdue(h: History, target: int, now: datetime, s: ScoringSettings) -> tuple:
+def _overdue(h: History, target: int, now: datetime, s: ScoringSettings) -> Part:
     if h.last_visit is None:
         return s.never_visited, None, "never visited"
     since = max(0.0, days_between(h.last_visit, now))
@@ -101,7 +104,7 @@ def _overdue(h: History, target: int, now: datetime, s: ScoringSettings) -> tupl
     return value, round(since, 2), words
 
 
-def _demands(h: History, s: ScoringSettings) -> tuple:
+def _demands(h: History, s: ScoringSettings) -> Part:
     points = sum(
         getattr(s.demand_points, p.value) * (1 + min(age / s.demand_age_days, 1.0))
         for p, age in h.demands
@@ -117,7 +120,7 @@ def _demands(h: History, s: ScoringSettings) -> tuple:
     return min(points / s.demand_cap, 1.0), round(points, 2), words or "no open demands"
 
 
-def _trend(h: History, s: ScoringSettings) -> tuple:
+def _trend(h: History, s: ScoringSettings) -> Part:
     recent = h.results[: s.trend_visits]
     before = h.results[s.trend_visits : 2 * s.trend_visits]
     if not recent or not before:
@@ -128,7 +131,7 @@ def _trend(h: History, s: ScoringSettings) -> tuple:
     return 0.5 + change / 20, round(change, 2), words
 
 
-def _effectiveness(h: History, s: ScoringSettings) -> tuple:
+def _effectiveness(h: History, s: ScoringSettings) -> Part:
     own = ratio(h.results_sum, h.minutes / 60)
     rel = None if own is None or not h.reference else own / h.reference
     if rel is None:
@@ -159,7 +162,7 @@ def score(
     strategic = {t.lower() for t in customer.tags} & set(s.strategic_tags)
     status = customer.status
     lifecycle = getattr(s.lifecycle, status.value, 0.0) if status in VISITABLE else 0.0
-    parts: dict[str, tuple] = {
+    parts: dict[str, Part] = {
         "overdue": _overdue(history, target, now, s),
         "demands": _demands(history, s),
         "trend": _trend(history, s),
