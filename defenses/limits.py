@@ -106,8 +106,10 @@ class MaxSourceLengthLimiter(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         """Pass the limit to the parser."""
-        options: dict[str, Any] = self.execution_context.parse_options  # type: ignore[assignment]
-        options["max_source_length"] = self.max_length
+        options = self.execution_context.parse_options
+        # Strawberry's ParseOptions names only max_tokens, but every key reaches
+        # graphql-core's parse(), which takes max_source_length too.
+        options["max_source_length"] = self.max_length  # type: ignore[typeddict-unknown-key]
         yield
 
 

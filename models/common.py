@@ -8,7 +8,7 @@ from enum import StrEnum
 from itertools import pairwise
 from typing import Annotated, Literal
 
-from beanie import PydanticObjectId
+from beanie import Document, PydanticObjectId
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
@@ -17,6 +17,17 @@ _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
 def utc_now() -> datetime:
     """Return the current time, timezone-aware, in UTC."""
     return datetime.now(UTC)
+
+
+def stored_id(doc: Document) -> PydanticObjectId:
+    """The id of a document read or inserted (Beanie types ``id`` optional).
+
+    Raises:
+        ValueError: ``doc`` was never inserted, so it has no id yet.
+    """
+    if doc.id is None:
+        raise ValueError(f"this {type(doc).__name__} has not been stored yet")
+    return doc.id
 
 
 def as_utc(moment: datetime) -> datetime:

@@ -223,12 +223,12 @@ def gap_violations(problem: Problem, plan: Plan) -> list[str]:
     for route in plan.routes:
         for stop in route.stops:
             vi = problem.visit_index(stop.visit)
-            if vi is None or problem.visits[vi].customer is None:
+            if vi is None:
                 continue
             v = problem.visits[vi]
-            by_customer.setdefault(v.customer, []).append(  # type: ignore[arg-type]
-                (stop.start, v.id, v.min_gap)
-            )
+            if v.customer is None:
+                continue
+            by_customer.setdefault(v.customer, []).append((stop.start, v.id, v.min_gap))
     out = []
     for customer, occ in by_customer.items():
         occ.sort()

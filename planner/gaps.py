@@ -125,8 +125,8 @@ def repair(
         pairs = [
             p
             for k, seq in routes.items()
-            if scheds[k] is not None
-            for p in gaps.conflicts(k, seq, scheds[k])  # type: ignore[arg-type]
+            if (current := scheds[k]) is not None
+            for p in gaps.conflicts(k, seq, current)
         ]
         if not pairs:
             return gaps, dropped

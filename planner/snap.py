@@ -33,12 +33,19 @@ def snap_route(problem: Problem, route: Route, step: float) -> Route:
     """
     if not route.stops:
         return route
-    rep = problem.reps[problem.rep_index(route.rep)]  # type: ignore[index]
-    visits = [problem.visit_index(s.visit) for s in route.stops]
-    sched = schedule_route(problem, rep, route.shift, visits, step=step)  # type: ignore[arg-type]
+    rep = problem.reps[_index(problem.rep_index(route.rep), route.rep)]
+    visits = [_index(problem.visit_index(s.visit), s.visit) for s in route.stops]
+    sched = schedule_route(problem, rep, route.shift, visits, step=step)
     if sched is None:
         return route
-    return route_from_schedule(problem, rep, route.shift, visits, sched)  # type: ignore[arg-type]
+    return route_from_schedule(problem, rep, route.shift, visits, sched)
+
+
+def _index(found: int | None, name: str) -> int:
+    """A rep or visit position from ``Problem.rep_index``/``visit_index``."""
+    if found is None:
+        raise ValueError(f"the plan names {name!r}, which the problem does not hold")
+    return found
 
 
 def _held_back(problem: Problem, route: Route, done: list[Route]) -> Problem:
@@ -46,14 +53,14 @@ def _held_back(problem: Problem, route: Route, done: list[Route]) -> Problem:
     earlier than planned and at least their gap away from the occurrences in
     the routes ``done``, so that snapping never brings occurrences closer."""
     placed = [
-        (problem.visits[problem.visit_index(s.visit)], s.start)  # type: ignore[index]
+        (problem.visits[_index(problem.visit_index(s.visit), s.visit)], s.start)
         for r in done
         for s in r.stops
     ]
     out = list(problem.visits)
     for stop in route.stops:
-        vi = problem.visit_index(stop.visit)
-        v = out[vi]  # type: ignore[index]
+        vi = _index(problem.visit_index(stop.visit), stop.visit)
+        v = out[vi]
         if v.customer is None:
             continue
         cuts = [(-math.inf, stop.start)]
@@ -63,7 +70,7 @@ def _held_back(problem: Problem, route: Route, done: list[Route]) -> Problem:
             if o.customer == v.customer and max(v.min_gap, o.min_gap) > 0
         ]
         windows = cut_windows(v.windows or ((stop.start, math.inf),), cuts)
-        out[vi] = replace(v, windows=windows or ((stop.start, stop.start),))  # type: ignore[index]
+        out[vi] = replace(v, windows=windows or ((stop.start, stop.start),))
     return replace(problem, visits=tuple(out))
 
 

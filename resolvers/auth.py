@@ -26,7 +26,7 @@ from beanie import PydanticObjectId
 
 from models import Rep
 from models.auth import ApiKey, Session
-from models.common import as_utc, utc_now
+from models.common import as_utc, stored_id, utc_now
 from models.rep import Role
 from resolvers import access
 from resolvers.access import Principal, Unauthenticated
@@ -153,7 +153,7 @@ async def sign_in(
         address=address,
     )
     await session.insert()
-    access, expires = _access_token(auth, user, session.id)  # type: ignore[arg-type]
+    access, expires = _access_token(auth, user, stored_id(session))
     return Tokens(
         access_token=access, refresh_token=refresh, expires_at=expires, user=user
     )
@@ -174,7 +174,7 @@ async def refresh_session(auth: Auth | None, refresh_token: str) -> Tokens:
     if session is None:
         replayed = await Session.find_one({"previous_hashes": hashed})
         if replayed is not None:
-            await _revoke(replayed.id)  # type: ignore[arg-type]
+            await _revoke(stored_id(replayed))
         raise Unauthenticated("the refresh token is not valid; sign in again")
     if session.revoked_at is not None or as_utc(session.expires_at) <= utc_now():
         raise Unauthenticated("the session has ended; sign in again")
@@ -189,9 +189,9 @@ async def refresh_session(auth: Auth | None, refresh_token: str) -> Tokens:
         {"$set": {"token_hash": digest(new)}, "$push": {"previous_hashes": hashed}},
     )
     if rotated is None:  # a concurrent refresh used the same token first
-        await _revoke(session.id)  # type: ignore[arg-type]
+        await _revoke(stored_id(session))
         raise Unauthenticated("the refresh token is not valid; sign in again")
-    access, expires = _access_token(auth, user, session.id)  # type: ignore[arg-type]
+    access, expires = _access_token(auth, user, stored_id(session))
     return Tokens(access_token=access, refresh_token=new, expires_at=expires, user=user)
 
 
@@ -222,9 +222,9 @@ async def _team(user: Rep) -> tuple[tuple[PydanticObjectId, ...], tuple[str, ...
     if user.role != Role.MANAGER:
         return (), ()
     reps = await Rep.find({"manager_id": user.id}).to_list()
-    ids = (user.id, *(r.id for r in reps if r.id))
+    ids = (stored_id(user), *(r.id for r in reps if r.id))
     places = {t for t in (user.territory, *(r.territory for r in reps)) if t}
-    return ids, tuple(sorted(places))  # type: ignore[return-value]
+    return ids, tuple(sorted(places))
 
 
 async def _colleagues(user: Rep) -> tuple[PydanticObjectId, ...]:

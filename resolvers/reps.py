@@ -7,6 +7,7 @@ from typing import Any
 from pymongo.errors import DuplicateKeyError
 
 from models import Rep
+from models.common import stored_id
 from models.rep import Role
 from resolvers import access
 from resolvers.auth import end_other_sessions, hash_password, password_matches
@@ -135,6 +136,6 @@ async def update_rep(
             f"a user with email {new.email} already exists", field="email"
         ) from None
     if new_password:
-        await end_other_sessions(new.id, ctx.session_id)  # type: ignore[arg-type]
+        await end_other_sessions(stored_id(new), ctx.session_id)
     ctx.loaders.forget(new)
     return new

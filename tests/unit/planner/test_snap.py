@@ -101,3 +101,15 @@ def test_the_grid_must_be_positive() -> None:
     prob = problem([{"id": "a", "location": [0.5, 0], "duration": 2}])
     with pytest.raises(ValueError, match="step"):
         snap_starts(prob, planned(prob), step=0)
+
+
+def test_a_plan_naming_a_visit_the_problem_lacks_is_refused() -> None:
+    both = [
+        {"id": "a", "location": [0.5, 0], "duration": 2, "windows": [[0, 1]]},
+        {"id": "b", "location": [1.2, 0], "duration": 1},
+    ]
+    plan = planned(problem(both))
+    assert set(starts(plan)) == {"a", "b"}
+
+    with pytest.raises(ValueError, match="'b'"):
+        snap_starts(problem(both[:1]), plan)
