@@ -33,4 +33,4 @@ bench-api: $(STAMP)  ## the API load benchmark (writes docs/benchmarks/api.md)
 	nice -n 10 $(BIN)/python bench/api/run.py --data-dir bench/out/api-store $(ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
