@@ -91,6 +91,10 @@ def run_one(solver: str, path: Path, seed: int, limit: float) -> dict[str, objec
     }
 
 
+def _has_breaks(path: Path) -> bool:
+    return load_problem(path).has_breaks
+
+
 def _rows(path: Path) -> list[dict[str, str]]:
     if not path.exists():
         return []
@@ -193,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
             for solver in args.solver.split(","):
                 if (solver, path.stem, str(args.seed)) in done:
                     continue
+                if solver != "planner" and _has_breaks(path):
+                    continue  # the plain models have no breaks
                 row = run_one(solver, path, args.seed, limit)
                 writer.writerow(row)
                 f.flush()
