@@ -20,6 +20,7 @@ from planner.backends import pyvrp as backend
 from planner.backends.model import Model, estimate_bytes
 from planner.backends.worker import Child
 from planner.evaluate import route_from_schedule, schedule_route
+from planner.exchange import exchange
 from planner.gaps import Gaps, repair
 from planner.plan import (
     LOWER_VALUE,
@@ -413,13 +414,12 @@ def solve(
         gaps, too_close = repair(problem, routes, _scheduler(problem, model))
     # With an iteration budget the insertion pass runs to completion, so that the
     # same seed and budget always give the same plan.
-    work, blocked = _polish(
-        problem,
-        model,
-        routes,
-        deadline if max_iterations is None else math.inf,
-        gaps,
-    )
+    until = deadline if max_iterations is None else math.inf
+    work, blocked = _polish(problem, model, routes, until, gaps)
+    if exchange(work, model, routes, until):
+        # Visits given up for more valuable ones may fit another route.
+        work, more = _polish(work, model, routes, until, gaps)
+        blocked |= more
     for v in too_close | blocked:
         hopeless.setdefault(v, TOO_CLOSE)
     plan = _make_plan(work, model, hopeless, routes, time.monotonic() - begin, seed)

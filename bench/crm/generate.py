@@ -68,6 +68,7 @@ SHAPES = (
     Shape("tight", 3, 2, 200, 30.0, tight=True),
     Shape("team-week-pinned", 5, 5, 600, 60.0, territories=3, pinned=1),
     Shape("large", 12, 5, 2500, 110.0, territories=4, required_share=0.01),
+    Shape("team-week-lunch", 5, 5, 600, 60.0, territories=3, lunch=True),
 )
 
 

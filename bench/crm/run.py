@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import math
 import os
 import statistics
 import sys
@@ -91,6 +92,10 @@ def run_one(solver: str, path: Path, seed: int, limit: float) -> dict[str, objec
     }
 
 
+def _has_breaks(path: Path) -> bool:
+    return load_problem(path).has_breaks
+
+
 def _rows(path: Path) -> list[dict[str, str]]:
     if not path.exists():
         return []
@@ -116,7 +121,11 @@ def summary(csv_path: Path, md_path: Path) -> None:
         "Each run at "
         "its shape's time limit; objective = value served - 0.5 x minutes driven, from "
         "the checked plan (`planner.evaluate`). Gap = (baseline - planner) / baseline: "
-        "negative means the planner is better. Mean over the seeds run.",
+        "negative means the planner is better. Mean over the seeds run; "
+        "a baseline whose plans all failed the check or missed a required "
+        "visit is marked infeasible and left out of its mean gap. "
+        "`-`: not run (the plain models have no breaks; the plain models "
+        "were not run on the large shape).",
         "",
         "| instance | limit s | planner | plain PyVRP | gap % "
         "| plain OR-Tools | gap % |",
@@ -126,10 +135,15 @@ def summary(csv_path: Path, md_path: Path) -> None:
     for name in instances:
         p = best.get((name, "planner"), [])
         cells = [name, f"{LIMITS.get(shape_of(name), 0):g}"]
+        p = [x for x in p if not math.isnan(x)]
         pm = statistics.fmean(p) if p else float("nan")
         cells.append(f"{pm:,.1f}" if p else "-")
         for solver in ("pyvrp", "ortools"):
-            b = best.get((name, solver), [])
+            runs = best.get((name, solver), [])
+            b = [x for x in runs if not math.isnan(x)]
+            if runs and not b:
+                cells += ["infeasible", "-"]
+                continue
             if not b or not p:
                 cells += [f"{statistics.fmean(b):,.1f}" if b else "-", "-"]
                 continue
@@ -193,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
             for solver in args.solver.split(","):
                 if (solver, path.stem, str(args.seed)) in done:
                     continue
+                if solver != "planner" and _has_breaks(path):
+                    continue  # the plain models have no breaks
                 row = run_one(solver, path, args.seed, limit)
                 writer.writerow(row)
                 f.flush()
