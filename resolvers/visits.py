@@ -206,8 +206,11 @@ async def plan_visit(ctx: Context, data: dict[str, Any]) -> Visit:
     visit.stamp.created_by = visit.stamp.updated_by = ctx.actor_id
 
     async def book(session: Any) -> Visit:
-        # The calendar document first: of two overlapping bookings only one
-        # commits, and the other, run again, finds the first one's visit.
+        # A clash already committed ends it before any write (a run that lost
+        # the race usually ends here). Then the calendar document: of two
+        # overlapping bookings only one commits, and the check after it holds
+        # whether the store reads from a snapshot or the latest commit.
+        await _check_free(rep_id, start, end, session=session)
         await lock_calendars([rep_id], session)
         await _check_free(rep_id, start, end, session=session)
         fresh = visit.model_copy(deep=True)
@@ -261,6 +264,7 @@ async def reschedule_visit(
     read = visit
 
     async def move(session: Any) -> Visit:
+        await _check_free(read.rep_id, start, end, skip=read.id, session=session)
         await lock_calendars([read.rep_id], session)
         await _check_free(read.rep_id, start, end, skip=read.id, session=session)
         moved = read.model_copy(deep=True)

@@ -141,6 +141,8 @@ async def test_simultaneous_overlapping_plan_visits_book_the_rep_once(
     assert {r["code"] for r in results if r["__typename"] == "ConflictError"} == {
         "CONFLICT"
     }
+    refusals = [r["message"] for r in results if r["__typename"] == "ConflictError"]
+    assert all("the rep already has visit" in m for m in refusals), refusals
     stored = await Visit.find_all().to_list()
     assert len(stored) == 1
     won = next(r for r in results if r["__typename"] == "VisitPayload")
