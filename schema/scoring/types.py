@@ -62,14 +62,17 @@ class EffectivenessValue:
     hours: float = strawberry.field(
         description="T in hours (travel included if asked)."
     )
-    visit_hours: float = strawberry.field(description="Time at the customers, hours.")
+    visit_hours: float = strawberry.field(
+        description="Time at the customers, hours, each visit counted at least "
+        "minCountedMinutes."
+    )
     travel_hours: float = strawberry.field(
         description="Estimated travel to the visits, hours (0 unless includeTravel)."
     )
     result_sum: float = strawberry.field(description="ΣR.")
     average_result: float | None = strawberry.field(description="ΣR / visits.")
     average_minutes: float | None = strawberry.field(
-        description="Average visit duration, minutes."
+        description="Average counted visit duration, minutes."
     )
 
     @classmethod
