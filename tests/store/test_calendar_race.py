@@ -286,3 +286,27 @@ async def test_accept_racing_a_plan_visit_into_its_slot_books_one(
     assert len(stored) in (1, 3)
     assert overlapping(stored) == []
     assert (await VisitPlan.get(plan.id)).status in ("draft", "accepted")
+
+
+async def test_simultaneous_accepts_over_http_never_answer_an_internal_error(
+    http: Any, rep_and_customers: tuple[Rep, list[Customer]]
+) -> None:
+    """Tests the reported case through the server in development: ten
+    simultaneous acceptVisitPlan, no INTERNAL_SERVER_ERROR, one set of visits."""
+    # given
+    rep, customers = rep_and_customers
+    plan = await draft_plan(rep, customers[:2], START)
+    body = {"query": ACCEPT, "variables": {"input": {"id": gid("VisitPlan", plan.id)}}}
+
+    # when
+    answers = await asyncio.gather(
+        *(http.post("/graphql", json=body) for _ in range(10))
+    )
+
+    # then
+    assert [a.status_code for a in answers] == [200] * 10
+    payloads = [a.json() for a in answers]
+    assert all("errors" not in p for p in payloads), payloads
+    kinds = {p["data"]["acceptVisitPlan"]["__typename"] for p in payloads}
+    assert kinds == {"VisitPlanPayload"}
+    assert await Visit.count() == 2
