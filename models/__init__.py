@@ -8,7 +8,7 @@ from models.idempotency import IdempotencyRecord
 from models.plan import VisitPlan
 from models.rep import Rep
 from models.scoring import ScoringSettings
-from models.visit import Visit
+from models.visit import RepCalendar, Visit
 
 #: Every document class, in the order ``init_beanie`` gets them.
 DOCUMENT_MODELS: list[type] = [
@@ -22,6 +22,7 @@ DOCUMENT_MODELS: list[type] = [
     AuditRecord,
     IdempotencyRecord,
     ScoringSettings,
+    RepCalendar,
 ]
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "Demand",
     "IdempotencyRecord",
     "Rep",
+    "RepCalendar",
     "ScoringSettings",
     "Session",
     "Visit",

@@ -86,6 +86,14 @@ class ScoringSettings(Document):
     visit_minutes: float = Field(default=45.0, ge=5.0, le=480.0)
     km_penalty: float = Field(default=2.0, ge=0.0, le=100.0)
     max_km_penalty: float = Field(default=40.0, ge=0.0, le=100.0)
+    #: Check-ins farther than this from every customer address are OUTSIDE_RADIUS.
+    check_in_radius_m: float = Field(default=500.0, ge=10.0, le=100_000.0)
+    #: How long before its planned start a visit may be checked in.
+    check_in_early_minutes: int = Field(default=720, ge=0, le=1440)
+    #: The longest a visit may last, check-in to check-out.
+    max_visit_minutes: int = Field(default=720, ge=15, le=1440)
+    #: A shorter visit counts this many minutes in T (effectiveness).
+    min_counted_minutes: float = Field(default=15.0, ge=0.0, le=240.0)
     stamp: Stamp = Field(default_factory=Stamp)
     rev: int = 0
 

@@ -53,12 +53,25 @@ ACTIVE_VISIT_STATUSES = (V.PLANNED, V.CONFIRMED, V.CHECKED_IN)
 RESULT_MIN, RESULT_MAX = 0.0, 10.0
 
 
+class Geofence(StrEnum):
+    """Whether a check-in was made near the customer (see docs/api.md)."""
+
+    #: Within the check-in radius of one of the customer's addresses.
+    VERIFIED = "verified"
+    #: Farther than the radius from every address of the customer.
+    OUTSIDE_RADIUS = "outside_radius"
+    #: No location was sent, or the customer has no address to compare with.
+    NO_LOCATION = "no_location"
+
+
 class Presence(BaseModel):
     """A check-in or check-out: when, where, and how far from the customer."""
 
     at: datetime
     location: GeoPoint | None = None
     distance_m: float | None = None
+    #: Set on check-ins recorded since geofencing; older ones have none.
+    geofence: Geofence | None = None
 
 
 class Outcome(BaseModel):
@@ -124,3 +137,19 @@ class Visit(Document):
             pymongo.IndexModel([("demand_ids", 1)]),
             pymongo.IndexModel([("plan_id", 1)]),
         ]
+
+
+class RepCalendar(Document):
+    """One per rep: the document every writer of the rep's calendar updates.
+
+    Planning, rescheduling and accepting a plan update it in the same
+    transaction as their overlap check and their visit writes. Two writers of
+    one rep's calendar therefore always touch one document, so the store lets
+    only one of them commit; the other retries and sees the first one's visits.
+    """
+
+    #: Its id is the rep's. How many changes were made; only the write matters.
+    changes: int = 0
+
+    class Settings:
+        name = "rep_calendars"

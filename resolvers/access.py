@@ -500,6 +500,8 @@ PERSONAL: tuple[Personal, ...] = (
     # Reps' addresses and whereabouts.
     Personal("Visit.checkIn", "Visit", "check_in"),
     Personal("Visit.checkOut", "Visit", "check_out"),
+    # Whether the rep was near the customer: derived from the check-in's place.
+    Personal("Visit.checkInGeofence"),
     Personal("Rep.email"),
     Personal("Rep.home"),
     # Derived from a rep's home or calendar: travel from and to home, the times

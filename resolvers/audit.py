@@ -61,6 +61,19 @@ def start() -> None:
     _changes.set([])
 
 
+def mark() -> int:
+    """How many changes were noted so far, for ``undo``."""
+    return len(_changes.get() or [])
+
+
+def undo(marked: int) -> None:
+    """Forget the changes noted since ``mark`` gave ``marked``: their writes were
+    rolled back with the transaction that made them."""
+    collected = _changes.get()
+    if collected is not None:
+        del collected[marked:]
+
+
 def _value(field: str, value: Any) -> Any:
     if field not in PLAIN_FIELDS:
         return REDACTED

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import math
-from collections.abc import AsyncIterator
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -11,6 +14,7 @@ from beanie import Document, PydanticObjectId
 from beanie.exceptions import DocumentNotFound
 from bson.errors import InvalidId
 from pydantic import BaseModel, ValidationError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from models.common import GeoPoint
 from resolvers import audit
@@ -18,6 +22,7 @@ from resolvers.errors import Conflict, Invalid, NotFound, from_validation
 
 D = TypeVar("D", bound=Document)
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -171,3 +176,79 @@ async def transaction(doc_type: type[Document]) -> AsyncIterator[Any]:
         return
     async with session, session.start_transaction():
         yield session
+
+
+#: How often a transaction that lost a write conflict is run again.
+TRANSACTION_ATTEMPTS = 6
+#: The first pause before running it again, in seconds; it doubles each time.
+TRANSACTION_BACKOFF_S = 0.02
+#: The MongoDB error code of a write conflict.
+WRITE_CONFLICT = 112
+
+
+def transient(error: BaseException) -> bool:
+    """Whether ``error`` means "run the whole transaction again".
+
+    MongoDB labels such errors ``TransientTransactionError``; a bare write
+    conflict (code 112) is one too, whatever the store labelled it.
+    """
+    if not isinstance(error, PyMongoError):
+        return False
+    return (
+        error.has_error_label("TransientTransactionError")
+        or getattr(error, "code", None) == WRITE_CONFLICT
+    )
+
+
+async def in_transaction(
+    doc_type: type[Document],
+    work: Callable[[Any], Awaitable[T]],
+    *,
+    attempts: int = TRANSACTION_ATTEMPTS,
+) -> T:
+    """Run ``work(session)`` in a transaction, again while it loses a conflict.
+
+    ``work`` must read what it decides on inside the transaction, so that a
+    second run decides on what the winner wrote. After ``attempts`` lost runs
+    the caller gets a ``Conflict`` ("try again"), never the store's error.
+    The pause between runs doubles from ``TRANSACTION_BACKOFF_S``, with jitter
+    so that the losers do not collide again in step.
+    """
+    for attempt in range(attempts):
+        noted = audit.mark()
+        try:
+            async with transaction(doc_type) as session:
+                return await work(session)
+        except BaseException as error:
+            audit.undo(noted)  # rolled back: the trail keeps none of it
+            if not transient(error):
+                raise
+        pause = TRANSACTION_BACKOFF_S * 2**attempt
+        await asyncio.sleep(pause * (0.5 + random.random()))
+    raise Conflict(
+        "too many simultaneous changes of the same data; try again", field=None
+    )
+
+
+async def lock_calendars(rep_ids: Iterable[PydanticObjectId], session: Any) -> None:
+    """Write each rep's ``RepCalendar`` document inside ``session``'s transaction.
+
+    Two transactions that change one rep's calendar both write its document,
+    so the store commits only one of them; the other fails with a write
+    conflict and ``in_transaction`` runs it again. Without sessions (the
+    in-memory test double) the write still happens but protects nothing; there
+    requests are checked one after the other only because nothing else runs.
+    """
+    from models.visit import RepCalendar
+
+    collection = RepCalendar.get_motor_collection()
+    for rep_id in sorted(set(rep_ids)):
+        # Created outside the transaction first: two transactions inserting one
+        # new document would fail on its key, which is no transient error.
+        with contextlib.suppress(DuplicateKeyError):
+            await collection.update_one(
+                {"_id": rep_id}, {"$setOnInsert": {"changes": 0}}, upsert=True
+            )
+        await collection.update_one(
+            {"_id": rep_id}, {"$inc": {"changes": 1}}, upsert=True, session=session
+        )

@@ -26,7 +26,15 @@ from planner.solve import MAX_SEED
 from resolvers import access, audit
 from resolvers.access import Principal
 from resolvers.bookings import bookings
-from resolvers.common import fetch, fetch_visible, insert, object_id, save, transaction
+from resolvers.common import (
+    fetch,
+    fetch_visible,
+    in_transaction,
+    insert,
+    lock_calendars,
+    object_id,
+    save,
+)
 from resolvers.context import Context
 from resolvers.customers import CustomerFilter, customer_query
 from resolvers.errors import Conflict, Invalid, TransitionRefused
@@ -396,10 +404,10 @@ def _new_visits(
     ]
 
 
-async def _clashes(visits: list[Visit], skip: set[Any]) -> None:
+async def _clashes(visits: list[Visit], skip: set[Any], session: Any) -> None:
     for visit in visits:
         clash = await find_clash(
-            visit.rep_id, visit.planned_start, visit.planned_end, skip
+            visit.rep_id, visit.planned_start, visit.planned_end, skip, session
         )
         if clash is not None:
             raise Conflict(
@@ -420,8 +428,34 @@ async def _plan_to_change(ctx: Context, plan_id: str) -> VisitPlan:
 
 
 async def accept_plan(ctx: Context, plan_id: str, purpose: Purpose) -> VisitPlan:
-    """Create the plan's visits, exactly once however often this is called."""
-    plan = await _plan_to_change(ctx, plan_id)
+    """Create the plan's visits, exactly once however often this is called.
+
+    Everything is read again and written in one transaction that first writes
+    the calendar document of each of the plan's reps (``lock_calendars``), so
+    it cannot overlap a visit booked meanwhile. Of simultaneous accepts one
+    commits; the others, run again, find the plan accepted and return it.
+    """
+    plan_oid = (await _plan_to_change(ctx, plan_id)).id
+
+    async def accept(session: Any) -> VisitPlan:
+        plan = await VisitPlan.get(plan_oid, session=session)
+        if plan is None:
+            raise Conflict(f"plan {plan_oid} was removed meanwhile", field="id")
+        return await _accept(ctx, plan, purpose, session)
+
+    try:
+        return await in_transaction(VisitPlan, accept)
+    except Conflict:
+        # Without transactions a simultaneous accept shows as a stale revision.
+        again = await fetch(VisitPlan, plan_oid)  # type: ignore[arg-type]
+        if again.status == PlanStatus.ACCEPTED:
+            return again
+        raise
+
+
+async def _accept(
+    ctx: Context, plan: VisitPlan, purpose: Purpose, session: Any
+) -> VisitPlan:
     if plan.status == PlanStatus.ACCEPTED:
         return plan
     if plan.status != PlanStatus.DRAFT:
@@ -430,42 +464,37 @@ async def accept_plan(ctx: Context, plan_id: str, purpose: Purpose) -> VisitPlan
             current=plan.status.value,
             requested="accepted",
         )
+    await lock_calendars([*plan.rep_ids, *(r.rep_id for r in plan.routes)], session)
     demands = await open_demands([s.customer_id for r in plan.routes for s in r.stops])
     visits = _new_visits(
         plan, purpose, {k: [d.id for d in v] for k, v in demands.items()}
     )
-    changed = await _replan_changes(plan)
-    await _clashes(visits, skip={v.id for v in changed})
+    changed = await _replan_changes(plan, session)
+    await _clashes(visits, {v.id for v in changed}, session)
     for visit in visits:
         visit.id = PydanticObjectId()
         visit.stamp.created_by = visit.stamp.updated_by = ctx.actor_id
     plan.status = PlanStatus.ACCEPTED
     plan.created_visit_ids = [v.id for v in visits if v.id]
     plan.stamp.touch(ctx.actor_id)
-    async with transaction(VisitPlan) as session:
-        try:
-            # The revision check makes the draft → accepted step happen once only.
-            await save(plan, session)
-        except Conflict:
-            again = await fetch(VisitPlan, plan.id)  # type: ignore[arg-type]
-            if again.status == PlanStatus.ACCEPTED:
-                return again
-            raise
-        for visit in changed:
-            await save(visit, session)
-        if visits:
-            await Visit.insert_many(visits, session=session)
-            for visit in visits:
-                audit.note(visit, "created", None)
+    # The revision check makes the draft → accepted step happen once only.
+    await save(plan, session)
+    for visit in changed:
+        await save(visit, session)
+    if visits:
+        await Visit.insert_many(visits, session=session)
+        for visit in visits:
+            audit.note(visit, "created", None)
     return plan
 
 
-async def _replan_changes(plan: VisitPlan) -> list[Visit]:
+async def _replan_changes(plan: VisitPlan, session: Any = None) -> list[Visit]:
     """The existing visits a re-plan moves or drops, changed but not yet saved."""
     moves = {c.visit_id: c for c in plan.changes if c.kind in ("moved", "dropped")}
     if not moves:
         return []
-    visits = await Visit.find({"_id": {"$in": list(moves)}}).to_list()
+    query = {"_id": {"$in": list(moves)}}
+    visits = await Visit.find(query, session=session).to_list()
     for visit in visits:
         change = moves[visit.id]
         if visit.status not in (VisitStatus.PLANNED, VisitStatus.CONFIRMED):

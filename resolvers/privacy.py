@@ -15,7 +15,7 @@ from typing import Any
 from models import Customer, Demand, Visit
 from models.rep import Role
 from resolvers import access
-from resolvers.common import fetch_visible, object_id, save, transaction
+from resolvers.common import fetch_visible, in_transaction, object_id, save
 from resolvers.context import Context
 
 #: Fields exported beside the personal ones, so the export can be read: which
@@ -87,8 +87,17 @@ async def erase_personal_data(ctx: Context, customer_id: str) -> Customer:
         _erase(demand, "Demand")
     for visit in visits:
         _erase(visit, "Visit")
-    async with transaction(Customer) as session:
-        for doc in [customer, *demands, *visits]:
+
+    async def write(session: Any) -> Customer:
+        # Copies, so that a run lost to a write conflict leaves the revisions
+        # read untouched for the next run.
+        docs = [d.model_copy(deep=True) for d in (customer, *demands, *visits)]
+        for doc in docs:
             await save(doc, session)
-    ctx.loaders.forget(customer)
-    return customer
+        first = docs[0]
+        assert isinstance(first, Customer)
+        return first
+
+    erased = await in_transaction(Customer, write)
+    ctx.loaders.forget(erased)
+    return erased

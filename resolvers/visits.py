@@ -11,9 +11,11 @@ from beanie import PydanticObjectId
 from models import Customer, Demand, Rep, Visit
 from models.common import GeoPoint, as_utc, utc_now
 from models.customer import LifecycleStatus
+from models.scoring import ScoringSettings
 from models.visit import (
     ACTIVE_VISIT_STATUSES,
     VISIT_TRANSITIONS,
+    Geofence,
     Outcome,
     Presence,
     VisitStatus,
@@ -25,15 +27,17 @@ from resolvers.common import (
     check_revision,
     fetch_visible,
     haversine_km,
+    in_transaction,
     insert,
+    lock_calendars,
     object_id,
     save,
-    transaction,
 )
 from resolvers.context import Context
 from resolvers.demands import new_demand
 from resolvers.errors import Conflict, Invalid, NotFound, TransitionRefused
 from resolvers.pagination import Page, paginate
+from resolvers.scoring.settings import load_settings
 
 MAX_VISIT = timedelta(hours=12)
 MAX_FOLLOW_UPS = 20
@@ -116,14 +120,18 @@ async def find_clash(
     start: datetime,
     end: datetime,
     skip: set[PydanticObjectId] | None = None,
+    session: Any = None,
 ) -> Visit | None:
     """An active visit of the rep that overlaps ``start``-``end``, if any.
 
     Visits last at most ``MAX_VISIT``, so only those starting in the window before
     ``end`` can overlap: the query is one rep and one range, on the rep's index.
+    Pass the ``session`` of the transaction that will write, after
+    ``lock_calendars``, so the answer still holds when it commits.
     """
     window = {"$gt": start - MAX_VISIT, "$lt": end}
-    nearby = await Visit.find({"rep_id": rep_id, "planned_start": window}).to_list()
+    query = {"rep_id": rep_id, "planned_start": window}
+    nearby = await Visit.find(query, session=session).to_list()
     for visit in nearby:
         if (
             as_utc(visit.planned_end) > start
@@ -139,8 +147,9 @@ async def _check_free(
     start: datetime,
     end: datetime,
     skip: PydanticObjectId | None = None,
+    session: Any = None,
 ) -> None:
-    clash = await find_clash(rep_id, start, end, {skip} if skip else None)
+    clash = await find_clash(rep_id, start, end, {skip} if skip else None, session)
     if clash is not None:
         raise Conflict(
             f"the rep already has visit {clash.id} from "
@@ -194,9 +203,21 @@ async def plan_visit(ctx: Context, data: dict[str, Any]) -> Visit:
             "demand_ids": demand_ids,
         },
     )
-    await _check_free(rep_id, start, end)
     visit.stamp.created_by = visit.stamp.updated_by = ctx.actor_id
-    await insert(visit)
+
+    async def book(session: Any) -> Visit:
+        # A clash already committed ends it before any write (a run that lost
+        # the race usually ends here). Then the calendar document: of two
+        # overlapping bookings only one commits, and the check after it holds
+        # whether the store reads from a snapshot or the latest commit.
+        await _check_free(rep_id, start, end, session=session)
+        await lock_calendars([rep_id], session)
+        await _check_free(rep_id, start, end, session=session)
+        fresh = visit.model_copy(deep=True)
+        await insert(fresh, session)
+        return fresh
+
+    visit = await in_transaction(Visit, book)
     ctx.loaders.forget(visit)
     return visit
 
@@ -240,10 +261,18 @@ async def reschedule_visit(
             requested="planned",
         )
     start, end = _check_times(start, end)
-    await _check_free(visit.rep_id, start, end, skip=visit.id)
-    visit.planned_start, visit.planned_end = start, end
-    visit.status = VisitStatus.PLANNED
-    return await _store(ctx, visit)
+    read = visit
+
+    async def move(session: Any) -> Visit:
+        await _check_free(read.rep_id, start, end, skip=read.id, session=session)
+        await lock_calendars([read.rep_id], session)
+        await _check_free(read.rep_id, start, end, skip=read.id, session=session)
+        moved = read.model_copy(deep=True)
+        moved.planned_start, moved.planned_end = start, end
+        moved.status = VisitStatus.PLANNED
+        return await _store(ctx, moved, session)
+
+    return await in_transaction(Visit, move)
 
 
 async def confirm_visit(ctx: Context, visit_id: str, revision: str | None) -> Visit:
@@ -269,7 +298,10 @@ async def pin_visit(
 
 
 async def _presence(
-    visit: Visit, at: datetime | None, where: GeoPoint | None
+    visit: Visit,
+    at: datetime | None,
+    where: GeoPoint | None,
+    settings: ScoringSettings,
 ) -> Presence:
     moment = as_utc(at) if at is not None else utc_now()
     if moment > utc_now() + timedelta(minutes=5):
@@ -280,7 +312,13 @@ async def _presence(
         points = [a.location for a in customer.addresses] if customer else []
         if points:
             distance = round(min(haversine_km(where, p) for p in points) * 1000, 1)
-    return Presence(at=moment, location=where, distance_m=distance)
+    if distance is None:
+        fence = Geofence.NO_LOCATION
+    elif distance <= settings.check_in_radius_m:
+        fence = Geofence.VERIFIED
+    else:
+        fence = Geofence.OUTSIDE_RADIUS
+    return Presence(at=moment, location=where, distance_m=distance, geofence=fence)
 
 
 async def check_in_visit(
@@ -290,10 +328,25 @@ async def check_in_visit(
     at: datetime | None,
     where: GeoPoint | None,
 ) -> Visit:
-    """Record the rep's arrival; the distance to the customer is kept."""
+    """Record the rep's arrival, with its distance to the customer and geofence.
+
+    A check-in may be at most ``check_in_early_minutes`` (a setting) before the
+    planned start, and not in the future; a far one is kept, flagged
+    OUTSIDE_RADIUS.
+    """
     visit = await _load(ctx, visit_id, revision)
     _move(visit, VisitStatus.CHECKED_IN)
-    visit.check_in = await _presence(visit, at, where)
+    settings = await load_settings()
+    presence = await _presence(visit, at, where, settings)
+    early = timedelta(minutes=settings.check_in_early_minutes)
+    if presence.at < as_utc(visit.planned_start) - early:
+        raise Invalid(
+            f"a check-in is at most {settings.check_in_early_minutes} minutes "
+            f"before the planned start ({as_utc(visit.planned_start):%Y-%m-%d %H:%M}"
+            " UTC)",
+            field="at",
+        )
+    visit.check_in = presence
     return await _store(ctx, visit)
 
 
@@ -304,14 +357,25 @@ async def check_out_visit(
     at: datetime | None,
     where: GeoPoint | None,
 ) -> Visit:
-    """Record the rep's departure; the visit is completed and its duration kept."""
+    """Record the rep's departure; the visit is completed and its duration kept.
+
+    The check-out must follow the check-in by at most ``max_visit_minutes``.
+    """
     visit = await _load(ctx, visit_id, revision)
     _move(visit, VisitStatus.COMPLETED)
-    presence = await _presence(visit, at, where)
+    settings = await load_settings()
+    presence = await _presence(visit, at, where, settings)
+    presence.geofence = None  # the geofence is a check-in's
     assert visit.check_in is not None  # a checked-in visit always has one
     minutes = (presence.at - as_utc(visit.check_in.at)).total_seconds() / 60
     if minutes <= 0:
         raise Invalid("check-out must be after check-in", field="at")
+    if minutes > settings.max_visit_minutes:
+        raise Invalid(
+            f"a visit lasts at most {settings.max_visit_minutes} minutes from "
+            f"check-in ({as_utc(visit.check_in.at):%Y-%m-%d %H:%M} UTC)",
+            field="at",
+        )
     visit.check_out = presence
     visit.duration_min = round(minutes, 2)
     return await _store(ctx, visit)
@@ -379,11 +443,19 @@ async def record_outcome(
         },
     )
     new_ids = visit.outcome.follow_up_demand_ids[len(earlier) :]
-    async with transaction(Visit) as session:
+    read = visit
+
+    async def write(session: Any) -> Visit:
+        # Copies, so that a run lost to a write conflict can start again from
+        # what was read.
+        visit = read.model_copy(deep=True)
         # The visit first: a stale revision then stops the change before any demand.
         await _store(ctx, visit, session)
         for demand, demand_id in zip(demands, new_ids, strict=True):
-            demand.id = demand_id
-            await insert(demand, session)
-            ctx.loaders.forget(demand)
-    return visit
+            fresh = demand.model_copy(deep=True)
+            fresh.id = demand_id
+            await insert(fresh, session)
+            ctx.loaders.forget(fresh)
+        return visit
+
+    return await in_transaction(Visit, write)

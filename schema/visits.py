@@ -11,6 +11,7 @@ import strawberry
 from strawberry import relay
 
 import models
+from models.visit import Geofence as GeofenceModel
 from models.visit import Purpose as PurposeModel
 from models.visit import VisitStatus as VisitStatusModel
 from resolvers import idempotency
@@ -53,12 +54,28 @@ class VisitOrder(enum.Enum):
     PLANNED_START_DESC = "PLANNED_START_DESC"
 
 
+GeofenceStatus = Annotated[
+    GeofenceModel,
+    strawberry.enum(
+        name="GeofenceStatus",
+        description="VERIFIED: within the check-in radius of a customer address; "
+        "OUTSIDE_RADIUS: farther from all of them; NO_LOCATION: no location sent, "
+        "or the customer has no address.",
+    ),
+]
+
+
 @strawberry.type(description="A check-in or check-out.")
 class Presence:
     at: datetime = strawberry.field(description="UTC.")
     location: GeoPoint | None
     distance_m: float | None = strawberry.field(
         description="Metres from the nearest address of the customer."
+    )
+    geofence: GeofenceStatus | None = strawberry.field(
+        description="Of a check-in: whether it was made within the check-in "
+        "radius (setting checkInRadiusM) of the customer; null on check-outs "
+        "and on check-ins recorded before geofencing."
     )
 
 
@@ -95,6 +112,10 @@ class Visit(relay.Node):
     check_in: Presence | None = strawberry.field(
         description="Where and when the rep arrived."
     )
+    check_in_geofence: GeofenceStatus | None = strawberry.field(
+        description="The check-in's geofence status (checkIn.geofence); null "
+        "before check-in."
+    )
     check_out: Presence | None = strawberry.field(
         description="Where and when the rep left."
     )
@@ -120,6 +141,7 @@ class Visit(relay.Node):
                     at=p.at,
                     location=GeoPoint.from_model(p.location),
                     distance_m=p.distance_m,
+                    geofence=p.geofence,
                 )
             )
 
@@ -144,6 +166,7 @@ class Visit(relay.Node):
             status=doc.status,
             cancel_reason=doc.cancel_reason,
             check_in=presence(doc.check_in),
+            check_in_geofence=doc.check_in.geofence if doc.check_in else None,
             check_out=presence(doc.check_out),
             duration_minutes=doc.duration_min,
             outcome=outcome,

@@ -97,16 +97,28 @@ OK = {
         {"$gt": [{"$ifNull": ["$duration_min", 0]}, 0]},
     ]
 }
-#: ``$project`` fields: ``r`` the result (-1 when none), ``t`` the minutes, ``ok``.
-SCORED = {
-    "r": {"$ifNull": ["$outcome.result", -1]},
-    "t": {"$ifNull": ["$duration_min", 0]},
-    "ok": OK,
-}
+#: A check-in whose geofence says VERIFIED (older check-ins have none).
+VERIFIED_CHECK_IN = {"$eq": [{"$ifNull": ["$check_in.geofence", "none"]}, "verified"]}
+
+
+def scored(min_minutes: float) -> dict[str, Any]:
+    """``$project`` fields: ``r`` the result (-1 when none), ``t`` the minutes
+    counted in T, ``ok``, and ``u`` whether the check-in was not verified.
+
+    A visit shorter than ``min_minutes`` (the ``minCountedMinutes`` setting)
+    counts that long, so a visit of a few seconds cannot make E explode.
+    """
+    minutes = {"$ifNull": ["$duration_min", 0]}
+    return {
+        "r": {"$ifNull": ["$outcome.result", -1]},
+        "t": {"$cond": [{"$lt": [minutes, min_minutes]}, min_minutes, minutes]},
+        "ok": OK,
+        "u": {"$cond": [VERIFIED_CHECK_IN, 0, 1]},
+    }
 
 
 def when_ok(value: Any, cond: Any = "$ok") -> dict[str, Any]:
-    """``value`` for a scored visit, 0 otherwise (after a ``SCORED`` projection)."""
+    """``value`` for a scored visit, 0 otherwise (after a ``scored`` projection)."""
     return {"$cond": [cond, value, 0]}
 
 

@@ -13,7 +13,13 @@ from models.customer import Tier
 from models.visit import VisitStatus
 from resolvers.common import any_of, object_id
 from resolvers.errors import Invalid
-from resolvers.scoring.common import VISITABLE, Rules, narrowed, ratio
+from resolvers.scoring.common import (
+    VERIFIED_CHECK_IN,
+    VISITABLE,
+    Rules,
+    narrowed,
+    ratio,
+)
 from resolvers.scoring.effectiveness import MAX_CUSTOM_DAYS, Dimension
 from resolvers.scoring.settings import customer_target_days, load_settings
 
@@ -43,6 +49,8 @@ class CoverageRow:
     label: str
     tiers: dict[Tier, TierCoverage] = field(default_factory=dict)
     total: TierCoverage = field(default_factory=lambda: TierCoverage(None))
+    #: Completed visits in the period whose check-in was not VERIFIED.
+    unverified_check_ins: int = 0
 
 
 def covered(
@@ -104,14 +112,24 @@ async def coverage(
         rules.visits,
     )
     window = {"$gte": first - timedelta(days=longest), "$lt": last}
+    # Visits before the period only carry coverage into it; they are not counted.
+    in_period = {"$gte": ["$planned_start", first]}
+    unverified = {"$cond": [in_period, {"$cond": [VERIFIED_CHECK_IN, 0, 1]}, 0]}
     rows = await Visit.aggregate(
         [
             {"$match": match},
             {"$match": {"planned_start": window}},
-            {"$group": {"_id": "$customer_id", "s": {"$push": "$planned_start"}}},
+            {
+                "$group": {
+                    "_id": "$customer_id",
+                    "s": {"$push": "$planned_start"},
+                    "u": {"$sum": unverified},
+                }
+            },
         ]
     ).to_list()
     starts = {row["_id"]: [as_utc(s) for s in row["s"]] for row in rows}
+    unverified_of = {row["_id"]: row["u"] for row in rows}
     owners = {c.owner_id for c in customers}
     reps = {
         r.id: r
@@ -144,6 +162,7 @@ async def coverage(
             name = names[head]
             label = f"team of {name}" if group_by is Dimension.TEAM else name
             row = out.setdefault(head, CoverageRow(str(head), label))
+        row.unverified_check_ins += unverified_of.get(c.id, 0)
         tier = row.tiers.setdefault(c.tier, TierCoverage(c.tier))
         target = customer_target_days(settings, c)
         ok = covered(starts.get(c.id, []), first, last, target)

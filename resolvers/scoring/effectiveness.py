@@ -19,11 +19,12 @@ from models.visit import VisitStatus
 from resolvers.common import any_of, object_id
 from resolvers.errors import Invalid
 from resolvers.scoring.common import (
-    SCORED,
     Rules,
     narrowed,
+    scored,
     when_ok,
 )
+from resolvers.scoring.settings import load_settings
 from resolvers.scoring.travel import visit_travel
 
 MAX_PERIODS = 60
@@ -103,6 +104,8 @@ class Tally:
 
     visits: int = 0
     unscored: int = 0
+    #: Scored visits whose check-in was not VERIFIED (counted all the same).
+    unverified: int = 0
     minutes: float = 0.0
     results: float = 0.0
     travel_minutes: float = 0.0
@@ -111,6 +114,7 @@ class Tally:
         """Add ``other``'s counts to these."""
         self.visits += other.visits
         self.unscored += other.unscored
+        self.unverified += other.unverified
         self.minutes += other.minutes
         self.results += other.results
         self.travel_minutes += other.travel_minutes
@@ -208,17 +212,23 @@ KEYS = {
 
 
 def tally_pipeline(
-    match: dict[str, Any], key: Any, bounds: list[tuple[datetime, datetime]]
+    match: dict[str, Any],
+    key: Any,
+    bounds: list[tuple[datetime, datetime]],
+    min_minutes: float = 0.0,
 ) -> list[dict[str, Any]]:
-    """Sum R and T of scored visits per key and period."""
+    """Sum R and T of scored visits per key and period; T counts each visit at
+    least ``min_minutes``."""
+    fields = scored(min_minutes)
     return [
         {"$match": match},
-        {"$project": {"k": key or {"$literal": None}, "b": bucket(bounds), **SCORED}},
+        {"$project": {"k": key or {"$literal": None}, "b": bucket(bounds), **fields}},
         {
             "$group": {
                 "_id": {"k": "$k", "b": "$b"},
                 "visits": {"$sum": when_ok(1)},
                 "unscored": {"$sum": {"$cond": ["$ok", 0, 1]}},
+                "unverified": {"$sum": when_ok("$u")},
                 "minutes": {"$sum": when_ok("$t")},
                 "results": {"$sum": when_ok("$r")},
             }
@@ -283,8 +293,9 @@ async def effectiveness_report(
     bounds = period_bounds(spec)
     lo, hi = bounds[0][0], bounds[-1][1]
     match = _match(scope, lo, hi, rules.visits)
+    floor = (await load_settings()).min_counted_minutes
     rows = await Visit.aggregate(
-        tally_pipeline(match, KEYS[dimension], bounds)
+        tally_pipeline(match, KEYS[dimension], bounds, floor)
     ).to_list()
     raw: dict[tuple[Any, int], Tally] = defaultdict(Tally)
     for row in rows:
@@ -292,6 +303,7 @@ async def effectiveness_report(
             Tally(
                 visits=row["visits"],
                 unscored=row["unscored"],
+                unverified=row["unverified"],
                 minutes=float(row["minutes"]),
                 results=float(row["results"]),
             )

@@ -22,13 +22,13 @@ from models.visit import VisitStatus
 from resolvers.common import object_id
 from resolvers.errors import Invalid
 from resolvers.scoring.common import (
-    SCORED,
     VISITABLE,
     Rules,
     days_between,
     mean,
     narrowed,
     ratio,
+    scored,
     when_ok,
 )
 from resolvers.scoring.settings import customer_target_days, load_settings
@@ -229,7 +229,11 @@ def reasons_of(
 
 
 async def _visit_history(
-    ids: list[PydanticObjectId], since: datetime, keep: int, rules: Rules
+    ids: list[PydanticObjectId],
+    since: datetime,
+    keep: int,
+    rules: Rules,
+    min_minutes: float = 0.0,
 ) -> dict[Any, dict[str, Any]]:
     """Last completed visit, newest results and recent sums per customer."""
     recent = {"$gte": ["$planned_start", since]}
@@ -240,7 +244,13 @@ async def _visit_history(
                 rules.visits,
             )
         },
-        {"$project": {"customer_id": 1, "planned_start": 1, **SCORED}},
+        {
+            "$project": {
+                "customer_id": 1,
+                "planned_start": 1,
+                **scored(min_minutes),
+            }
+        },
         {"$sort": {"customer_id": 1, "planned_start": -1}},
         {
             "$group": {
@@ -264,11 +274,12 @@ async def _visit_history(
 
 
 async def references(
-    since: datetime, rules: Rules
+    since: datetime, rules: Rules, min_minutes: float = 0.0
 ) -> tuple[dict[Any, float], dict[Tier | None, float]]:
     """E of every rep and every tier since ``since``, from one aggregation.
 
-    The tier ``None`` sums the visits to customers that ``rules`` hide.
+    The tier ``None`` sums the visits to customers that ``rules`` hide. A visit
+    counts at least ``min_minutes``.
     """
     match = narrowed(
         {"status": VisitStatus.COMPLETED.value, "planned_start": {"$gte": since}},
@@ -277,7 +288,7 @@ async def references(
     rows = await Visit.aggregate(
         [
             {"$match": match},
-            {"$project": {"rep_id": 1, "customer_id": 1, **SCORED}},
+            {"$project": {"rep_id": 1, "customer_id": 1, **scored(min_minutes)}},
             {
                 "$group": {
                     "_id": {"rep": "$rep_id", "customer": "$customer_id"},
@@ -331,8 +342,9 @@ async def score_customers(
     if not ids:
         return {}
     since = now - timedelta(days=s.effectiveness_days)
-    visits = await _visit_history(ids, since, 4 * s.trend_visits, rules)
-    rep_e, tier_e = await references(since, rules)
+    floor = s.min_counted_minutes
+    visits = await _visit_history(ids, since, 4 * s.trend_visits, rules, floor)
+    rep_e, tier_e = await references(since, rules, floor)
     demands: dict[Any, list[tuple[Priority, float]]] = defaultdict(list)
     query = narrowed({"open": True, "customer_id": {"$in": ids}}, rules.demands)
     for d in await Demand.find(query).to_list():

@@ -90,3 +90,7 @@ class UpdateScoringSettingsInput:
     visit_minutes: float | None = U
     km_penalty: float | None = U
     max_km_penalty: float | None = U
+    check_in_radius_m: float | None = U
+    check_in_early_minutes: int | None = U
+    max_visit_minutes: int | None = U
+    min_counted_minutes: float | None = U

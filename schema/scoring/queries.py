@@ -177,6 +177,7 @@ class ScoringQueries:
                 label=r.label,
                 tiers=[TierCoverage.of(t) for t in r.tiers.values()],
                 total=TierCoverage.of(r.total),
+                unverified_check_ins=r.unverified_check_ins,
             )
             for r in await run()
         ]

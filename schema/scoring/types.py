@@ -54,17 +54,25 @@ class EffectivenessValue:
     unscored_visits: int = strawberry.field(
         description="Completed visits left out: no result or no duration."
     )
+    unverified_check_ins: int = strawberry.field(
+        description="Of `visits`, those whose check-in was not VERIFIED "
+        "(OUTSIDE_RADIUS, NO_LOCATION, or recorded before geofencing); they "
+        "count in E all the same."
+    )
     hours: float = strawberry.field(
         description="T in hours (travel included if asked)."
     )
-    visit_hours: float = strawberry.field(description="Time at the customers, hours.")
+    visit_hours: float = strawberry.field(
+        description="Time at the customers, hours, each visit counted at least "
+        "minCountedMinutes."
+    )
     travel_hours: float = strawberry.field(
         description="Estimated travel to the visits, hours (0 unless includeTravel)."
     )
     result_sum: float = strawberry.field(description="ΣR.")
     average_result: float | None = strawberry.field(description="ΣR / visits.")
     average_minutes: float | None = strawberry.field(
-        description="Average visit duration, minutes."
+        description="Average counted visit duration, minutes."
     )
 
     @classmethod
@@ -77,6 +85,7 @@ class EffectivenessValue:
             effectiveness=None if e is None else round(e, 4),
             visits=t.visits,
             unscored_visits=t.unscored,
+            unverified_check_ins=t.unverified,
             hours=round(t.hours(travel), 4),
             visit_hours=round(t.minutes / 60, 4),
             travel_hours=round(t.travel_minutes / 60, 4) if travel else 0.0,
@@ -278,6 +287,10 @@ class Coverage:
     label: str
     tiers: list[TierCoverage] = strawberry.field(description="A, B and C.")
     total: TierCoverage
+    unverified_check_ins: int = strawberry.field(
+        description="Completed visits in the period, of these customers, whose "
+        "check-in was not VERIFIED; they count towards coverage all the same."
+    )
 
 
 @strawberry.type(description="Weights of the priority components (any scale, ≥ 0).")
@@ -339,6 +352,21 @@ class ScoringSettings:
     visit_minutes: float = strawberry.field(description="Length of recommended visits.")
     km_penalty: float = strawberry.field(description="Rank points lost per km.")
     max_km_penalty: float = strawberry.field(description="At most this many.")
+    check_in_radius_m: float = strawberry.field(
+        description="Metres from the nearest customer address within which a "
+        "check-in is VERIFIED (10 to 100,000)."
+    )
+    check_in_early_minutes: int = strawberry.field(
+        description="How many minutes before its planned start a visit may be "
+        "checked in (0 to 1440)."
+    )
+    max_visit_minutes: int = strawberry.field(
+        description="Longest visit, check-in to check-out, minutes (15 to 1440)."
+    )
+    min_counted_minutes: float = strawberry.field(
+        description="A shorter visit counts this many minutes in T of "
+        "effectiveness (0 to 240)."
+    )
 
     @classmethod
     def from_document(cls, doc: models.ScoringSettings) -> ScoringSettings:
@@ -363,6 +391,10 @@ class ScoringSettings:
             visit_minutes=doc.visit_minutes,
             km_penalty=doc.km_penalty,
             max_km_penalty=doc.max_km_penalty,
+            check_in_radius_m=doc.check_in_radius_m,
+            check_in_early_minutes=doc.check_in_early_minutes,
+            max_visit_minutes=doc.max_visit_minutes,
+            min_counted_minutes=doc.min_counted_minutes,
         )
 
 

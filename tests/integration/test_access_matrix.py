@@ -134,6 +134,13 @@ NOT_PERSONAL = {
     "EffectivenessReport.includeTravel",
     "Rep.flexibleBreak",  # colleagues see names only (access.COLLEAGUE_FIELDS)
     "ScoringSettings.strategicTags",  # the admins' vocabulary, not a person's
+    # the bounds of check-ins, the same for everyone
+    "ScoringSettings.checkInRadiusM",
+    "ScoringSettings.checkInEarlyMinutes",
+    "Presence.geofence",  # reachable only through Visit.checkIn and checkOut
+    # a count of check-ins away from the customer says nothing of where
+    "EffectivenessValue.unverifiedCheckIns",
+    "Coverage.unverifiedCheckIns",
 }
 LOOKS_PERSONAL = re.compile(
     r"name|mail|phone|contact|street|address|home|notes|agenda|description|"

@@ -32,7 +32,7 @@ async def test_a_four_week_plan_visits_a_tier_a_customer_twice(gql, db):
             "repIds": [gid("Rep", rep.id)],
             "firstDay": first.isoformat(),
             "lastDay": (first + timedelta(days=27)).isoformat(),
-            "timeLimitSeconds": 4,
+            "timeLimitSeconds": 8,
         },
     )
     # then
