@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import statistics
 import tempfile
@@ -43,21 +44,20 @@ mutation($input: ReplanDayInput!) { replanDay(input: $input) { __typename
 """
 
 
-def week(start: str, end: str) -> list[DayHours]:
-    """The same hours Monday to Friday."""
+def week(*spans: tuple[str, str]) -> list[DayHours]:
+    """The same hours Monday to Friday (a gap between spans is a break)."""
     names = ["monday", "tuesday", "wednesday", "thursday", "friday"]
-    return [
-        DayHours(weekday=d, intervals=[TimeRange(start=start, end=end)]) for d in names
-    ]
+    intervals = [TimeRange(start=a, end=b) for a, b in spans]
+    return [DayHours(weekday=d, intervals=intervals) for d in names]
 
 
 async def setup(rng: random.Random) -> tuple[Rep, list[Visit]]:
-    """A rep, 200 customers and a 12-visit day."""
+    """A rep with a lunch break, 200 customers and a 12-visit day."""
     rep = Rep(
         name="Bench Rep",
         email="bench@example.com",
         home=GeoPoint.at(48.137, 11.575),
-        working_hours=week("07:00", "19:00"),
+        working_hours=week(("07:00", "12:00"), ("13:00", "19:00")),
         time_zone="Europe/Berlin",
     )
     await rep.insert()
@@ -71,7 +71,7 @@ async def setup(rng: random.Random) -> tuple[Rep, list[Visit]]:
                 tier=rng.choice(list(Tier)),
                 status="active",
                 addresses=[Address(label="shop", location=GeoPoint.at(lat, lng))],
-                opening_hours=week("08:00", "18:00"),
+                opening_hours=week(("08:00", "18:00")),
                 time_zone="Europe/Berlin",
                 owner_id=rep.id,
             )
@@ -80,7 +80,8 @@ async def setup(rng: random.Random) -> tuple[Rep, list[Visit]]:
     visits = []
     start = datetime(2031, 3, 3, 7, 30, tzinfo=BERLIN).astimezone(UTC)
     for n in range(12):
-        begin = start + timedelta(minutes=50 * n)
+        # Every 50 minutes from 07:30, from the sixth on after lunch (13:00).
+        begin = start + timedelta(minutes=50 * n + (80 if n >= 5 else 0))
         visits.append(
             Visit(
                 id=PydanticObjectId(),
@@ -89,7 +90,9 @@ async def setup(rng: random.Random) -> tuple[Rep, list[Visit]]:
                 purpose="follow_up",
                 planned_start=begin,
                 planned_end=begin + timedelta(minutes=30),
-                status="confirmed",
+                # Two visits not yet confirmed: one pinned (kept), one free.
+                status="planned" if n in (8, 9) else "confirmed",
+                pinned=n == 8,
             )
         )
     await Visit.insert_many(visits)
@@ -132,6 +135,7 @@ async def run(runs: int) -> list[dict[str, float]]:
                         "stops": plan["totals"]["visits"],
                         "candidates": plan["totals"]["candidates"],
                         "solver": plan["solver"]["seconds"],
+                        "load": os.getloadavg()[0],
                     }
                 )
             return figures
@@ -149,19 +153,21 @@ def write(figures: list[dict[str, float]], out: Path) -> None:
         f"Run on {datetime.now(UTC):%Y-%m-%d}, 2 cores, embedded store; "
         "`bench/planning/replan_day.py`.",
         "",
-        "One rep, a day of 12 confirmed visits from 07:30, one cancelled; at 09:40 the",
-        "rest of the day is re-planned with the rep's 200 other customers around as",
-        "candidates (solver limit 1.2 s, the default). Time is the whole mutation:",
-        "store queries, problem building, the solver in its worker process, storing",
-        "the draft.",
+        "One rep working 07:00-12:00 and 13:00-19:00 (a lunch break), a day of 12",
+        "visits from 07:30 (10 confirmed, one planned and pinned, one planned), one",
+        "cancelled; at 09:40 the rest of the day is re-planned with the rep's 200",
+        "other customers around as candidates (solver limit 1.2 s, the default).",
+        "Time is the whole mutation: store queries, problem building, the solver in",
+        "its worker process, storing the draft.",
         "",
-        "| run | seconds | solver seconds | stops planned | candidates |",
-        "| --- | --- | --- | --- | --- |",
+        "| run | seconds | solver seconds | stops planned | candidates "
+        "| load (1 min) |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     for n, f in enumerate(figures, 1):
         lines.append(
             f"| {n} | {f['seconds']:.2f} | {f['solver']:.2f} | {f['stops']:.0f} "
-            f"| {f['candidates']:.0f} |"
+            f"| {f['candidates']:.0f} | {f['load']:.1f} |"
         )
     lines += [
         "",

@@ -1,7 +1,9 @@
 """Fuzzing the running server with schemathesis, once per role, bounded in time.
 
-The real server runs on the embedded store with demo data; schemathesis generates
-operations from the schema and a check in ``hooks.py`` fails on any server fault.
+The real server runs on the embedded store with demo data, in development and in
+production mode; schemathesis generates operations from the schema (introspected
+in development, the committed ``schema.graphql`` in production, where
+introspection is off) and a check in ``hooks.py`` fails on any server fault.
 Operations that would end the session under test (signOut, revoking keys,
 changing users) are left out.
 """
@@ -29,9 +31,15 @@ EXCLUDED = "signOut|signIn|refreshSession|revokeApiKey|updateRep|erasePersonalDa
 SIGN_IN = "mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { accessToken } }"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """The server with demo data; yields its URL and its startup output."""
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module", params=["development", "production"])
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str, str]]:
+    """The server with demo data; yields its URL, startup output and mode."""
+    mode = request.param
     port = free_port()
     data = tmp_path_factory.mktemp("fuzz-store")
     log = data / "server.log"
@@ -48,8 +56,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
         "--log-level",
         "warning",
     ]
+    env = dict(os.environ)
+    if mode == "production":
+        command.append("--production")
+        env["VISITPLAN_SECRET"] = "fuzz-lane-secret-" + "x" * 32
     with log.open("w") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command, stdout=out, stderr=subprocess.STDOUT, env=env
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -57,7 +71,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
             assert process.poll() is None, log.read_text()
             assert time.monotonic() < deadline, "the server did not start"
             time.sleep(0.5)
-        yield url, log.read_text()
+        yield url, log.read_text(), mode
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -80,18 +94,21 @@ def credential(url: str, output: str, role: str) -> str:
 def test_no_server_fault_for_any_generated_operation(server, role, tmp_path):
     """Tests that schemathesis finds no 5xx and no unmasked fault, as each role."""
     # given
-    url, output = server
+    url, output, mode = server
     token = credential(url, output, role)
     binary = shutil.which("schemathesis", path=str(Path(sys.executable).parent))
     env = {
         **os.environ,
         "SCHEMATHESIS_HOOKS": "tests.fuzz.hooks",
-        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+        "PYTHONPATH": str(ROOT),
     }
+    location = [f"{url}/graphql"]
+    if mode == "production":
+        location = [str(ROOT / "schema.graphql"), "--url", f"{url}/graphql"]
     command = [
         binary,
         "run",
-        f"{url}/graphql",
+        *location,
         "-H",
         f"Authorization: Bearer {token}",
         "--checks",
