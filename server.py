@@ -27,10 +27,10 @@ import log_privacy
 from defenses import http as http_limits
 from defenses import logs
 from defenses.limits import production_rules, without_suggestions
-from resolvers import plan_jobs, solver_pool
 from resolvers.access import Unauthenticated
 from resolvers.auth import Auth, authenticate
 from resolvers.context import Context
+from resolvers.plans import PlanJobs, SolverPool
 from schema import schema
 from schema.errors import is_client_error, shown, with_document_code
 from settings import Settings
@@ -89,6 +89,13 @@ class GraphQLView(GraphQL[Context, None]):
     async def get_context(self, request: Any, response: Any) -> Context:
         header = request.headers.get("authorization")
         address = request.client.host if request.client else None
+        # What the lifespan opened (absent when it did not run, as under a bare
+        # ASGI transport): the solver pool and the background plans.
+        state = request.app.state
+        plans = {
+            "pool": getattr(state, "pool", None),
+            "jobs": getattr(state, "jobs", None),
+        }
         try:
             who, session_id = await authenticate(self.auth, header)
         except Unauthenticated as refused:
@@ -100,6 +107,7 @@ class GraphQLView(GraphQL[Context, None]):
                 address=address,
                 auth_error=str(refused),
                 time_budget=self.time_budget,
+                **plans,
             )
         return Context(
             request=request,
@@ -109,6 +117,7 @@ class GraphQLView(GraphQL[Context, None]):
             session_id=session_id,
             address=address,
             time_budget=self.time_budget,
+            **plans,
         )
 
     def parse_json(self, data: str | bytes) -> Any:
@@ -226,27 +235,33 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        if not connect:
-            yield
-            return
-        owned: EmbeddedStore | None = None
-        if store is None and settings.mongodb_uri is None:
-            owned = EmbeddedStore(settings.data_dir).start()
-        running = store or owned
-        uri = running.uri if running else str(settings.mongodb_uri)
+        # The planner's processes and background plans live as long as the app;
+        # every request finds them on its Context (see get_context).
+        pool = app.state.pool = SolverPool()
+        jobs = app.state.jobs = PlanJobs(pool)
+        running: EmbeddedStore | None = None
         client: AsyncIOMotorClient[dict[str, Any]] | None = None
         try:
-            client, _ = await open_database(uri, settings.database)
-            state["client"] = client
-            app.state.client = client
-            if settings.demo:
-                await _seed_demo_if_empty()
-            solver_pool.warm_up()
+            if connect:
+                if store is None and settings.mongodb_uri is None:
+                    running = EmbeddedStore(settings.data_dir).start()
+                running = store or running
+                uri = running.uri if running else str(settings.mongodb_uri)
+                client, _ = await open_database(uri, settings.database)
+                state["client"] = client
+                app.state.client = client
+                if settings.demo:
+                    await _seed_demo_if_empty()
+                pool.warm_up()
+                jobs.start_sweeping()
             yield
         finally:
-            if client is not None:
-                await plan_jobs.stop()
-            solver_pool.shutdown()
+            # Plans still being computed are marked failed while the store is
+            # open (without connect, the caller's store is).
+            if client is not None or not connect:
+                await jobs.stop()
+            pool.close()
+            del app.state.pool, app.state.jobs
             if client is not None:
                 client.close()
             # The app stops the store on shutdown, also one its caller started:

@@ -11,6 +11,8 @@ from resolvers.access import Principal
 
 if TYPE_CHECKING:
     from resolvers.auth import Auth
+    from resolvers.plans.jobs import PlanJobs
+    from resolvers.plans.pool import SolverPool
 from resolvers.loaders import Loaders
 
 
@@ -26,6 +28,8 @@ class Context:
         session_id: the sign-in session of the access token in use.
         address: the client's network address.
         time_budget: seconds the request may take before the server stops it.
+        pool: the server's solver worker processes (opened by its lifespan).
+        jobs: the background plans the server computes (opened by its lifespan).
         loaders: this request's DataLoaders.
     """
 
@@ -37,6 +41,8 @@ class Context:
     address: str | None = None
     auth_error: str | None = None
     time_budget: float | None = None
+    pool: SolverPool | None = None
+    jobs: PlanJobs | None = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

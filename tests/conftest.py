@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import itertools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
@@ -16,6 +16,7 @@ from models import DOCUMENT_MODELS
 from resolvers.access import Principal
 from resolvers.auth import Auth
 from resolvers.context import Context
+from resolvers.plans import PlanJobs, SolverPool
 from schema import schema
 
 _counter = itertools.count()
@@ -30,15 +31,39 @@ async def db() -> Any:
     return database
 
 
+@pytest.fixture(scope="session")
+def pool() -> Iterator[SolverPool]:
+    """The planner's worker processes, shared by the session as by a server."""
+    solvers = SolverPool()
+    yield solvers
+    solvers.close()
+
+
+@pytest.fixture
+async def jobs(db: Any, pool: SolverPool) -> AsyncIterator[PlanJobs]:
+    """This test's background plans; stopped when it ends, as at server exit."""
+    running = PlanJobs(pool)
+    yield running
+    await running.stop()
+
+
 class GraphQLCaller:
     """Runs GraphQL documents through the schema with a fresh context each time."""
+
+    def __init__(self, pool: SolverPool, jobs: PlanJobs) -> None:
+        self.pool = pool
+        self.jobs = jobs
+
+    def context(self, **fields: Any) -> Context:
+        """A context as the server builds it: ``fields``, the pool and the jobs."""
+        return Context(pool=self.pool, jobs=self.jobs, **fields)
 
     async def __call__(self, document: str, **variables: Any) -> dict[str, Any]:
         """Execute ``document``; fail the test on any top-level error."""
         result = await schema.execute(
             document,
             variable_values=variables,
-            context_value=Context(
+            context_value=self.context(
                 principal=Principal.system(), auth=Auth(secret=TEST_SECRET)
             ),
         )
@@ -51,7 +76,7 @@ class GraphQLCaller:
         result = await schema.execute(
             document,
             variable_values=variables,
-            context_value=Context(
+            context_value=self.context(
                 principal=Principal.system(), auth=Auth(secret=TEST_SECRET)
             ),
         )
@@ -60,9 +85,9 @@ class GraphQLCaller:
 
 
 @pytest.fixture
-def gql(db: Any) -> GraphQLCaller:
+def gql(db: Any, pool: SolverPool, jobs: PlanJobs) -> GraphQLCaller:
     """Execute GraphQL against the fresh database."""
-    return GraphQLCaller()
+    return GraphQLCaller(pool, jobs)
 
 
 SIGN_IN = """

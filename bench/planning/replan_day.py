@@ -27,9 +27,9 @@ from beanie import PydanticObjectId
 from models import Customer, Rep, Visit
 from models.common import DayHours, GeoPoint, TimeRange
 from models.customer import Address, Tier
-from resolvers import replanning, solver_pool
 from resolvers.access import Principal
 from resolvers.context import Context
+from resolvers.plans import SolverPool, replan
 from schema import schema
 from store import EmbeddedStore, open_database
 
@@ -103,14 +103,15 @@ async def run(runs: int) -> list[dict[str, float]]:
     """Time replanDay ``runs`` times on a fresh database."""
     with tempfile.TemporaryDirectory() as tmp, EmbeddedStore(Path(tmp)) as store:
         client, _ = await open_database(store.uri, "bench_replan")
+        pool = SolverPool()
         try:
             rep, visits = await setup(random.Random(7))
             await Visit.find_one({"_id": visits[3].id}).update(
                 {"$set": {"status": "cancelled"}}
             )
             now = datetime(2031, 3, 3, 9, 40, tzinfo=BERLIN).astimezone(UTC)
-            replanning.utc_now = lambda: now  # the benchmark's day is a fixed Monday
-            solver_pool.warm_up()
+            replan.utc_now = lambda: now  # the benchmark's day is a fixed Monday
+            pool.warm_up()
             await asyncio.sleep(3)
             gid = f"{__import__('strawberry').relay.GlobalID('Rep', str(rep.id))}"
             figures = []
@@ -118,7 +119,7 @@ async def run(runs: int) -> list[dict[str, float]]:
                 began = time.perf_counter()
                 result = await schema.execute(
                     REPLAN,
-                    context_value=Context(principal=Principal.system()),
+                    context_value=Context(principal=Principal.system(), pool=pool),
                     variable_values={
                         "input": {
                             "repId": gid,
@@ -140,7 +141,7 @@ async def run(runs: int) -> list[dict[str, float]]:
                 )
             return figures
         finally:
-            solver_pool.shutdown()
+            pool.close()
             client.close()
 
 

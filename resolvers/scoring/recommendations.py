@@ -12,11 +12,11 @@ from models import Customer, Rep, Visit
 from models.common import GeoPoint, as_utc, utc_now
 from models.visit import VisitStatus
 from resolvers import access
-from resolvers.bookings import bookings
-from resolvers.calendar import intervals_on, local_day_bounds
 from resolvers.common import haversine_km, object_id
 from resolvers.context import Context
 from resolvers.errors import Invalid, NotFound
+from resolvers.plans.bookings import bookings
+from resolvers.plans.calendar import intervals_on, local_day_bounds
 from resolvers.scoring.common import VISITABLE, Rules, narrowed, travel_minutes
 from resolvers.scoring.priority import CustomerPriority, score_customers
 from resolvers.scoring.settings import load_settings

@@ -8,11 +8,9 @@ import strawberry
 
 import models
 from models.visit import Purpose as PurposeModel
-from resolvers import idempotency, plan_jobs, replanning
-from resolvers import planning as resolve
-from resolvers.plan_problem import Travel
-from resolvers.planning import PlanRequest
-from resolvers.replanning import ReplanRequest
+from resolvers import idempotency
+from resolvers import plans as resolve
+from resolvers.plans import PlanRequest, ReplanRequest, Travel
 from schema.base import Info, attempt, raw_id, raw_ids
 from schema.plans.inputs import (
     AcceptVisitPlanInput,
@@ -49,7 +47,7 @@ class PlanMutations:
                 seed=input.seed,
                 max_candidates=input.max_candidates,
             )
-            start = plan_jobs.start_plan if input.background else resolve.plan_visits
+            start = resolve.start_plan if input.background else resolve.plan_visits
             payload: dict[str, Any] = {"input": str(req)}
             if input.background:
                 payload["background"] = True
@@ -93,7 +91,7 @@ class PlanMutations:
                 max_candidates=input.max_candidates,
                 visit_minutes=input.visit_minutes,
             )
-            return await replanning.replan_day(info.context, req)
+            return await resolve.replan_day(info.context, req)
 
         return await attempt(run(), plan_payload)
 

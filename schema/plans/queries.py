@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry import relay
 
-from resolvers import planning as resolve
+from resolvers import plans as resolve
 from schema.base import Info
 from schema.plans.types import VisitPlan
 

@@ -11,7 +11,7 @@ from strawberry import relay
 
 import models
 from models.plan import PlanStatus as PlanStatusModel
-from resolvers import planning as resolve
+from resolvers import plans as resolve
 from schema.base import (
     Info,
     Stamp,

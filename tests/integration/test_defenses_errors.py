@@ -13,7 +13,8 @@ from motor.motor_asyncio import AsyncIOMotorClient
 
 import server
 from models import Customer
-from resolvers import customers, solver_pool
+from resolvers import customers
+from resolvers.plans import SolverPool
 from server import create_app
 from settings import Settings
 from tests.conftest import TEST_SECRET, signed_in_client
@@ -258,8 +259,8 @@ async def test_health_reports_503_when_the_store_is_down(monkeypatch):
         return AsyncIOMotorClient(DEAD_STORE), None
 
     monkeypatch.setattr(server, "open_database", open_dead_store)
-    monkeypatch.setattr(solver_pool, "warm_up", lambda: None)
-    monkeypatch.setattr(solver_pool, "shutdown", lambda: None)
+    monkeypatch.setattr(SolverPool, "warm_up", lambda self: None)
+    monkeypatch.setattr(SolverPool, "close", lambda self: None)
     app = create_app(Settings(mongodb_uri=DEAD_STORE), connect=True)
     transport = httpx.ASGITransport(app=app)
     async with (

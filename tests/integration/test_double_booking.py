@@ -12,16 +12,17 @@ from datetime import UTC, datetime, timedelta
 
 from models import Visit
 from models.customer import Tier
-from resolvers import replanning
-from resolvers.bookings import BOOKED, free_windows
+from resolvers.plans import replan
+from resolvers.plans.bookings import BOOKED, free_windows
+from schema import schema
 from tests.integration.factories import make_rep
 from tests.integration.test_plan_mutations import PLAN
 from tests.integration.test_replan_day import NOW, REPLAN, add_visit, at
 from tests.integration.test_scoring_queries import (
     C,
-    as_user,
     customer,
     gid,
+    principal_of,
     rep,
     utc,
 )
@@ -40,7 +41,7 @@ async def test_replan_day_adds_no_customer_booked_on_another_day(
 ):
     """Tests that replanDay leaves out customers booked later that week, by anyone."""
     # given
-    monkeypatch.setattr(replanning, "utc_now", lambda: NOW)
+    monkeypatch.setattr(replan, "utc_now", lambda: NOW)
     rep_, customers = team
     otto = await make_rep(gql, "otto@example.com")
     await add_visit(otto["id"], customers[3], at(10) + timedelta(days=2), "planned")
@@ -86,7 +87,7 @@ async def test_plan_visits_leaves_out_customers_booked_by_another_team(gql, team
     assert unserved["Customer 5"] == BOOKED
 
 
-async def test_a_booking_of_another_team_blocks_without_showing(db):
+async def test_a_booking_of_another_team_blocks_without_showing(gql):
     """Tests that a rep's plan leaves out a territory customer booked by a rep of
     another team, and shows nothing of that visit."""
     # given
@@ -104,16 +105,18 @@ async def test_a_booking_of_another_team_blocks_without_showing(db):
         planned_end=start + timedelta(minutes=45),
     ).insert()
     # when
-    result = await as_user(
-        anna,
+    result = await schema.execute(
         PLAN,
-        input={
-            "repIds": [gid("Rep", anna.id)],
-            "firstDay": MONDAY,
-            "lastDay": MONDAY,
-            "timeLimitSeconds": 1,
-            "customerFilter": {"territories": ["North"]},
+        variable_values={
+            "input": {
+                "repIds": [gid("Rep", anna.id)],
+                "firstDay": MONDAY,
+                "lastDay": MONDAY,
+                "timeLimitSeconds": 1,
+                "customerFilter": {"territories": ["North"]},
+            }
         },
+        context_value=gql.context(principal=await principal_of(anna)),
     )
     # then
     assert result.errors is None, result.errors

@@ -13,7 +13,7 @@ from strawberry.relay import to_base64
 from models import Visit, VisitPlan
 from models.common import utc_now
 from models.plan import PlanStatus, PlanTotals, SolverStats
-from resolvers import plan_jobs
+from resolvers.plans.jobs import FAILED, STOPPED
 from tests.integration.test_plan_mutations import ACCEPT, DISCARD, MONDAY, plan_day
 
 READ = """
@@ -39,13 +39,23 @@ async def read(gql: Any, plan_id: str) -> dict[str, Any]:
     return (await gql(READ, id=plan_id))["visitPlan"]
 
 
-async def test_a_background_plan_is_running_then_a_draft_to_accept(gql, team):
+def held_until(release: asyncio.Event) -> Any:
+    """A background solve that waits for ``release`` and then fails."""
+
+    async def slow(*args: Any, **kwargs: Any) -> Any:
+        await release.wait()
+        raise RuntimeError("not needed")
+
+    return slow
+
+
+async def test_a_background_plan_is_running_then_a_draft_to_accept(gql, team, jobs):
     """Tests the whole round: running at once, a draft later, then accepted."""
     # given
     rep, _ = team
     # when
     plan = await start(gql, rep)
-    await plan_jobs.wait()
+    await jobs.wait()
     done = await read(gql, plan["id"])
     accepted = await gql(ACCEPT, input={"id": plan["id"]})
     # then
@@ -61,18 +71,18 @@ async def test_a_background_plan_is_running_then_a_draft_to_accept(gql, team):
     assert await Visit.count() == 6
 
 
-async def test_a_running_plan_shows_the_best_objective_so_far(gql, team, monkeypatch):
+async def test_a_running_plan_shows_the_best_objective_so_far(gql, team, jobs):
     """Tests progress: noted while the plan runs, gone once it is a draft."""
     # given
     rep, _ = team
-    monkeypatch.setattr(plan_jobs, "PROGRESS_EVERY_S", 0.1)
+    jobs.progress_every = 0.1
     plan = await start(gql, rep, timeLimitSeconds=2)
     # when
     seen = []
     while (now := await read(gql, plan["id"]))["status"] == "RUNNING":
         seen.append(now["progress"])
         await asyncio.sleep(0.1)
-    await plan_jobs.wait()
+    await jobs.wait()
     # then
     noted = [p for p in seen if p is not None]
     assert noted, seen
@@ -82,7 +92,7 @@ async def test_a_running_plan_shows_the_best_objective_so_far(gql, team, monkeyp
     assert now["totals"]["objective"] >= max(p["objective"] for p in noted) - 1e-6
 
 
-async def test_a_running_plan_cannot_be_accepted_but_can_be_discarded(gql, team):
+async def test_a_running_plan_cannot_be_accepted_but_can_be_discarded(gql, team, jobs):
     """Tests that discarding a running plan sticks when its result arrives."""
     # given
     rep, _ = team
@@ -90,7 +100,7 @@ async def test_a_running_plan_cannot_be_accepted_but_can_be_discarded(gql, team)
     # when
     accept = await gql(ACCEPT, input={"id": plan["id"]})
     discard = await gql(DISCARD, input={"id": plan["id"]})
-    await plan_jobs.wait()
+    await jobs.wait()
     after = await read(gql, plan["id"])
     # then
     assert accept["acceptVisitPlan"]["__typename"] == "InvalidTransitionError"
@@ -101,11 +111,10 @@ async def test_a_running_plan_cannot_be_accepted_but_can_be_discarded(gql, team)
     assert await Visit.count() == 0
 
 
-async def test_the_background_time_limit_is_not_bound_by_the_request(db, team):
+async def test_the_background_time_limit_is_not_bound_by_the_request(gql, team, jobs):
     """Tests that a limit refused in the request is taken in the background."""
     # given
     from resolvers.access import Principal
-    from resolvers.context import Context
     from schema import schema
     from tests.integration.test_plan_mutations import PLAN
 
@@ -123,7 +132,7 @@ async def test_the_background_time_limit_is_not_bound_by_the_request(db, team):
                     "background": background,
                 }
             },
-            context_value=Context(principal=Principal.system(), time_budget=2),
+            context_value=gql.context(principal=Principal.system(), time_budget=2),
         )
         assert result.errors is None, result.errors
         return result.data["planVisits"]
@@ -131,7 +140,7 @@ async def test_the_background_time_limit_is_not_bound_by_the_request(db, team):
     # when
     waiting = await plan(background=False)
     background = await plan(background=True)
-    await plan_jobs.wait()
+    await jobs.wait()
     # then
     assert waiting["field"] == "timeLimitSeconds"
     assert background["plan"]["status"] == "RUNNING"
@@ -153,18 +162,16 @@ async def test_a_background_time_limit_out_of_bounds_is_refused(gql, team, secon
     assert await VisitPlan.count() == 0
 
 
-async def test_more_background_plans_than_workers_are_refused(gql, team, monkeypatch):
+async def test_more_background_plans_than_workers_are_refused(
+    gql, team, jobs, monkeypatch
+):
     """Tests the per-server limit: a refusal with RATE_LIMITED, nothing stored."""
     # given
     rep, _ = team
     release = asyncio.Event()
-
-    async def slow(*args: Any, **kwargs: Any) -> Any:
-        await release.wait()
-        raise RuntimeError("not needed")
-
-    monkeypatch.setattr(plan_jobs, "run_background_solver", slow)
-    for _ in range(plan_jobs.BACKGROUND_WORKERS):
+    slow = held_until(release)
+    monkeypatch.setattr(jobs.pool, "solve_in_background", slow)
+    for _ in range(jobs.limit):
         await start(gql, rep)
     # when
     errors = await gql.errors(
@@ -179,16 +186,16 @@ async def test_more_background_plans_than_workers_are_refused(gql, team, monkeyp
     )
     bad = await plan_day(gql, rep, background=True, lastDay="2031-03-02")
     release.set()
-    await plan_jobs.wait()
+    await jobs.wait()
     # then
     assert bad["field"] == "lastDay"  # what is wrong with a request comes first
     assert errors[0].extensions["code"] == "RATE_LIMITED"
     assert "in the background already" in errors[0].message
-    assert await VisitPlan.count() == plan_jobs.BACKGROUND_WORKERS
-    assert plan_jobs.busy() == 0
+    assert await VisitPlan.count() == jobs.limit
+    assert jobs.busy() == 0
 
 
-async def test_a_planner_failure_marks_the_plan_failed(gql, team, monkeypatch):
+async def test_a_planner_failure_marks_the_plan_failed(gql, team, jobs, monkeypatch):
     """Tests that an error in the planner leaves a failed plan saying so."""
     # given
     rep, _ = team
@@ -196,42 +203,43 @@ async def test_a_planner_failure_marks_the_plan_failed(gql, team, monkeypatch):
     async def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(plan_jobs, "run_background_solver", broken)
+    monkeypatch.setattr(jobs.pool, "solve_in_background", broken)
     # when
     plan = await start(gql, rep)
-    await plan_jobs.wait()
+    await jobs.wait()
     failed = await read(gql, plan["id"])
     accept = await gql(ACCEPT, input={"id": plan["id"]})
     # then
     assert failed["status"] == "FAILED"
-    assert failed["error"] == plan_jobs.FAILED
+    assert failed["error"] == FAILED
     assert "boom" not in failed["error"]
     assert accept["acceptVisitPlan"]["currentStatus"] == "failed"
 
 
-async def test_stopping_the_server_marks_running_plans_failed(gql, team, monkeypatch):
-    """Tests plan_jobs.stop (the server's exit): no plan is left running."""
+async def test_stopping_the_server_marks_running_plans_failed(
+    gql, team, jobs, monkeypatch
+):
+    """Tests PlanJobs.stop (the server's exit): no plan is left running."""
     # given
     rep, _ = team
 
     async def endless(*args: Any, **kwargs: Any) -> Any:
         await asyncio.sleep(3600)
 
-    monkeypatch.setattr(plan_jobs, "run_background_solver", endless)
+    monkeypatch.setattr(jobs.pool, "solve_in_background", endless)
     plan = await start(gql, rep)
     # when
-    await plan_jobs.stop()
+    await jobs.stop()
     stopped = await read(gql, plan["id"])
     # then
     assert stopped["status"] == "FAILED"
-    assert stopped["error"] == plan_jobs.STOPPED
-    assert plan_jobs.busy() == 0
+    assert stopped["error"] == STOPPED
+    assert jobs.busy() == 0
 
 
-@pytest.mark.parametrize(("age_s", "status"), [(3600, "FAILED"), (30, "RUNNING")])
-async def test_a_plan_left_running_by_a_stopped_server(gql, age_s, status):
-    """Tests that a running plan nobody computes is failed once overdue."""
-    # given
+async def left_running(age_s: float) -> tuple[VisitPlan, str]:
+    """Store a plan that has been running for ``age_s`` seconds, computed by no
+    server here; return it and its global id."""
     doc = VisitPlan(
         status=PlanStatus.RUNNING,
         rep_ids=[],
@@ -249,22 +257,86 @@ async def test_a_plan_left_running_by_a_stopped_server(gql, age_s, status):
     )
     doc.stamp.created_at = utc_now() - timedelta(seconds=age_s)
     await doc.insert()
-    plan_id = to_base64("VisitPlan", str(doc.id))
+    return doc, to_base64("VisitPlan", str(doc.id))
+
+
+@pytest.mark.parametrize(("age_s", "status"), [(3600, "FAILED"), (30, "RUNNING")])
+async def test_a_plan_left_running_by_a_stopped_server(gql, jobs, age_s, status):
+    """Tests that a running plan nobody computes is failed once overdue."""
+    # given
+    doc, plan_id = await left_running(age_s)
     # when
+    failed = await jobs.fail_overdue()
     seen = await read(gql, plan_id)
     stored = await VisitPlan.get(doc.id)
     # then
+    assert failed == (1 if status == "FAILED" else 0)
     assert seen["status"] == status
     assert stored.status.value == status.lower()
     if status == "FAILED":
-        assert seen["error"] == plan_jobs.STOPPED
+        assert seen["error"] == STOPPED
+
+
+async def test_reading_an_overdue_plan_changes_nothing(gql):
+    """Tests that visitPlan and node only read: an overdue plan is not stored."""
+    # given
+    doc, plan_id = await left_running(3600)
+    before = (await VisitPlan.get(doc.id)).model_dump()
+    # when
+    seen = await read(gql, plan_id)
+    node = await gql(
+        "query N($id: ID!) { node(id: $id) { ... on VisitPlan { status } } }",
+        id=plan_id,
+    )
+    # then
+    assert seen["status"] == "RUNNING"
+    assert node["node"]["status"] == "RUNNING"
+    assert (await VisitPlan.get(doc.id)).model_dump() == before
+
+
+async def test_the_server_sweeps_overdue_plans_without_a_read(jobs):
+    """Tests start_sweeping: an overdue plan is failed though nobody reads it."""
+    # given
+    doc, _ = await left_running(3600)
+    # when
+    jobs.start_sweeping(every=0.05)
+    for _ in range(100):
+        if (await VisitPlan.get(doc.id)).status != PlanStatus.RUNNING:
+            break
+        await asyncio.sleep(0.05)
+    await jobs.stop()
+    # then
+    stored = await VisitPlan.get(doc.id)
+    assert stored.status == PlanStatus.FAILED
+    assert stored.error == STOPPED
+
+
+async def test_a_plan_this_server_computes_is_not_swept(gql, team, jobs, monkeypatch):
+    """Tests that a plan still computed here is left running, however old."""
+    # given
+    rep, _ = team
+    release = asyncio.Event()
+    slow = held_until(release)
+    monkeypatch.setattr(jobs.pool, "solve_in_background", slow)
+    plan = await start(gql, rep)
+    monkeypatch.setattr(
+        "resolvers.plans.jobs.utc_now", lambda: utc_now() + timedelta(days=1)
+    )
+    # when
+    failed = await jobs.fail_overdue()
+    seen = await read(gql, plan["id"])
+    release.set()
+    await jobs.wait()
+    # then
+    assert failed == 0
+    assert seen["status"] == "RUNNING"
 
 
 async def test_server_exit_stops_the_background_workers():
-    """Tests solver_pool.shutdown: a long background solve is stopped, not awaited."""
+    """Tests SolverPool.close: a long background solve is stopped, not awaited."""
     # given
     from planner import problem_from_dict
-    from resolvers import solver_pool
+    from resolvers.plans import SolverPool
 
     problem = problem_from_dict(
         {
@@ -280,18 +352,18 @@ async def test_server_exit_stops_the_background_workers():
             ],
         }
     )
-    solver_pool.shutdown()  # start from no background workers
+    solvers = SolverPool()  # no background workers yet
     solving = asyncio.ensure_future(
-        solver_pool.run_background_solver(problem, time_limit=120, seed=1, key="k")
+        solvers.solve_in_background(problem, time_limit=120, seed=1, key="k")
     )
     await asyncio.sleep(0)  # the solve is submitted to a new pool
-    pool = solver_pool._background_executor()
+    pool = solvers._background_executor()
     # the pool offers no event for a worker that has started
     while not any(p.is_alive() for p in pool._processes.values()):  # noqa: ASYNC110
         await asyncio.sleep(0.05)
     processes = list(pool._processes.values())
     # when
-    solver_pool.shutdown()
+    solvers.close()
     # then: stopped (a solve left running would take 120 s)
     assert processes
     for process in processes:
@@ -299,7 +371,7 @@ async def test_server_exit_stops_the_background_workers():
     assert not any(p.is_alive() for p in processes), _states(processes)
     with pytest.raises(BrokenProcessPool):
         await solving
-    assert solver_pool._background is None
+    assert solvers._background is None
 
 
 def test_workers_of_a_killed_server_exit(tmp_path):
@@ -313,11 +385,12 @@ def test_workers_of_a_killed_server_exit(tmp_path):
 
     script = """
 import os, sys, time
-from resolvers import solver_pool
-solver_pool.warm_up()
-solver_pool._background_executor().submit(solver_pool._ready).result()
-solver_pool._executor().submit(solver_pool._ready).result()
-pools = (solver_pool._pool, solver_pool._background)
+from resolvers.plans.pool import SolverPool, _ready
+solvers = SolverPool()
+solvers.warm_up()
+solvers._background_executor().submit(_ready).result()
+solvers._executor().submit(_ready).result()
+pools = (solvers._pool, solvers._background)
 print(*[p.pid for pool in pools for p in pool._processes.values()], flush=True)
 time.sleep(600)
 """
@@ -369,7 +442,7 @@ def _running(pid: int) -> bool:
         return stat.read().split(")")[-1].split()[0] != "Z"
 
 
-async def test_a_rep_cannot_plan_a_colleague_in_the_background(db, team):
+async def test_a_rep_cannot_plan_a_colleague_in_the_background(gql, team, jobs):
     """Tests that access is checked as for planVisits: a rep out of sight is not
     found (its existence is not given away), and nothing is stored."""
     # given
@@ -377,7 +450,6 @@ async def test_a_rep_cannot_plan_a_colleague_in_the_background(db, team):
 
     from models.rep import Role
     from resolvers.access import Principal
-    from resolvers.context import Context
     from schema import schema
     from tests.integration.test_plan_mutations import PLAN
 
@@ -394,7 +466,7 @@ async def test_a_rep_cannot_plan_a_colleague_in_the_background(db, team):
                 "background": True,
             }
         },
-        context_value=Context(principal=other),
+        context_value=gql.context(principal=other),
     )
     # then
     assert result.errors is None
@@ -402,4 +474,54 @@ async def test_a_rep_cannot_plan_a_colleague_in_the_background(db, team):
     assert refusal["__typename"] == "NotFoundError"
     assert refusal["field"] == "repIds"
     assert await VisitPlan.count() == 0
-    assert plan_jobs.busy() == 0
+    assert jobs.busy() == 0
+
+
+async def test_the_app_lifespan_owns_the_planner(gql, team, jobs, monkeypatch):
+    """Tests that requests plan with the pool and jobs the lifespan opened, and
+    that its exit stops them: a plan still running becomes failed."""
+    # given
+    import httpx
+
+    from resolvers.plans import SolverPool
+    from server import create_app
+    from settings import Settings
+    from tests.conftest import TEST_SECRET, sign_in
+    from tests.integration.test_plan_mutations import PLAN
+
+    rep, _ = team
+
+    async def endless(*args: Any, **kwargs: Any) -> Any:
+        await asyncio.sleep(3600)
+
+    monkeypatch.setattr(SolverPool, "solve_in_background", endless)
+    app = create_app(Settings(secret=TEST_SECRET), connect=False)
+    variables = {
+        "input": {"repIds": [rep["id"]], "firstDay": MONDAY, "lastDay": MONDAY}
+    }
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://test") as client,
+    ):
+        await sign_in(client)
+        opened = (app.state.pool, app.state.jobs)
+        # when
+        waited = await client.post(
+            "/graphql",
+            json={"query": PLAN, "variables": {**variables}},
+        )
+        variables["input"]["background"] = True
+        started = await client.post(
+            "/graphql", json={"query": PLAN, "variables": variables}
+        )
+        busy = app.state.jobs.busy()
+    stopped = await read(gql, started.json()["data"]["planVisits"]["plan"]["id"])
+    # then
+    assert waited.json()["data"]["planVisits"]["plan"]["status"] == "DRAFT"
+    assert opened[1].pool is opened[0]
+    assert busy == 1
+    assert jobs.busy() == 0  # another app's jobs know nothing of it
+    assert not hasattr(app.state, "pool")
+    assert stopped["status"] == "FAILED"
+    assert stopped["error"] == STOPPED

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from resolvers import plan_jobs, replanning
+from resolvers.plans import replan
 from tests.integration.factories import WEEKDAYS, make_customer, make_rep
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -148,7 +148,7 @@ async def test_a_flexible_break_shows_in_the_route(gql):
 async def test_replan_day_keeps_the_lunch_gap_free(gql, monkeypatch):
     """Tests that replanDay plans no stop in the gap between working intervals."""
     # given
-    monkeypatch.setattr(replanning, "utc_now", lambda: at(9).astimezone(UTC))
+    monkeypatch.setattr(replan, "utc_now", lambda: at(9).astimezone(UTC))
     rep = await make_rep(gql, home={"lat": 48.137, "lng": 11.575}, workingHours=SPLIT)
     await lunch_customers(gql, rep)
     # when
@@ -194,7 +194,7 @@ async def test_a_background_plan_keeps_the_breaks(gql):
             "background": True,
         },
     )
-    await plan_jobs.wait()
+    await gql.jobs.wait()
     plan = (await gql(READ, id=data["planVisits"]["plan"]["id"]))["visitPlan"]
     # then
     assert plan["status"] == "DRAFT"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from resolvers import replanning
+from resolvers.plans import replan
 from tests.integration.test_plan_mutations import PLAN
 from tests.integration.test_replan_day import NOW, add_visit, at
 
@@ -37,7 +37,7 @@ async def test_replanning_keeps_confirmed_and_pinned_visits_exactly(
 ):
     """Tests that a cancellation frees time but agreed and pinned visits stay put."""
     # given
-    monkeypatch.setattr(replanning, "utc_now", lambda: NOW)
+    monkeypatch.setattr(replan, "utc_now", lambda: NOW)
     rep, customers = team
     await add_visit(rep["id"], customers[0], at(10), "cancelled", cancel_reason="ill")
     confirmed = await add_visit(rep["id"], customers[1], at(10, 21), "confirmed")
@@ -65,7 +65,7 @@ async def test_replanning_keeps_confirmed_and_pinned_visits_exactly(
 async def test_a_moved_visit_says_by_how_much(gql, team, monkeypatch):
     """Tests that a kept or moved open visit reports the shift of its start."""
     # given
-    monkeypatch.setattr(replanning, "utc_now", lambda: NOW)
+    monkeypatch.setattr(replan, "utc_now", lambda: NOW)
     rep, customers = team
     await add_visit(rep["id"], customers[1], at(16, 10), "planned")
     # when

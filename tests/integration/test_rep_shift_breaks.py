@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from models import Rep
-from resolvers.breaks import shift_breaks
+from resolvers.plans.breaks import shift_breaks
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -89,7 +89,7 @@ async def test_plan_problems_carry_the_breaks(gql):
     flexible break of each working day."""
     # given
     from resolvers.access import Principal
-    from resolvers.planning import PlanRequest, prepare
+    from resolvers.plans.request import PlanRequest, prepare
     from tests.integration.factories import WEEKDAYS, db_id, make_rep
 
     split = [

@@ -9,8 +9,8 @@ from beanie import PydanticObjectId
 from models import Visit
 from models.plan import PlannedRoute, PlannedStop
 from models.visit import Presence
-from resolvers import replanning
-from resolvers.replanning import _changes
+from resolvers.plans import replan
+from resolvers.plans.replan import _changes
 from tests.integration.factories import db_id
 from tests.integration.test_plan_mutations import ACCEPT
 
@@ -56,7 +56,7 @@ async def test_the_rest_of_the_day_is_replanned_from_where_the_rep_is(
 ):
     """Tests that done visits stay, open ones are kept, gaps are filled after now."""
     # given
-    monkeypatch.setattr(replanning, "utc_now", lambda: NOW)
+    monkeypatch.setattr(replan, "utc_now", lambda: NOW)
     rep, customers = team
     await add_visit(
         rep["id"],
@@ -102,7 +102,7 @@ async def test_the_rest_of_the_day_is_replanned_from_where_the_rep_is(
 async def test_replanning_a_day_that_is_over_is_refused(gql, team, monkeypatch):
     """Tests that a day whose working hours have passed cannot be re-planned."""
     # given
-    monkeypatch.setattr(replanning, "utc_now", lambda: at(18))
+    monkeypatch.setattr(replan, "utc_now", lambda: at(18))
     rep, _ = team
     # when
     data = await gql(REPLAN, input={"repId": rep["id"], "day": "2031-03-03"})
@@ -113,7 +113,7 @@ async def test_replanning_a_day_that_is_over_is_refused(gql, team, monkeypatch):
 async def test_a_visit_length_out_of_bounds_is_refused(gql, team, monkeypatch):
     """Tests that a negative or zero visit length gets a validation error."""
     # given
-    monkeypatch.setattr(replanning, "utc_now", lambda: at(10))
+    monkeypatch.setattr(replan, "utc_now", lambda: at(10))
     rep, _ = team
     for minutes in (-1.1, 0, 481):
         # when

@@ -129,17 +129,22 @@ async def visit(
     return await doc.insert()
 
 
-async def as_user(user: Rep, document: str, **variables: Any) -> Any:
-    """Run ``document`` as ``user`` (rep or manager)."""
+async def principal_of(user: Rep) -> Principal:
+    """``user`` (rep or manager) as a principal, with their team."""
     team = ()
     if user.role == Role.MANAGER:
         team = (
             *tuple(r.id for r in await Rep.find({"manager_id": user.id}).to_list()),
             user.id,
         )
-    who = Principal(
+    return Principal(
         user_id=user.id, role=user.role, territory=user.territory, team=team
     )
+
+
+async def as_user(user: Rep, document: str, **variables: Any) -> Any:
+    """Run ``document`` as ``user`` (rep or manager)."""
+    who = await principal_of(user)
     return await schema.execute(
         document, variable_values=variables, context_value=Context(principal=who)
     )

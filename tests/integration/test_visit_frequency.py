@@ -6,10 +6,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from models import Customer, Visit
 from models.plan import PlannedRoute, PlannedStop
-from resolvers import plan_problem
-from resolvers.plan_problem import Candidate, occurrences
-from resolvers.replanning import _changes
-from resolvers.visit_values import ValueParts
+from resolvers.plans import problem
+from resolvers.plans.problem import Candidate, occurrences
+from resolvers.plans.replan import _changes
+from resolvers.plans.values import ValueParts
 from tests.integration.factories import db_id, make_customer
 from tests.integration.test_scoring_queries import PRIORITY
 
@@ -93,7 +93,7 @@ async def test_occurrences_fit_the_gap_and_are_worth_less_each_time(db):
 async def test_further_visits_are_capped_most_valuable_first(db, monkeypatch):
     """Tests that past the cap, the less valuable further visits are left out."""
     # given
-    monkeypatch.setattr(plan_problem, "MAX_FURTHER_VISITS", 3)
+    monkeypatch.setattr(problem, "MAX_FURTHER_VISITS", 3)
     daily = candidate(0.7 * DAY, [(0, 30 * DAY)])
     # when
     found = occurrences([daily], (0, 30 * DAY))

@@ -17,13 +17,13 @@ import planner
 from models import Customer, Demand, Rep, Visit
 from models.common import as_utc
 from models.visit import ACTIVE_VISIT_STATUSES, VisitStatus
-from resolvers.bookings import BOOKED, Bookings, free_windows, min_gap
-from resolvers.breaks import shift_breaks
-from resolvers.calendar import days, intervals_on
+from resolvers.plans.bookings import BOOKED, Bookings, free_windows, min_gap
+from resolvers.plans.breaks import shift_breaks
+from resolvers.plans.calendar import days, intervals_on
+from resolvers.plans.values import ValueParts
 from resolvers.scoring.common import Rules
 from resolvers.scoring.priority import score_customers
 from resolvers.scoring.settings import load_settings
-from resolvers.visit_values import ValueParts
 
 FIXED = "fixed:"
 CUSTOMER = "customer:"
@@ -84,7 +84,7 @@ def rep_shifts(
     A day's shift runs from its first working interval's start to its last one's
     end; a shift already under way starts at ``not_before`` instead. The gaps
     between intervals and the rep's flexible break are breaks inside the shift
-    (``resolvers.breaks``, added by :func:`build_problem`).
+    (``resolvers.plans.breaks``, added by :func:`build_problem`).
     """
     shifts = []
     for day in days(first, last):

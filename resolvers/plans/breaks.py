@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import planner
 from models import Rep
 from models.common import as_utc, minutes_of
-from resolvers.calendar import intervals_on, local_to_utc
+from resolvers.plans.calendar import intervals_on, local_to_utc
 
 
 def _minutes(moment: datetime, origin: datetime) -> float:

@@ -15,25 +15,30 @@ from datetime import UTC, date, datetime, time, timedelta
 from beanie import PydanticObjectId
 
 from models import Customer, Rep, Visit, VisitPlan
-from models.common import GeoPoint, as_utc, utc_now
-from models.plan import PlanChange, PlannedStop, PlanTotals, SolverStats
+from models.common import GeoPoint, as_utc, stored_id, utc_now
+from models.plan import PlanChange, PlannedRoute, PlannedStop
 from models.visit import VisitStatus
 from resolvers import access
-from resolvers.bookings import bookings
-from resolvers.calendar import intervals_on, local_day_bounds
 from resolvers.common import fetch_visible, haversine_km, insert, object_id
 from resolvers.context import Context
 from resolvers.errors import Invalid
-from resolvers.plan_problem import (
+from resolvers.plans.bookings import bookings
+from resolvers.plans.calendar import intervals_on, local_day_bounds
+from resolvers.plans.checks import check_time_limit, check_visit_and_travel, opened
+from resolvers.plans.problem import (
     Travel,
     build_problem,
     candidates_for,
     minutes,
     point,
 )
-from resolvers.planning import check_visit_and_travel, read_plan
+from resolvers.plans.results import (
+    infeasible_visit_ids,
+    plan_totals,
+    read_plan,
+    solver_stats,
+)
 from resolvers.scoring.settings import load_settings
-from resolvers.solver_pool import check_time_limit, run_solver
 
 #: Added to an open visit's value so that re-planning keeps it unless it must go.
 KEEP_BONUS = 50.0
@@ -86,7 +91,7 @@ async def _nearby(
     return near[:limit]
 
 
-def _changes(open_visits: list[Visit], routes: list) -> list[PlanChange]:
+def _changes(open_visits: list[Visit], routes: list[PlannedRoute]) -> list[PlanChange]:
     """What became of each open visit, and the stops added.
 
     Stops are matched to open visits by customer; a customer with several stops
@@ -94,8 +99,8 @@ def _changes(open_visits: list[Visit], routes: list) -> list[PlanChange]:
     and the others are added.
     """
     planned: dict[PydanticObjectId, list[PlannedStop]] = {}
-    for stop in (s for r in routes for s in r.stops if not s.fixed):
-        planned.setdefault(stop.customer_id, []).append(stop)
+    for movable_stop in (s for r in routes for s in r.stops if not s.fixed):
+        planned.setdefault(movable_stop.customer_id, []).append(movable_stop)
     changes = []
     for visit in open_visits:
         stops = planned.get(visit.customer_id, [])
@@ -180,7 +185,7 @@ async def replan_day(ctx: Context, req: ReplanRequest) -> VisitPlan:
             {"_id": {"$in": [v.customer_id for v in visits]}}
         ).to_list()
     }
-    places = {cid: point(c.location) for cid, c in customers.items() if c.location}
+    places = {stored_id(c): point(c.location) for c in customers.values() if c.location}
     where, free = _position(rep, done, places, now)
     origin = datetime.combine(req.day - timedelta(days=1), time(0), tzinfo=UTC)
     shift_start = max(free, spans[0][0])
@@ -225,7 +230,9 @@ async def replan_day(ctx: Context, req: ReplanRequest) -> VisitPlan:
         starts={str(rep.id): where},
     )
     built.skipped = skipped
-    plan = await run_solver(built.problem, time_limit=req.time_limit, seed=1)
+    plan = await opened(ctx.pool, "solver pool").solve(
+        built.problem, time_limit=req.time_limit, seed=1
+    )
     routes, unserved = read_plan(built, plan)
     changes = _changes(open_visits, routes)
     doc = VisitPlan(
@@ -236,23 +243,14 @@ async def replan_day(ctx: Context, req: ReplanRequest) -> VisitPlan:
         routes=routes,
         unserved=[u for u in unserved if u.customer_id not in keep],
         changes=changes,
-        infeasible_visit_ids=[
-            built.fixed[v].id for v in plan.infeasible_required if v in built.fixed
-        ],
-        totals=PlanTotals(
-            objective=round(plan.objective, 4),
-            value=round(plan.value, 4),
-            travel_minutes=round(plan.travel, 2),
-            travel_cost=round(plan.travel * req.travel.cost_per_minute, 4),
+        infeasible_visit_ids=infeasible_visit_ids(built, plan),
+        totals=plan_totals(
+            built,
+            plan,
+            cost_per_minute=req.travel.cost_per_minute,
             visits=sum(len(r.stops) for r in routes),
-            candidates=len(built.candidates),
         ),
-        solver=SolverStats(
-            name=plan.solver.name if plan.solver else "planner",
-            seconds=plan.solver.seconds if plan.solver else 0.0,
-            seed=1,
-            time_limit=req.time_limit,
-        ),
+        solver=solver_stats(plan, seed=1, time_limit=req.time_limit),
     )
     doc.stamp.created_by = doc.stamp.updated_by = ctx.actor_id
     await insert(doc)

@@ -1,0 +1,40 @@
+"""Planning visits: the planner applied to the store, and the plans it makes.
+
+The one way in for the schema and the server. Inside, one module a role:
+
+* ``request``: a planVisits request, checked and turned into a problem;
+* ``problem``: documents in, planner problem out (shifts, windows, values);
+* ``bookings``, ``breaks``, ``calendar``, ``values``: what ``problem`` builds on;
+* ``checks``: the bounds shared by planVisits and replanDay;
+* ``results``: a planner plan read back into a stored plan;
+* ``plan``: planVisits waiting for its plan, and reading a plan;
+* ``jobs``: planVisits in the background (:class:`PlanJobs`);
+* ``pool``: the planner's worker processes (:class:`SolverPool`);
+* ``replan``: replanDay;
+* ``drafts``: accepting or discarding a draft.
+
+The server's lifespan opens one :class:`SolverPool` and one :class:`PlanJobs`
+and hands them to every request on its ``Context``.
+"""
+
+from resolvers.plans.drafts import accept_plan, discard_plan
+from resolvers.plans.jobs import PlanJobs, start_plan
+from resolvers.plans.plan import get_plan, plan_visits
+from resolvers.plans.pool import SolverPool
+from resolvers.plans.problem import Travel
+from resolvers.plans.replan import ReplanRequest, replan_day
+from resolvers.plans.request import PlanRequest
+
+__all__ = [
+    "PlanJobs",
+    "PlanRequest",
+    "ReplanRequest",
+    "SolverPool",
+    "Travel",
+    "accept_plan",
+    "discard_plan",
+    "get_plan",
+    "plan_visits",
+    "replan_day",
+    "start_plan",
+]
