@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from defenses.connections import HEADER_TIMEOUT_S, MAX_PER_ADDRESS
 from defenses.http import MAX_BODY_BYTES, REQUEST_TIMEOUT_S
 
 
@@ -39,6 +40,11 @@ class Settings:
         request_timeout_s: longer requests are stopped with 504, code TIMEOUT.
         trusted_proxies: addresses whose ``X-Forwarded-For`` is believed (none by
             default: the client address is the socket's peer).
+        header_timeout_s: a connection that has not sent a request's whole header
+            block this long after it opened (or after its last response) is
+            closed.
+        max_connections_per_address: open connections one client address may
+            hold; more are closed at once.
     """
 
     mongodb_uri: str | None = None
@@ -54,6 +60,8 @@ class Settings:
     max_body_bytes: int = MAX_BODY_BYTES
     request_timeout_s: float = REQUEST_TIMEOUT_S
     trusted_proxies: tuple[str, ...] = ()
+    header_timeout_s: float = HEADER_TIMEOUT_S
+    max_connections_per_address: int = MAX_PER_ADDRESS
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -73,4 +81,10 @@ class Settings:
                 os.environ.get("VISITPLAN_REQUEST_TIMEOUT", REQUEST_TIMEOUT_S)
             ),
             trusted_proxies=_list(os.environ.get("VISITPLAN_TRUSTED_PROXIES")),
+            header_timeout_s=float(
+                os.environ.get("VISITPLAN_HEADER_TIMEOUT", HEADER_TIMEOUT_S)
+            ),
+            max_connections_per_address=int(
+                os.environ.get("VISITPLAN_MAX_CONNECTIONS_PER_ADDRESS", MAX_PER_ADDRESS)
+            ),
         )

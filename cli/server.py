@@ -13,6 +13,7 @@ from typing import Any
 
 from motor.motor_asyncio import AsyncIOMotorDatabase
 
+from defenses import connections
 from settings import Settings
 from store import EmbeddedStore, StoreUnavailable, open_database, ping, redact
 
@@ -78,7 +79,9 @@ MAX_HEADER_BYTES = 16 * 1024
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
     """The uvicorn options that follow from the settings.
 
-    ``X-Forwarded-For`` is read only from the trusted proxies; with none (the
+    Slow headers and one address's connections are bounded
+    (:mod:`defenses.connections`). ``X-Forwarded-For`` is read only from the
+    trusted proxies; with none (the
     default) uvicorn's proxy headers are off, so no client, local ones included,
     can choose the address the sign-in limiter counts.
     """
@@ -86,7 +89,11 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "proxy_headers": bool(settings.trusted_proxies),
         "forwarded_allow_ips": list(settings.trusted_proxies) or None,
         "timeout_keep_alive": 5,
-        "http": "h11",  # httptools would ignore the header cap
+        # h11 (httptools would ignore the header cap), with a header deadline
+        # and a cap on connections per client address.
+        "http": connections.protocol(
+            settings.header_timeout_s, settings.max_connections_per_address
+        ),
         "h11_max_incomplete_event_size": MAX_HEADER_BYTES,
     }
 

@@ -4,5 +4,7 @@
   aliases, directives, cost, introspection), as Strawberry schema extensions.
 * ``defenses.http``: ASGI middleware in front of the app (body size, request
   time, CORS).
+* ``defenses.connections``: uvicorn's h11 protocol with a header deadline and a
+  cap on connections per client address.
 * ``defenses.logs``: keeps rejected requests from flooding the log.
 """

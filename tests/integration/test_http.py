@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
 import httpx
 import pytest
 
@@ -181,18 +187,14 @@ async def test_a_trusted_proxy_names_the_client_address(db):
     assert codes == ["UNAUTHENTICATED"] * 21
 
 
-def test_an_oversized_header_block_is_refused_by_the_server():
-    """Tests that an unfinished header block past 16 KiB is refused, not kept."""
-    import socket
-    import threading
-    import time
-
+@contextlib.contextmanager
+def running(settings: Settings) -> Iterator[int]:
+    """uvicorn serving the app on a free port with the options ``serve`` passes;
+    yields the port."""
     import uvicorn
 
-    from cli.server import MAX_HEADER_BYTES, uvicorn_options
+    from cli.server import uvicorn_options
 
-    # given: the server on a free port, with the options serve passes
-    settings = Settings(secret="s" * 32)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -209,8 +211,35 @@ def test_an_oversized_header_block_is_refused_by_the_server():
     thread.start()
     while not server.started:
         time.sleep(0.05)
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(5)
 
-    def status(header_bytes: int, finish: bool) -> bytes:
+
+def _closed_by_server(conn: socket.socket, wait: float) -> bool:
+    """Whether the server closes ``conn`` within ``wait`` seconds."""
+    conn.settimeout(wait)
+    try:
+        return conn.recv(100) == b""
+    except TimeoutError:
+        return False
+    except OSError:
+        return True
+
+
+def _healthz(port: int) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+        conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+        return conn.recv(100).split(b"\r\n", 1)[0]
+
+
+def test_an_oversized_header_block_is_refused_by_the_server():
+    """Tests that an unfinished header block past 16 KiB is refused, not kept."""
+    from cli.server import MAX_HEADER_BYTES
+
+    def status(port: int, header_bytes: int, finish: bool) -> bytes:
         with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
             conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n")
             try:
@@ -223,13 +252,78 @@ def test_an_oversized_header_block_is_refused_by_the_server():
                 pass
             return conn.recv(100).split(b"\r\n", 1)[0]
 
-    try:
+    # given: the server on a free port, with the options serve passes
+    with running(Settings(secret="s" * 32)) as port:
         # when: headers still unfinished past the cap, and a normal request
-        big = status(MAX_HEADER_BYTES + 4000, finish=False)
-        small = status(1000, finish=True)
-    finally:
-        server.should_exit = True
-        thread.join(5)
+        big = status(port, MAX_HEADER_BYTES + 4000, finish=False)
+        small = status(port, 1000, finish=True)
     # then
     assert small == b"HTTP/1.1 200 OK"
     assert b" 400 " in big
+
+
+def test_a_client_sending_headers_slowly_is_cut_off():
+    """Tests that a header block still unfinished after the deadline closes the
+    connection, while requests that finish in time are served, also a second one
+    on the same connection."""
+    # given: a 1 s header deadline
+    with running(Settings(secret="s" * 32, header_timeout_s=1.0)) as port:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as slow:
+            # when: one header line every 0.3 s, for longer than the deadline
+            slow.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n")
+            began = time.monotonic()
+            cut = False
+            while time.monotonic() - began < 4 and not cut:
+                try:
+                    slow.sendall(b"X-Slow: 1\r\n")
+                except OSError:
+                    cut = True
+                    break
+                cut = _closed_by_server(slow, 0.3)
+            took = time.monotonic() - began
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as kept:
+            # a keep-alive connection: two requests, each inside the deadline
+            answers = []
+            for _ in range(2):
+                kept.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+                answers.append(kept.recv(1000).split(b"\r\n", 1)[0])
+                time.sleep(0.5)
+    # then
+    assert cut
+    assert 0.9 < took < 2.5
+    assert answers == [b"HTTP/1.1 200 OK"] * 2
+
+
+def test_one_address_cannot_hold_every_connection():
+    """Tests that connections past the per-address cap are closed at once and
+    that the address gets a connection again once one of its own is closed."""
+    settings = Settings(secret="s" * 32, max_connections_per_address=3)
+    with running(settings) as port:
+        # given: three idle connections of 127.0.0.1
+        held = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
+        try:
+            time.sleep(0.2)
+            # when: a fourth
+            with socket.create_connection(("127.0.0.1", port)) as extra:
+                refused = _closed_by_server(extra, 2)
+            # then: it is closed; the held ones are not
+            assert refused
+            assert not _closed_by_server(held[0], 0.2)
+            # and after one of them ends, the address is served again
+            held.pop().close()
+            time.sleep(0.2)
+            assert _healthz(port) == b"HTTP/1.1 200 OK"
+        finally:
+            for conn in held:
+                conn.close()
+
+
+def test_connection_limits_must_be_positive():
+    """Tests that a header deadline or a per-address cap that allows nothing is
+    refused when the server is configured."""
+    from defenses.connections import protocol
+
+    with pytest.raises(ValueError, match="header_timeout_s"):
+        protocol(0, 10)
+    with pytest.raises(ValueError, match="max_per_address"):
+        protocol(10, 0)
