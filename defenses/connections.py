@@ -100,4 +100,3 @@ def protocol(
                 self.transport.close()
 
     return GuardedH11Protocol
-
