@@ -84,6 +84,12 @@ TIME_SCALE = 1000
 very long horizons)."""
 TRAVEL_TIME_SCALE = 10
 """Integer time units per problem time unit when travel has a cost."""
+TRAVEL_WEIGHT_MIN = 0.3
+"""An hour of driving must cost at least this many median visit values for the
+travel settings; below it travel hardly changes which visits pay, and the
+settings of pure value (:data:`SCORE_ONLY`) apply."""
+HOUR = 60.0
+"""Problem time units per hour (the formats' unit is the minute)."""
 PRIZE_TOP = 100_000
 """Target integer prize of the most valuable (non-required) visit."""
 TIE_BREAK = 0.5
@@ -138,28 +144,36 @@ def settings_for(
 ) -> Settings:
     """Choose the search settings for the shape of ``problem``.
 
-    With no travel cost the objective is the value served alone and
-    :data:`SCORE_ONLY` applies. With a travel cost PyVRP's own search settings
-    do better (see docs/benchmarks/planner_crm.md) on a coarse time grid,
-    :data:`TRAVEL_TIME_SCALE` units per time unit: PyVRP ranks a client's
-    neighbours by distance plus weighted waiting and lateness in *time* units,
-    and the coarse grid keeps that ranking led by travel.
-
-    With ``required_fit`` (a plan serving every required visit is known to
-    exist) required visits are hard constraints of the search; otherwise they
-    carry a prize above everything else, so that the search serves as many as it
-    can and never fails.
+    When travel costs nothing, or so little that an hour of it costs under
+    :data:`TRAVEL_WEIGHT_MIN` median visit values, the value served decides and
+    :data:`SCORE_ONLY` applies, required visits soft. Otherwise PyVRP's own
+    search settings do better (see docs/benchmarks/planner_crm.md) on a coarse
+    time grid, :data:`TRAVEL_TIME_SCALE` units per time unit: PyVRP ranks a
+    client's neighbours by distance plus weighted waiting and lateness in
+    *time* units, and the coarse grid keeps that ranking led by travel. There,
+    with ``required_fit`` (a plan serving every required visit is known to
+    exist), required visits are hard constraints of the search; otherwise they
+    carry a prize above everything else, so that the search serves as many as
+    it can and never fails.
     """
     t0 = min(problem.reps[ri].shifts[si][0] for ri, si in model.routes)
     t1 = max(problem.reps[ri].shifts[si][1] for ri, si in model.routes)
-    if problem.travel_cost > 0:
-        base = Settings(time_scale=TRAVEL_TIME_SCALE)
+    if _travel_weight(problem, model) >= TRAVEL_WEIGHT_MIN:
+        base = Settings(time_scale=TRAVEL_TIME_SCALE, hard_required=required_fit)
     else:
         base = SCORE_ONLY
     scale = base.time_scale
     while scale > 1 and (t1 - t0) * scale > 1e12:
         scale //= 10
-    return replace(base, time_scale=scale, hard_required=required_fit)
+    return replace(base, time_scale=scale)
+
+
+def _travel_weight(problem: Problem, model: Model) -> float:
+    """What an hour of driving costs, in median visit values."""
+    values = sorted(x for x in _regular_values(problem, model) if x > 0)
+    if not values or problem.travel_cost <= 0:
+        return 0.0
+    return problem.travel_cost * HOUR / values[len(values) // 2]
 
 
 Shared = tuple[float, list[tuple[int, list[int]]]]

@@ -1,0 +1,51 @@
+"""Search settings chosen by the shape of the problem."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from planner import problem_from_dict
+from planner.backends import pyvrp as backend
+from planner.solve import analyse
+
+
+def problem(travel_cost: float, values: list[float]) -> dict[str, Any]:
+    return {
+        "version": 1,
+        "name": "shape",
+        "metric": "euclidean",
+        "travel_cost": travel_cost,
+        "reps": [{"id": "r1", "start": [0, 0], "end": [0, 0], "shifts": [[0, 600]]}],
+        "visits": [
+            {"id": f"v{k}", "location": [k + 1, 0], "duration": 30, "value": x}
+            for k, x in enumerate(values)
+        ],
+    }
+
+
+def settings(data: dict[str, Any], **kw: Any) -> backend.Settings:
+    p = problem_from_dict(data)
+    model, _ = analyse(p)
+    return backend.settings_for(p, model, **kw)
+
+
+def test_free_travel_gets_the_score_settings() -> None:
+    assert settings(problem(0.0, [10, 20, 30])) == backend.SCORE_ONLY
+
+
+def test_travel_that_hardly_costs_gets_the_score_settings() -> None:
+    # An hour of driving costs 0.6 against a median value of 5: 0.12 < 0.3.
+    chosen = settings(problem(0.01, [1, 5, 10]), required_fit=True)
+    assert chosen == backend.SCORE_ONLY
+    assert not chosen.hard_required
+
+
+def test_travel_that_costs_gets_pyvrps_settings_on_a_coarse_grid() -> None:
+    # An hour of driving costs 30 against a median value of 30: weight 1.
+    chosen = settings(problem(0.5, [10, 30, 100]), required_fit=True)
+    assert chosen.time_scale == backend.TRAVEL_TIME_SCALE
+    assert chosen.hard_required
+    assert chosen.skip_operators == ()
+    assert chosen.restart_patience is None
+    assert chosen.penalties == "midpoint"
+    assert not settings(problem(0.5, [10, 30, 100])).hard_required
