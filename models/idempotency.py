@@ -22,6 +22,8 @@ class IdempotencyRecord(Document):
     operation: str
     fingerprint: str
     result_id: PydanticObjectId | None = None
+    #: The id the request's new document gets, known before it is stored.
+    planned_id: PydanticObjectId | None = None
     created_at: datetime = Field(default_factory=utc_now)
 
     class Settings:

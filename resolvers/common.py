@@ -8,6 +8,7 @@ import math
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from beanie import Document, PydanticObjectId
@@ -134,8 +135,21 @@ async def save(doc: D, session: Any = None) -> D:
     return doc
 
 
+#: The id the next new document of this request takes (set by
+#: ``resolvers.idempotency.once``, so that a key can find what its request made).
+NEXT_ID: ContextVar[PydanticObjectId | None] = ContextVar("next_id", default=None)
+
+
 async def insert(doc: D, session: Any = None) -> D:
-    """Store a new document and note it in the audit trail."""
+    """Store a new document and note it in the audit trail.
+
+    The first document a request stores takes the id in :data:`NEXT_ID`, when
+    one is set.
+    """
+    planned = NEXT_ID.get()
+    if planned is not None and doc.id is None:
+        doc.id = planned
+        NEXT_ID.set(None)
     await doc.insert(session=session)
     audit.note(doc, "created", None)
     return doc

@@ -22,6 +22,7 @@ from pymongo.errors import DuplicateKeyError
 from models.common import utc_now
 from models.idempotency import IdempotencyRecord
 from resolvers import access
+from resolvers.common import NEXT_ID
 from resolvers.context import Context
 from resolvers.errors import Conflict, DomainError, Invalid
 
@@ -97,18 +98,22 @@ async def once(
         key=key,
         operation=operation,
         fingerprint=fingerprint(operation, payload, _key(ctx)),
+        planned_id=PydanticObjectId(),
     )
     try:
         await record.insert()
     except DuplicateKeyError:
-        if not await _release_abandoned(record):
+        if not await _release_abandoned(record, model):
             return await _replay(record, model)
         await record.insert()
+    token = NEXT_ID.set(record.planned_id)
     try:
         doc = await create()
     except BaseException:
         await record.delete()
         raise
+    finally:
+        NEXT_ID.reset(token)
     record.result_id = doc.id
     await record.save()
     return doc
@@ -119,16 +124,31 @@ async def once(
 ABANDONED_AFTER = timedelta(seconds=15)
 
 
-async def _release_abandoned(record: IdempotencyRecord) -> bool:
-    """Delete the key's record if its request died before finishing."""
-    query = {
+async def _release_abandoned(record: IdempotencyRecord, model: type[D]) -> bool:
+    """Delete the key's record if its request died before it created anything.
+
+    A request that died after storing its document but before noting it here
+    left the planned id: the record is completed with it instead, so that the
+    retry gets that document and nothing is created twice.
+    """
+    stale = {
         "owner": record.owner,
         "key": record.key,
         "result_id": None,
         "fingerprint": record.fingerprint,
         "created_at": {"$lt": utc_now() - ABANDONED_AFTER},
     }
-    result = await IdempotencyRecord.get_motor_collection().delete_one(query)
+    records = IdempotencyRecord.get_motor_collection()
+    pending = await records.find_one(stale)
+    if pending is None:
+        return False
+    planned = pending.get("planned_id")
+    if planned is not None and await model.get(planned) is not None:
+        await records.update_one(
+            {"_id": pending["_id"]}, {"$set": {"result_id": planned}}
+        )
+        return False
+    result = await records.delete_one({**stale, "_id": pending["_id"]})
     return result.deleted_count == 1
 
 

@@ -127,3 +127,38 @@ async def test_the_stored_fingerprint_is_keyed_and_leaves_secrets_out():
     assert stored != hashlib.sha256(plain.encode()).hexdigest()
     assert stored == fingerprint("createRep", {"name": "Ada"}, TEST_SECRET)
     assert stored != fingerprint("createRep", data, "another secret")
+
+
+async def test_a_retry_after_a_death_between_create_and_note_creates_nothing(
+    gql, monkeypatch
+):
+    """Tests that a request that stored its customer and died before noting it
+    under its key gets that customer on retry, once the key counts as abandoned,
+    rather than a second one."""
+    from models.idempotency import IdempotencyRecord
+    from resolvers import idempotency
+
+    # given: the first request stores its customer, then dies before the note
+    data = customer_input(idempotencyKey="order-died")
+    real_save = IdempotencyRecord.save
+
+    async def die(self, *args, **kwargs):
+        return None  # the note never reaches the store
+
+    monkeypatch.setattr(IdempotencyRecord, "save", die)
+    first = await gql(CREATE_CUSTOMER, input=data)
+    monkeypatch.setattr(IdempotencyRecord, "save", real_save)
+    (pending,) = await IdempotencyRecord.find_all().to_list()
+    assert pending.result_id is None
+    await IdempotencyRecord.get_motor_collection().update_one(
+        {"_id": pending.id},
+        {"$set": {"created_at": pending.created_at - 2 * idempotency.ABANDONED_AFTER}},
+    )
+    # when: the client retries after the key counts as abandoned
+    second = await gql(CREATE_CUSTOMER, input=data)
+    # then
+    assert (
+        second["createCustomer"]["customer"]["id"]
+        == first["createCustomer"]["customer"]["id"]
+    )
+    assert await Customer.count() == 1
