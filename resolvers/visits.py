@@ -129,38 +129,17 @@ async def find_clash(
     Pass the ``session`` of the transaction that will write, after
     ``lock_calendars``, so the answer still holds when it commits.
     """
-    found = await find_clashes([(rep_id, start, end)], skip, session)
-    return found[0] if found else None
-
-
-async def find_clashes(
-    slots: list[tuple[PydanticObjectId, datetime, datetime]],
-    skip: set[PydanticObjectId] | None = None,
-    session: Any = None,
-) -> list[Visit]:
-    """The active visits that overlap any of ``slots`` (rep, start, end), read
-    with one query over the reps and the span of all slots."""
-    if not slots:
-        return []
-    window = {
-        "$gt": min(start for _, start, _ in slots) - MAX_VISIT,
-        "$lt": max(end for _, _, end in slots),
-    }
-    reps = list({rep for rep, _, _ in slots})
-    query = {"rep_id": {"$in": reps}, "planned_start": window}
+    window = {"$gt": start - MAX_VISIT, "$lt": end}
+    query = {"rep_id": rep_id, "planned_start": window}
     nearby = await Visit.find(query, session=session).to_list()
-    return [
-        visit
-        for visit in nearby
-        if visit.status in ACTIVE_VISIT_STATUSES
-        and visit.id not in (skip or set())
-        and any(
-            visit.rep_id == rep
-            and as_utc(visit.planned_start) < end
-            and as_utc(visit.planned_end) > start
-            for rep, start, end in slots
-        )
-    ]
+    for visit in nearby:
+        if (
+            as_utc(visit.planned_end) > start
+            and visit.status in ACTIVE_VISIT_STATUSES
+            and visit.id not in (skip or set())
+        ):
+            return visit
+    return None
 
 
 async def _check_free(

@@ -8,7 +8,6 @@ from typing import Any
 from beanie import PydanticObjectId
 
 from models import Visit, VisitPlan
-from models.common import as_utc
 from models.plan import PlanStatus
 from models.visit import Purpose, VisitStatus
 from resolvers import access, audit
@@ -23,7 +22,7 @@ from resolvers.common import (
 from resolvers.context import Context
 from resolvers.errors import Conflict, TransitionRefused
 from resolvers.plans.problem import open_demands
-from resolvers.visits import find_clashes
+from resolvers.visits import find_clash
 
 
 def _new_visits(
@@ -60,14 +59,16 @@ def _new_visits(
 
 
 async def _clashes(visits: list[Visit], skip: set[Any], session: Any) -> None:
-    slots = [(v.rep_id, as_utc(v.planned_start), as_utc(v.planned_end)) for v in visits]
-    clashes = await find_clashes(slots, skip, session)
-    if clashes:
-        raise Conflict(
-            f"the calendar changed since planning: visit {clashes[0].id} now "
-            "overlaps the plan; plan again",
-            field="id",
+    for visit in visits:
+        clash = await find_clash(
+            visit.rep_id, visit.planned_start, visit.planned_end, skip, session
         )
+        if clash is not None:
+            raise Conflict(
+                f"the calendar changed since planning: visit {clash.id} now "
+                "overlaps the plan; plan again",
+                field="id",
+            )
 
 
 async def _plan_to_change(ctx: Context, plan_id: str) -> VisitPlan:
