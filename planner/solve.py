@@ -139,16 +139,17 @@ def _search(
     deadline: float,
     max_iterations: int | None,
     progress: Callable[[tuple[int, float], float], None],
-    settings: backend.Settings,
+    settings: list[backend.Settings],
 ) -> list[Solution]:
-    """Run one backend search per seed: the first here, the others in children."""
+    """Run one backend search per seed and settings: the first here, the others in
+    children."""
 
     def handle(now: float, sol: Solution) -> None:
         progress(_score(problem, model, sol), now)
 
     children = [
-        Child((problem, model, s, deadline, max_iterations, settings))
-        for s in seeds[1:]
+        Child((problem, model, s, deadline, max_iterations, chosen))
+        for s, chosen in zip(seeds[1:], settings[1:], strict=True)
     ]
 
     def poll() -> None:
@@ -164,8 +165,8 @@ def _search(
         return min(offers, key=lambda s: s[0]) if offers else None
 
     # Searches share their best at restarts; with an iteration budget they do not,
-    # so that runs stay reproducible.
-    exchange = bool(children) and max_iterations is None
+    # so that runs stay reproducible. Costs compare only between equal settings.
+    exchange = bool(children) and max_iterations is None and len(set(settings)) == 1
     try:
         first = backend.run(
             problem,
@@ -177,7 +178,7 @@ def _search(
             poll=poll if children else None,
             share=share if exchange else None,
             fetch=fetch if exchange else None,
-            settings=settings,
+            settings=settings[0],
         )
     except BaseException:
         for child in children:
@@ -399,8 +400,11 @@ def solve(
     seeds = [seed + SEED_STRIDE * i for i in range(max(1, n_workers))]
     sols: list[Solution] = []
     if model.candidates:
-        settings = backend.settings_for(
-            problem, model, required_fit=_required_fit(problem, model)
+        settings = backend.portfolio_for(
+            problem,
+            model,
+            required_fit=_required_fit(problem, model),
+            searches=len(seeds),
         )
         end = deadline - reserve
         sols = _search(problem, model, seeds, end, max_iterations, progress, settings)

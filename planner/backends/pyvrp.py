@@ -2,9 +2,13 @@
 
 This is the only module of the planner that imports PyVRP. The mapping:
 
-* every (rep, shift) pair that can serve something is a vehicle type with one
-  vehicle, ``tw_early``/``tw_late`` = the shift, start and end depots at the rep's
-  start and end points;
+* every (rep, shift) pair that can serve something (or every segment of it,
+  below) is a vehicle type with one vehicle, ``tw_early``/``tw_late`` = the
+  shift, start and end depots at the rep's start and end points;
+* a visit fixed in time to one route (a confirmed or pinned visit) is no
+  client at all: the route is split there into segments, each a vehicle type
+  from one fixed visit to the next (:mod:`planner.backends.anchors`), so the
+  search can neither move nor drop it;
 * every visit with one window is an optional client; a visit with several windows
   is an optional, mutually exclusive client group with one client per window, so
   at most one of its windows is used;
@@ -70,6 +74,7 @@ from pyvrp.search import (
     compute_neighbours,
 )
 
+from planner.backends.anchors import Segment, anchors, join, segments
 from planner.backends.model import (
     Model,
     Progress,
@@ -84,6 +89,9 @@ TIME_SCALE = 1000
 very long horizons)."""
 TRAVEL_TIME_SCALE = 10
 """Integer time units per problem time unit when travel has a cost."""
+SECOND_TIME_SCALE = 60
+"""Integer time units per problem time unit (seconds per minute) of the second
+search when travel has a cost (:func:`portfolio_for`)."""
 TRAVEL_WEIGHT_MIN = 0.3
 """An hour of driving must cost at least this many median visit values for the
 travel settings; below it travel hardly changes which visits pay, and the
@@ -115,6 +123,15 @@ class Settings:
             unit (:func:`_penalties`); ``"midpoint"`` uses PyVRP's default start.
         hard_required: Required visits are constraints of the search rather than
             visits with a prize above everything else.
+        distance: ``"value"`` measures travel cost in prize units (prizes near
+            :data:`PRIZE_TOP`); ``"time"`` makes a route's distance its integer
+            travel time and scales prizes to match, so that PyVRP's neighbourhoods
+            and penalties see one unit for time and cost (only with a travel
+            cost).
+        start: ``"empty"`` builds the first solution by inserting into empty
+            routes; ``"random"`` spreads every client over random routes first,
+            as ``pyvrp.solve`` does, which keeps visits of several days from
+            starting out on one route.
     """
 
     time_scale: int
@@ -125,6 +142,8 @@ class Settings:
     restart_patience: int | None = None
     penalties: str = "midpoint"
     hard_required: bool = False
+    distance: str = "value"
+    start: str = "empty"
 
 
 SCORE_ONLY = Settings(
@@ -168,6 +187,29 @@ def settings_for(
     return replace(base, time_scale=scale)
 
 
+def portfolio_for(
+    problem: Problem, model: Model, *, required_fit: bool = False, searches: int = 2
+) -> list[Settings]:
+    """Settings for ``searches`` parallel searches of ``problem``.
+
+    The first search always runs :func:`settings_for`. When travel costs, the
+    second one models the problem differently: times in seconds and distance
+    equal to travel time (:data:`SECOND_TIME_SCALE`, ``distance="time"``). The two
+    models rank neighbours and weigh time warp differently, and each finds better
+    plans on some shapes (pinned visits over several days favour the second; see
+    docs/planner.md), so running both gets the better of the two on every shape.
+    Further searches repeat the first settings with their own seeds.
+    """
+    first = settings_for(problem, model, required_fit=required_fit)
+    out = [first] * max(1, searches)
+    if searches > 1 and first.time_scale == TRAVEL_TIME_SCALE:
+        t0 = min(problem.reps[ri].shifts[si][0] for ri, si in model.routes)
+        t1 = max(problem.reps[ri].shifts[si][1] for ri, si in model.routes)
+        if (t1 - t0) * SECOND_TIME_SCALE <= 1e12:
+            out[1] = replace(first, time_scale=SECOND_TIME_SCALE, distance="time")
+    return out
+
+
 def _travel_weight(problem: Problem, model: Model) -> float:
     """What an hour of driving costs, in median visit values."""
     values = sorted(x for x in _regular_values(problem, model) if x > 0)
@@ -187,7 +229,9 @@ class _Built:
     data: ProblemData
     client_visit: list[int]
     """Visit index of every client (-1 for a break dummy)."""
-    vt_route: list[int]
+    segments: list[Segment]
+    """The route segment of every vehicle type (see :mod:`.anchors`)."""
+    model: Model
     prize_scale: float
 
 
@@ -271,6 +315,7 @@ def build(
     time_scale: int,
     tie_break: float = TIE_BREAK,
     hard_required: bool = False,
+    distance: str = "value",
 ) -> _Built:
     """Build the PyVRP data for ``model``.
 
@@ -278,6 +323,9 @@ def build(
         problem: The problem.
         model: Routes and candidate visits to model.
         time_scale: Integer time units per problem time unit.
+        tie_break: See :data:`TIE_BREAK`.
+        hard_required: See :class:`Settings`.
+        distance: See :class:`Settings`.
 
     Returns:
         The PyVRP data with the maps back to visits and routes.
@@ -297,6 +345,12 @@ def build(
     regular = _regular_values(problem, model)
     total_shift = _total_shift(problem, model)
     prize_scale, dist_factor = _factors(problem, model, tie_break)
+    in_time = distance == "time" and problem.travel_cost > 0
+    if in_time:
+        # A unit of distance is a unit of travel time: a value v is worth
+        # v / travel_cost problem time units of driving.
+        prize_scale = time_scale / problem.travel_cost
+        dist_factor = time_scale
 
     dur = np.empty((n, n), dtype=np.int64)
     dist = np.empty((n, n), dtype=np.int64)
@@ -304,7 +358,7 @@ def build(
         rows = slice(lo, min(n, lo + ROW_BLOCK))
         t = travel_block(problem, pts, rows)
         dur[rows] = np.ceil(t * time_scale - 1e-6)
-        dist[rows] = np.rint(t * dist_factor)
+        dist[rows] = dur[rows] if in_time else np.rint(t * dist_factor)
         del t
     np.fill_diagonal(dur, 0)
     np.fill_diagonal(dist, 0)
@@ -347,22 +401,32 @@ def build(
 
     locations = [Location(0.0, 0.0) for _ in pts]
     depots = [Depot(location=i, tw_early=0, tw_late=horizon) for i in range(nd)]
+    fixed = anchors(problem, model)
+    anchored = {i for chain in fixed.values() for i in chain}
+    # An anchor's location is also the depot its route's segments meet at.
+    anchor_depot = {}
+    for i in sorted(anchored):
+        anchor_depot[i] = len(depots)
+        depots.append(Depot(location=nd + i, tw_early=0, tw_late=horizon))
+    segs = segments(problem, model, fixed)
     vehicle_types = []
-    for ri, si in model.routes:
+    for j, seg in enumerate(segs):
+        ri, si = model.routes[seg.route]
         rep = problem.reps[ri]
-        open_, close = rep.shifts[si]
+        start = depot_of[rep.start] if seg.start is None else anchor_depot[seg.start]
+        end = depot_of[rep.end] if seg.end is None else anchor_depot[seg.end]
         vehicle_types.append(
             VehicleType(
                 num_available=1,
-                start_depot=depot_of[rep.start],
-                end_depot=depot_of[rep.end],
-                tw_early=math.ceil((open_ - t0) * time_scale - 1e-6),
-                tw_late=math.floor((close - t0) * time_scale + 1e-6),
+                start_depot=start,
+                end_depot=end,
+                tw_early=math.ceil((seg.open - t0) * time_scale - 1e-6),
+                tw_late=math.floor((seg.close - t0) * time_scale + 1e-6),
                 profile=profile_keys[forbidden_of[ri]],
                 capacity=[
                     horizon + 1 if d == dims.get(ri) else 0 for d in range(len(dims))
                 ],
-                name=f"{rep.id}#{si}",
+                name=f"{rep.id}#{si}.{j}",
             )
         )
 
@@ -371,6 +435,8 @@ def build(
     groups: list[ClientGroup] = []
     client_visit: list[int] = []
     for k, v in enumerate(model.candidates):
+        if k in anchored:
+            continue
         visit = problem.visits[v]
         hard = hard_required and visit.required
         soft_required = visit.required and not hard
@@ -410,17 +476,15 @@ def build(
     data = ProblemData(
         locations, clients, depots, vehicle_types, distances, durations, groups
     )
-    return _Built(data, client_visit, list(range(len(model.routes))), prize_scale)
+    return _Built(data, client_visit, segs, model, prize_scale)
 
 
 def _routes(built: _Built, sol: Solution) -> list[tuple[int, list[int]]]:
-    out = []
+    parts = {}
     for route in sol.routes():
         visits = [built.client_visit[a.idx] for a in route if a.is_client()]
-        visits = [v for v in visits if v >= 0]
-        if visits:
-            out.append((built.vt_route[route.vehicle_type()], visits))
-    return out
+        parts[route.vehicle_type()] = [v for v in visits if v >= 0]
+    return join(built.segments, parts, built.model)
 
 
 class _Stop:
@@ -591,6 +655,7 @@ def run(
         model,
         settings.time_scale,
         hard_required=settings.hard_required,
+        distance=settings.distance,
     )
     data = built.data
     rng = RandomNumberGenerator(seed=seed)
@@ -614,7 +679,12 @@ def run(
     patience = settings.restart_patience
     stop = _Stop(deadline, max_iterations, poll, patience=patience or math.inf)
     tracker = _Tracker(built, stop, pm.cost_evaluator(), report, share)
-    init = ls(Solution(data, []), pm.max_cost_evaluator(), exhaustive=True)
+    first = (
+        Solution.make_random(data, rng)
+        if settings.start == "random"
+        else Solution(data, [])
+    )
+    init = ls(first, pm.max_cost_evaluator(), exhaustive=True)
     tracker.offer(init)
     shuffle = random.Random(seed)
     params = IteratedLocalSearchParams(

@@ -49,3 +49,40 @@ def test_travel_that_costs_gets_pyvrps_settings_on_a_coarse_grid() -> None:
     assert chosen.restart_patience is None
     assert chosen.penalties == "midpoint"
     assert not settings(problem(0.5, [10, 30, 100])).hard_required
+
+
+def portfolio(data: dict[str, Any], searches: int) -> list[backend.Settings]:
+    p = problem_from_dict(data)
+    model, _ = analyse(p)
+    return backend.portfolio_for(p, model, required_fit=True, searches=searches)
+
+
+def test_costly_travel_runs_a_second_model_in_seconds() -> None:
+    first, second = portfolio(problem(0.5, [10, 30, 100]), 2)
+    assert first == settings(problem(0.5, [10, 30, 100]), required_fit=True)
+    assert second.time_scale == backend.SECOND_TIME_SCALE
+    assert second.distance == "time"
+    assert second.hard_required
+
+
+def test_one_search_gets_the_first_settings_only() -> None:
+    assert portfolio(problem(0.5, [10, 30, 100]), 1) == [
+        settings(problem(0.5, [10, 30, 100]), required_fit=True)
+    ]
+
+
+def test_free_travel_repeats_the_score_settings() -> None:
+    assert portfolio(problem(0.0, [10, 20, 30]), 2) == [backend.SCORE_ONLY] * 2
+
+
+def test_distance_in_time_is_the_travel_time_and_prizes_follow() -> None:
+    # given: travel costs 0.5 per minute, 60 units per minute
+    p = problem_from_dict(problem(0.5, [10, 30, 100]))
+    model, _ = analyse(p)
+    # when
+    built = backend.build(p, model, 60, distance="time")
+    # then: a distance unit is a second of driving, a value unit 120 of them
+    data = built.data
+    assert (data.distance_matrix(0) == data.duration_matrix(0)).all()
+    assert data.duration_matrix(0)[0, 1] == 60  # one unit of euclidean travel
+    assert sorted(c.prize for c in data.clients()) == [1200, 3600, 12000]
