@@ -4,8 +4,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The browser lane drives Debian's Chromium; Playwright never downloads a browser.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: serve test lint schema bench-api clean
+.PHONY: serve test lint schema bench-api clean chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,10 +16,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+$(CHROMIUM):
+	$(SUDO) apt-get update
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
+
+chromium: $(CHROMIUM)  ## install Debian's Chromium for the browser lane, if missing
+
 serve: $(STAMP)  ## run the server on the embedded store, with demo data when empty
 	$(BIN)/visitplan serve --demo $(ARGS)
 
-test: $(STAMP)  ## lint, type-check, check the committed schema, and run every test lane
+test: $(STAMP) $(CHROMIUM)  ## lint, type-check, check the committed schema, and run every test lane
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -26,8 +35,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-schema: $(STAMP)  ## regenerate schema.graphql after an API change
+schema: $(STAMP)  ## regenerate schema.graphql and possibleTypes.json after an API change
 	$(BIN)/visitplan export-schema --out schema.graphql
+	$(BIN)/visitplan export-possible-types --out possibleTypes.json
 
 bench-api: $(STAMP)  ## the API load benchmark (writes docs/benchmarks/api.md)
 	nice -n 10 $(BIN)/python bench/api/run.py --data-dir bench/out/api-store $(ARGS)

@@ -23,6 +23,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
+import ide
 import log_privacy
 from defenses import http as http_limits
 from defenses import logs
@@ -135,6 +136,10 @@ class GraphQLView(GraphQL[Context, None]):
         if not isinstance(value, dict | list):
             raise HTTPException(400, "The request body must be a JSON object.")
         return value
+
+    async def render_graphql_ide(self, request: Any) -> Response:
+        """GraphiQL from this server's own files (``ide``), not from a CDN."""
+        return ide.page_response()
 
     async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
         # Introspection off in production: a per-request flag (defenses.limits).
@@ -285,6 +290,8 @@ def create_app(
         Route("/graphql", view, methods=["GET", "POST"]),
         Route("/healthz", healthz, methods=["GET"]),
     ]
+    if not settings.production:
+        routes += ide.routes()
     middleware = http_limits.middleware(
         max_body_bytes=settings.max_body_bytes,
         request_timeout_s=settings.request_timeout_s,

@@ -1,10 +1,11 @@
-"""The ``serve``, ``seed`` and ``export-schema`` commands."""
+"""The ``serve``, ``seed``, ``export-schema`` and ``export-possible-types`` commands."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
+import json
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -222,6 +223,37 @@ def export_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def possible_types() -> dict[str, list[str]]:
+    """Every interface and union of the schema, mapped to its object types.
+
+    This is the ``possibleTypes`` option of Apollo Client's ``InMemoryCache``
+    (the same as introspection's ``possibleTypes``): without it the cache cannot
+    tell that a ``ValidationError`` matches ``... on Error`` and drops the
+    fragment's fields.
+    """
+    from graphql import GraphQLInterfaceType, GraphQLUnionType
+
+    from schema import schema
+
+    graphql_schema = schema._schema
+    return {
+        name: sorted(t.name for t in graphql_schema.get_possible_types(abstract))
+        for name, abstract in sorted(graphql_schema.type_map.items())
+        if isinstance(abstract, GraphQLInterfaceType | GraphQLUnionType)
+        and not name.startswith("__")
+    }
+
+
+def export_possible_types(args: argparse.Namespace) -> int:
+    """Print ``possible_types()`` as JSON, or write it to a file."""
+    text = json.dumps(possible_types(), indent=2) + "\n"
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        args.out.write_text(text, encoding="utf-8")
+    return 0
+
+
 def add_commands(
     commands: argparse._SubParsersAction[argparse.ArgumentParser],
 ) -> None:
@@ -288,3 +320,11 @@ def add_commands(
     export = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
     export.add_argument("--out", type=Path, help="write to this file instead of stdout")
     export.set_defaults(handler=export_schema)
+
+    kinds = commands.add_parser(
+        "export-possible-types",
+        help="print each interface and union with its object types (JSON, for "
+        "Apollo Client's possibleTypes)",
+    )
+    kinds.add_argument("--out", type=Path, help="write to this file instead of stdout")
+    kinds.set_defaults(handler=export_possible_types)

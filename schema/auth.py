@@ -21,8 +21,15 @@ from schema.base import Info, attempt
 from schema.errors import MutationError, top_level
 from schema.reps import Rep
 
-#: Root fields that answer without a credential.
-PUBLIC_FIELDS = frozenset({"signIn", "refreshSession", "signOut", "__typename"})
+#: Root fields that answer without a credential. Introspection (``__schema``,
+#: ``__type``) is among them so that GraphiQL, codegen and schema inspectors work
+#: without a token; whether it runs at all is decided in one place, the
+#: introspection rule of ``defenses.limits``, which refuses it in production
+#: before anything executes. Every other root field needs a principal, also in a
+#: document that asks for introspection beside it.
+PUBLIC_FIELDS = frozenset(
+    {"signIn", "refreshSession", "signOut", "__typename", "__schema", "__type"}
+)
 
 
 class AccessGuard(SchemaExtension):

@@ -128,10 +128,8 @@ async def sign_in(client: Any, role: str = "admin") -> Any:
 
 
 @contextlib.asynccontextmanager
-async def signed_in_client(
-    settings: Any = None, role: str = "admin"
-) -> AsyncIterator[Any]:
-    """An HTTP client on a fresh app, signed in as a new user of ``role``.
+async def anonymous_client(settings: Any = None) -> AsyncIterator[Any]:
+    """An HTTP client on a fresh app, without a credential.
 
     Beanie must already be initialised (the ``db`` fixture); the app does not
     connect on its own.
@@ -147,5 +145,14 @@ async def signed_in_client(
     app = create_app(settings, connect=False)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
+
+
+@contextlib.asynccontextmanager
+async def signed_in_client(
+    settings: Any = None, role: str = "admin"
+) -> AsyncIterator[Any]:
+    """An HTTP client on a fresh app, signed in as a new user of ``role``."""
+    async with anonymous_client(settings) as client:
         await sign_in(client, role)
         yield client

@@ -15,14 +15,13 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from store import free_port
+from tests.running import demo_server
 
 pytestmark = pytest.mark.fuzz
 
@@ -40,41 +39,9 @@ def server(
 ) -> Iterator[tuple[str, str, str]]:
     """The server with demo data; yields its URL, startup output and mode."""
     mode = request.param
-    port = free_port()
     data = tmp_path_factory.mktemp("fuzz-store")
-    log = data / "server.log"
-    command = [
-        sys.executable,
-        "-m",
-        "cli",
-        "serve",
-        "--demo",
-        "--data-dir",
-        str(data / "db"),
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-    ]
-    env = dict(os.environ)
-    if mode == "production":
-        command.append("--production")
-        env["VISITPLAN_SECRET"] = "fuzz-lane-secret-" + "x" * 32
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            command, stdout=out, stderr=subprocess.STDOUT, env=env
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while "partner" not in log.read_text():
-            assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.5)
-        yield url, log.read_text(), mode
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with demo_server(data, production=mode == "production") as (url, output):
+        yield url, output, mode
 
 
 def credential(url: str, output: str, role: str) -> str:

@@ -24,7 +24,7 @@ from models import Customer
 from resolvers import customers
 from schema import schema
 from settings import Settings
-from tests.conftest import signed_in_client
+from tests.conftest import anonymous_client, signed_in_client
 
 PRODUCTION = Settings(production=True)
 
@@ -464,12 +464,19 @@ INTROSPECTION_QUERIES = [
 ]
 
 
-@pytest.mark.parametrize("query", INTROSPECTION_QUERIES)
-async def test_introspection_is_off_in_production(db, query):
-    """Tests that production refuses __schema and __type."""
+@pytest.mark.parametrize(
+    "query",
+    [
+        *INTROSPECTION_QUERIES,
+        "{ __schema { queryType { name } } customers(first: 1) { totalCount } }",
+    ],
+)
+@pytest.mark.parametrize("client", [signed_in_client, anonymous_client])
+async def test_introspection_is_off_in_production(db, query, client):
+    """Tests that production refuses __schema and __type, with a token or without."""
     # when
-    async with signed_in_client(PRODUCTION) as client:
-        body = await post(client, query)
+    async with client(PRODUCTION) as http:
+        body = await post(http, query)
     # then
     assert body["data"] is None
     assert body["errors"][0]["message"].startswith(
