@@ -93,13 +93,13 @@ async def read_feed(token: str, now: datetime | None = None) -> bytes | None:
     customers = await ctx.loaders.customer_by_id.load_many(
         [v.customer_id for v in visits]
     )
-    calendar = _calendar(owner, zone, start, end)
+    calendar = _calendar(owner, start, end)
     for visit, customer in zip(visits, customers, strict=True):
         calendar.add_component(_event(who, visit, customer, zone))
     return calendar.to_ical()
 
 
-def _calendar(owner: Rep, zone: ZoneInfo, start: datetime, end: datetime) -> Calendar:
+def _calendar(owner: Rep, start: datetime, end: datetime) -> Calendar:
     calendar = Calendar.new(
         prodid=PRODID,
         method="PUBLISH",
