@@ -1,8 +1,9 @@
-"""Log filters that keep request variables out of the server log.
+"""Log filters that keep request variables and secrets out of the server log.
 
 GraphQL variable errors quote the value that was sent ("Variable '$s' got invalid
 value ..."), and uvicorn's access log writes the whole path, query string (a GET
-query with its variables) included. Both are cut here before a handler sees them.
+query with its variables) included, and a calendar feed's path holds its secret
+token. All of them are cut here before a handler sees them.
 """
 
 from __future__ import annotations
@@ -13,6 +14,10 @@ import re
 from graphql import GraphQLError
 
 _VARIABLE = re.compile(r"^(Variable '\$\w+')(.*)$", re.DOTALL)
+#: Paths whose rest is a secret: a calendar feed's token (any spelling a client
+#: may try, so that a mistyped address does not log a real token either).
+_SECRET_PATH = re.compile(r"(/calendar/)[^?#]*", re.IGNORECASE)
+REDACTED_SEGMENT = "[redacted]"
 
 
 def is_variable_error(message: str) -> bool:
@@ -45,16 +50,22 @@ class RedactedVariables(logging.Filter):
         return True
 
 
+def redacted_path(path: str) -> str:
+    """``path`` as the log may show it: no query string, no feed token."""
+    return _SECRET_PATH.sub(rf"\g<1>{REDACTED_SEGMENT}", path.split("?", 1)[0])
+
+
 class PathWithoutQuery(logging.Filter):
-    """Write the access log's request path without its query string."""
+    """Write the access log's request path without its query string or secrets."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """Cut ``?...`` from the path argument; never drop the record."""
+        """Cut ``?...`` and feed tokens from the path argument; never drop the
+        record."""
         if isinstance(record.args, tuple) and len(record.args) >= 3:
             path = record.args[2]
-            if isinstance(path, str) and "?" in path:
+            if isinstance(path, str):
                 args = list(record.args)
-                args[2] = path.split("?", 1)[0]
+                args[2] = redacted_path(path)
                 record.args = tuple(args)
         return True
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import math
@@ -17,7 +18,7 @@ from motor.motor_asyncio import AsyncIOMotorClient
 from pymongo.errors import ConnectionFailure
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
@@ -30,6 +31,8 @@ from defenses import logs
 from defenses.limits import production_rules, without_suggestions
 from resolvers.access import Unauthenticated
 from resolvers.auth import Auth, authenticate
+from resolvers.calendar_feed import read_feed
+from resolvers.calendar_tokens import FEED_PATH
 from resolvers.context import Context
 from resolvers.plans import PlanJobs, SolverPool
 from schema import schema
@@ -42,6 +45,7 @@ log = logging.getLogger("visitplan")
 
 MASKED_MESSAGE = "Unexpected error."
 STORE_UNAVAILABLE_MESSAGE = "The data store is unavailable; try again later."
+CALENDAR_TYPE = "text/calendar; charset=utf-8"
 
 
 def _store_unavailable(error: GraphQLError) -> bool:
@@ -184,6 +188,36 @@ class GraphQLView(GraphQL[Context, None]):
         )
 
 
+def etag_matches(header: str | None, etag: str) -> bool:
+    """Whether an ``If-None-Match`` header names ``etag`` (weak comparison, as
+    RFC 9110 asks for this header) or is ``*``."""
+    if not header:
+        return False
+    tags = [t.strip().removeprefix("W/") for t in header.split(",")]
+    return "*" in tags or etag in tags
+
+
+async def calendar_feed(request: Request) -> Response:
+    """``GET /calendar/<token>.ics``: the token's owner's visits as iCalendar.
+
+    The token is the only credential (calendar apps send no other); a token
+    that is unknown, replaced or revoked, or whose user is disabled, gets the
+    same 404. The ETag is a hash of the body, so an unchanged feed is a 304.
+    """
+    try:
+        body = await read_feed(request.path_params["token"])
+    except ConnectionFailure as error:
+        log.warning("calendar feed: store unavailable: %s", type(error).__name__)
+        return PlainTextResponse("unavailable", status_code=503)
+    if body is None:
+        return PlainTextResponse("not found", status_code=404)
+    etag = f'"{hashlib.sha256(body).hexdigest()}"'
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+    if etag_matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=CALENDAR_TYPE, headers=headers)
+
+
 async def _seed_demo_if_empty() -> None:
     from seed import load
 
@@ -289,6 +323,7 @@ def create_app(
     routes = [
         Route("/graphql", view, methods=["GET", "POST"]),
         Route("/healthz", healthz, methods=["GET"]),
+        Route(FEED_PATH, calendar_feed, methods=["GET"], name="calendar_feed"),
     ]
     if not settings.production:
         routes += ide.routes()

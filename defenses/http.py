@@ -19,6 +19,8 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from log_privacy import redacted_path
+
 log = logging.getLogger("visitplan")
 
 #: Apollo Router's ``http_max_request_bytes``.
@@ -151,7 +153,9 @@ class RequestTimeout:
             if not deadline.expired():
                 raise  # the app's own TimeoutError: a bug like any other
             log.warning(
-                "request to %s stopped after %s s", scope.get("path"), self.seconds
+                "request to %s stopped after %s s",
+                redacted_path(str(scope.get("path", ""))),
+                self.seconds,
             )
             if not started:
                 await send_error(

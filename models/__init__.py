@@ -1,7 +1,7 @@
 """Beanie documents: what visitplan stores in MongoDB."""
 
 from models.audit import AuditRecord
-from models.auth import ApiKey, Session
+from models.auth import ApiKey, CalendarToken, Session
 from models.customer import Customer
 from models.demand import Demand
 from models.idempotency import IdempotencyRecord
@@ -19,6 +19,7 @@ DOCUMENT_MODELS: list[type] = [
     VisitPlan,
     Session,
     ApiKey,
+    CalendarToken,
     AuditRecord,
     IdempotencyRecord,
     ScoringSettings,
@@ -29,6 +30,7 @@ __all__ = [
     "DOCUMENT_MODELS",
     "ApiKey",
     "AuditRecord",
+    "CalendarToken",
     "Customer",
     "Demand",
     "IdempotencyRecord",

@@ -1,4 +1,5 @@
-"""Credentials: refresh-token sessions and partners' API keys, stored hashed."""
+"""Credentials: refresh-token sessions, partners' API keys and users' calendar feed
+tokens, all stored hashed."""
 
 from __future__ import annotations
 
@@ -52,3 +53,22 @@ class ApiKey(Document):
     class Settings:
         name = "api_keys"
         indexes = [pymongo.IndexModel([("created_by", 1), ("created_at", -1)])]
+
+
+class CalendarToken(Document):
+    """A user's calendar feed secret: one per user, shown once, stored as a hash.
+
+    Creating a token again replaces the hash (rotation), so the old feed address
+    stops at once; revoking sets ``revoked_at`` and keeps the hash, which then
+    matches no feed.
+    """
+
+    user_id: Annotated[PydanticObjectId, Indexed(unique=True)]
+    token_hash: Annotated[str, Indexed(unique=True)]
+    created_at: datetime = Field(default_factory=utc_now)
+    revoked_at: datetime | None = None
+    rev: int = 0
+
+    class Settings:
+        name = "calendar_tokens"
+        validate_on_save = True

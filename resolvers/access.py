@@ -247,6 +247,24 @@ def api_key_rule(who: Principal) -> dict[str, Any]:
     return {} if who.role == Role.ADMIN else {"created_by": who.user_id}
 
 
+#: The roles that may subscribe to their own visits as a calendar feed.
+FEED_ROLES = frozenset({Role.ADMIN, Role.MANAGER, Role.REP})
+
+
+def check_may_subscribe(who: Principal) -> None:
+    """Refuse a calendar feed to API keys and to partners: a feed is a user's own
+    visits, read with the user's own rights (``calendar_feed_rule``)."""
+    if who.is_key or who.role not in FEED_ROLES or who.user_id is None:
+        raise Forbidden("only users with visits have a calendar feed")
+
+
+def calendar_feed_rule(who: Principal) -> dict[str, Any]:
+    """The visits in ``who``'s calendar feed: their own (a manager's team's
+    visits stay out of it), within what ``visit_rule`` lets them see."""
+    check_may_subscribe(who)
+    return restrict({"rep_id": who.user_id}, visit_rule(who))
+
+
 #: What users may change on their own profile.
 SELF_SERVICE = frozenset(
     {"name", "home", "working_hours", "flexible_break", "time_zone", "password"}

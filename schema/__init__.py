@@ -13,6 +13,7 @@ from defenses.limits import SCHEMA_EXTENSIONS
 from resolvers import access
 from schema.audit import AuditQueries, AuditTrail
 from schema.auth import AccessGuard, AuthMutations, AuthQueries
+from schema.calendar_tokens import CalendarTokenMutations, CalendarTokenQueries
 from schema.customers import CustomerMutations, CustomerQueries
 from schema.demands import DemandMutations, DemandQueries
 from schema.errors import ERRORS, EXCEPTION_HANDLERS, shown
@@ -27,6 +28,7 @@ from schema.visits import VisitMutations, VisitQueries
 @strawberry.type(description="Everything a client can read.")
 class Query(
     AuthQueries,
+    CalendarTokenQueries,
     AuditQueries,
     CustomerQueries,
     RepQueries,
@@ -41,6 +43,7 @@ class Query(
 @strawberry.type(description="Everything a client can change.")
 class Mutation(
     AuthMutations,
+    CalendarTokenMutations,
     CustomerMutations,
     RepMutations,
     DemandMutations,

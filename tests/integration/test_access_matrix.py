@@ -59,12 +59,15 @@ REFUSED: dict[str, set[str]] = {
     "recommendations": {"rep", "manager"},  # for someone outside their team
     "apiKeys": {"key", "rep"},
     "auditRecords": {"key", "rep", "manager"},
+    "calendarToken": {"key"},  # a user's own; keys have no calendar
     # writes
     "signIn": set(),
     "refreshSession": set(),
     "signOut": set(),
     "createApiKey": {"key", "rep"},
     "revokeApiKey": {"key", "rep"},
+    "createCalendarToken": {"key"},
+    "revokeCalendarToken": {"key"},
     "createCustomer": {"key"},
     "updateCustomer": {"key"},
     "archiveCustomer": {"key"},

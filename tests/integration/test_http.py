@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import socket
-import threading
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -15,6 +12,7 @@ from resolvers import customers
 from server import create_app
 from settings import Settings
 from tests.conftest import signed_in_client
+from tests.integration.http_support import running
 
 QUERY = "{ customers(first: 1) { totalCount } }"
 
@@ -185,37 +183,6 @@ async def test_a_trusted_proxy_names_the_client_address(db):
     )
     # then
     assert codes == ["UNAUTHENTICATED"] * 21
-
-
-@contextlib.contextmanager
-def running(settings: Settings) -> Iterator[int]:
-    """uvicorn serving the app on a free port with the options ``serve`` passes;
-    yields the port."""
-    import uvicorn
-
-    from cli.server import uvicorn_options
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(settings, connect=False),
-        host="127.0.0.1",
-        port=port,
-        lifespan="off",
-        log_level="critical",
-        **uvicorn_options(settings),
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    try:
-        yield port
-    finally:
-        server.should_exit = True
-        thread.join(5)
 
 
 def _closed_by_server(conn: socket.socket, wait: float) -> bool:
