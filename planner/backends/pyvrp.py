@@ -8,7 +8,8 @@ This is the only module of the planner that imports PyVRP. The mapping:
 * a visit fixed in time to one route (a confirmed or pinned visit) is no
   client at all: the route is split there into segments, each a vehicle type
   from one fixed visit to the next (:mod:`planner.backends.anchors`), so the
-  search can neither move nor drop it;
+  search can neither move nor drop it (``Settings.anchors``; otherwise it is a
+  required client);
 * every visit with one window is an optional client; a visit with several windows
   is an optional, mutually exclusive client group with one client per window, so
   at most one of its windows is used;
@@ -92,6 +93,10 @@ TRAVEL_TIME_SCALE = 10
 SECOND_TIME_SCALE = 60
 """Integer time units per problem time unit (seconds per minute) of the second
 search when travel has a cost (:func:`portfolio_for`)."""
+SECOND_MODEL_MAX_CANDIDATES = 1000
+"""Above this many candidate visits the two searches both run the first model:
+on the 2,500-candidate CRM instances a search on the seconds grid had not found
+a feasible solution after 55 s (see docs/planner.md)."""
 TRAVEL_WEIGHT_MIN = 0.3
 """An hour of driving must cost at least this many median visit values for the
 travel settings; below it travel hardly changes which visits pay, and the
@@ -128,6 +133,8 @@ class Settings:
             travel time and scales prizes to match, so that PyVRP's neighbourhoods
             and penalties see one unit for time and cost (only with a travel
             cost).
+        anchors: Fixed visits split their routes into segments
+            (:mod:`planner.backends.anchors`) rather than being required clients.
         start: ``"empty"`` builds the first solution by inserting into empty
             routes; ``"random"`` spreads every client over random routes first,
             as ``pyvrp.solve`` does, which keeps visits of several days from
@@ -143,6 +150,7 @@ class Settings:
     penalties: str = "midpoint"
     hard_required: bool = False
     distance: str = "value"
+    anchors: bool = True
     start: str = "empty"
 
 
@@ -192,21 +200,30 @@ def portfolio_for(
 ) -> list[Settings]:
     """Settings for ``searches`` parallel searches of ``problem``.
 
-    The first search always runs :func:`settings_for`. When travel costs, the
-    second one models the problem differently: times in seconds and distance
-    equal to travel time (:data:`SECOND_TIME_SCALE`, ``distance="time"``). The two
-    models rank neighbours and weigh time warp differently, and each finds better
-    plans on some shapes (pinned visits over several days favour the second; see
-    docs/planner.md), so running both gets the better of the two on every shape.
-    Further searches repeat the first settings with their own seeds.
+    A single search runs :func:`settings_for`. When travel costs, two searches
+    model the problem differently, as each finds better plans on some shapes
+    (see docs/planner.md), so running both gets the better of the two: the
+    first keeps fixed visits as required clients; the second splits routes at
+    fixed visits (``anchors``), counts time in seconds and makes distance equal
+    to travel time (:data:`SECOND_TIME_SCALE`, ``distance="time"``), so that it
+    ranks neighbours and weighs time warp differently. Further searches repeat
+    the first settings with their own seeds. Problems with breaks or more than
+    :data:`SECOND_MODEL_MAX_CANDIDATES` candidates run the first settings in
+    every search (the second model did worse on both in the CRM benchmark).
     """
-    first = settings_for(problem, model, required_fit=required_fit)
-    out = [first] * max(1, searches)
-    if searches > 1 and first.time_scale == TRAVEL_TIME_SCALE:
+    chosen = settings_for(problem, model, required_fit=required_fit)
+    out = [chosen] * max(1, searches)
+    if (
+        searches > 1
+        and chosen.time_scale == TRAVEL_TIME_SCALE
+        and len(model.candidates) <= SECOND_MODEL_MAX_CANDIDATES
+        and not _break_dims(problem, model)
+    ):
         t0 = min(problem.reps[ri].shifts[si][0] for ri, si in model.routes)
         t1 = max(problem.reps[ri].shifts[si][1] for ri, si in model.routes)
         if (t1 - t0) * SECOND_TIME_SCALE <= 1e12:
-            out[1] = replace(first, time_scale=SECOND_TIME_SCALE, distance="time")
+            out = [replace(chosen, anchors=False)] * searches
+            out[1] = replace(chosen, time_scale=SECOND_TIME_SCALE, distance="time")
     return out
 
 
@@ -316,6 +333,7 @@ def build(
     tie_break: float = TIE_BREAK,
     hard_required: bool = False,
     distance: str = "value",
+    split: bool = True,
 ) -> _Built:
     """Build the PyVRP data for ``model``.
 
@@ -326,6 +344,7 @@ def build(
         tie_break: See :data:`TIE_BREAK`.
         hard_required: See :class:`Settings`.
         distance: See :class:`Settings`.
+        split: Split routes at fixed visits (``Settings.anchors``).
 
     Returns:
         The PyVRP data with the maps back to visits and routes.
@@ -401,7 +420,7 @@ def build(
 
     locations = [Location(0.0, 0.0) for _ in pts]
     depots = [Depot(location=i, tw_early=0, tw_late=horizon) for i in range(nd)]
-    fixed = anchors(problem, model)
+    fixed = anchors(problem, model) if split else {}
     anchored = {i for chain in fixed.values() for i in chain}
     # An anchor's location is also the depot its route's segments meet at.
     anchor_depot = {}
@@ -656,6 +675,7 @@ def run(
         settings.time_scale,
         hard_required=settings.hard_required,
         distance=settings.distance,
+        split=settings.anchors,
     )
     data = built.data
     rng = RandomNumberGenerator(seed=seed)

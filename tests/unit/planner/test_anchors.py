@@ -103,3 +103,11 @@ def test_the_plan_keeps_pinned_visits_at_their_time_and_fills_around_them() -> N
     assert stops["pin-mon"] == (0, 600)
     assert stops["pin-tue"] == (1, DAY + 840)
     assert {f"v{k}" for k in range(6)} <= set(stops)
+
+
+def test_without_the_split_fixed_visits_are_required_clients() -> None:
+    p = problem_from_dict(week())
+    model, _ = analyse(p)
+    built = backend.build(p, model, 10, split=False)
+    assert {"pin-mon", "pin-tue"} <= {c.name for c in built.data.clients()}
+    assert built.data.num_vehicle_types == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from planner import problem_from_dict
@@ -59,9 +60,9 @@ def portfolio(data: dict[str, Any], searches: int) -> list[backend.Settings]:
 
 def test_costly_travel_runs_a_second_model_in_seconds() -> None:
     first, second = portfolio(problem(0.5, [10, 30, 100]), 2)
-    assert first == settings(problem(0.5, [10, 30, 100]), required_fit=True)
-    assert second.time_scale == backend.SECOND_TIME_SCALE
-    assert second.distance == "time"
+    alone = settings(problem(0.5, [10, 30, 100]), required_fit=True)
+    assert first == replace(alone, anchors=False)
+    assert second == replace(alone, time_scale=60, distance="time", anchors=True)
     assert second.hard_required
 
 
@@ -86,3 +87,21 @@ def test_distance_in_time_is_the_travel_time_and_prizes_follow() -> None:
     assert (data.distance_matrix(0) == data.duration_matrix(0)).all()
     assert data.duration_matrix(0)[0, 1] == 60  # one unit of euclidean travel
     assert sorted(c.prize for c in data.clients()) == [1200, 3600, 12000]
+
+
+def test_breaks_keep_the_first_model_in_both_searches() -> None:
+    data = problem(0.5, [10, 30, 100])
+    data["reps"][0]["breaks"] = [{"earliest": 200, "latest": 300, "duration": 30}]
+    first, second = portfolio(data, 2)
+    assert first == second
+    assert first.time_scale == backend.TRAVEL_TIME_SCALE
+
+
+def test_many_candidates_keep_the_first_model_in_both_searches() -> None:
+    values = [10.0 + k % 7 for k in range(backend.SECOND_MODEL_MAX_CANDIDATES + 1)]
+    data = problem(0.5, values)
+    data["reps"][0]["shifts"] = [[0, 6000]]
+    for k, visit in enumerate(data["visits"]):
+        visit["location"] = [k % 40, k // 40]
+    first, second = portfolio(data, 2)
+    assert first == second
