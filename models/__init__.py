@@ -5,6 +5,7 @@ from models.auth import ApiKey, Session
 from models.customer import Customer
 from models.demand import Demand
 from models.idempotency import IdempotencyRecord
+from models.persisted_query import PersistedQuery
 from models.plan import VisitPlan
 from models.rep import Rep
 from models.scoring import ScoringSettings
@@ -23,6 +24,7 @@ DOCUMENT_MODELS: list[type] = [
     IdempotencyRecord,
     ScoringSettings,
     RepCalendar,
+    PersistedQuery,
 ]
 
 __all__ = [
@@ -32,6 +34,7 @@ __all__ = [
     "Customer",
     "Demand",
     "IdempotencyRecord",
+    "PersistedQuery",
     "Rep",
     "RepCalendar",
     "ScoringSettings",
