@@ -15,7 +15,8 @@ Follows the GraphQL-over-HTTP draft (https://graphql.github.io/graphql-over-http
   JSON error shape: ``{"errors": [{"message": ..., "extensions": {"code": ...}}]}``.
 
 No project imports, so the ASGI middleware (``defenses.http``) and the view
-(``server``) share it.
+(``server``) share it; ``resolvers.persisted`` names the persisted-document
+codes whose statuses ``DOCUMENT_STATUS`` gives.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import json
 from collections.abc import Iterable, Mapping
 
 from graphql import GraphQLError
+from starlette.responses import Response
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
@@ -37,6 +39,19 @@ CODES_BY_STATUS = {
     415: "UNSUPPORTED_MEDIA_TYPE",
     504: "TIMEOUT",
 }
+
+#: The status of each persisted-document refusal, in either media type, as
+#: Apollo Server and Apollo Router answer them (an unknown APQ hash is 200, so
+#: that no client or proxy hides the body the retry depends on).
+DOCUMENT_STATUS = {
+    "PERSISTED_QUERY_NOT_FOUND": 200,
+    "PERSISTED_QUERY_HASH_MISMATCH": 400,
+    "BAD_REQUEST": 400,
+    "PERSISTED_QUERY_NOT_IN_LIST": 404,
+    "QUERY_NOT_IN_SAFELIST": 403,
+}
+#: Answers that must not be cached: the same request may succeed next time.
+NO_CACHE = {"cache-control": "private, no-cache, must-revalidate"}
 
 #: Request errors that are the server's, not the client's: their status.
 _SERVER_CODES = {"INTERNAL_SERVER_ERROR": 500, "SERVICE_UNAVAILABLE": 503}
@@ -131,9 +146,18 @@ def status_of(media_type: str, data: object, errors: list[GraphQLError] | None) 
     return 400
 
 
-def refusal_headers(refused: RequestRefused, media_type: str) -> dict[str, str]:
-    """The headers of a refusal's answer."""
-    return {"content-type": content_type(media_type), **refused.headers}
+def document_refused(code: str, message: str) -> RequestRefused:
+    """The refusal of a request whose persisted document cannot run."""
+    return RequestRefused(DOCUMENT_STATUS.get(code, 400), message, code, NO_CACHE)
+
+
+def refusal(refused: RequestRefused, media_type: str) -> Response:
+    """The answer to a refused request, in ``media_type``."""
+    return Response(
+        error_body(refused.message, refused.code),
+        status_code=refused.status,
+        headers={"content-type": content_type(media_type), **refused.headers},
+    )
 
 
 def accept_of(headers: Iterable[tuple[bytes, bytes]]) -> str | None:

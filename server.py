@@ -50,19 +50,6 @@ log = logging.getLogger("visitplan")
 MASKED_MESSAGE = "Unexpected error."
 STORE_UNAVAILABLE_MESSAGE = "The data store is unavailable; try again later."
 
-#: The status of each persisted-document refusal, in either media type, as
-#: Apollo Server and Apollo Router answer them (an unknown APQ hash is 200, so
-#: that no client or proxy hides the body the retry depends on).
-DOCUMENT_STATUS = {
-    persisted.NOT_FOUND: 200,
-    persisted.HASH_MISMATCH: 400,
-    persisted.BAD_REQUEST: 400,
-    persisted.NOT_IN_LIST: 404,
-    persisted.NOT_IN_SAFELIST: 403,
-}
-#: Answers that must not be cached: the same request may succeed next time.
-NO_CACHE = {"cache-control": "private, no-cache, must-revalidate"}
-
 
 def _store_unavailable(error: GraphQLError) -> bool:
     """pymongo could not reach the store (server selection, network, failover)."""
@@ -126,9 +113,13 @@ class GraphQLView(GraphQL[Context, None]):
         except HTTPException as error:  # Strawberry's own refusals
             allow = {"allow": "GET, POST"} if error.status_code == 405 else {}
             refused = RequestRefused(error.status_code, error.reason, headers=allow)
-            response = _refusal(refused, media_type)
+            response = graphql_http.refusal(refused, media_type)
         except RequestRefused as refused:
-            response = _refusal(refused, media_type)
+            response = graphql_http.refusal(refused, media_type)
+        except Exception as error:  # a bug: still a coded JSON answer
+            log.error("request failed: %s", type(error).__name__, exc_info=error)
+            fault = RequestRefused(500, MASKED_MESSAGE, "INTERNAL_SERVER_ERROR")
+            response = graphql_http.refusal(fault, media_type)
         else:
             if response.media_type == graphql_http.JSON:  # a GraphQL answer
                 response.headers["content-type"] = graphql_http.content_type(media_type)
@@ -173,8 +164,11 @@ class GraphQLView(GraphQL[Context, None]):
                 request_data.query, request_data.extensions
             )
         except DocumentRefused as refused:
+            raise graphql_http.document_refused(refused.code, refused.message) from None
+        except ConnectionFailure as error:
+            log.warning("store unavailable: %s", type(error).__name__)
             raise RequestRefused(
-                DOCUMENT_STATUS[refused.code], refused.message, refused.code, NO_CACHE
+                503, STORE_UNAVAILABLE_MESSAGE, "SERVICE_UNAVAILABLE"
             ) from None
         request_data = dataclasses.replace(request_data, query=document.query)
         try:
@@ -199,7 +193,10 @@ class GraphQLView(GraphQL[Context, None]):
         if document.register and not graphql_http.is_request_error(
             result.data, result.errors
         ):
-            await persisted.register(document.register, str(document.query))
+            try:
+                await persisted.register(document.register, str(document.query))
+            except ConnectionFailure as error:  # the answer stands; the next retry
+                log.warning("query not registered: %s", type(error).__name__)
         return result
 
     async def get_context(self, request: Any, response: Any) -> Context:
@@ -302,14 +299,6 @@ class GraphQLView(GraphQL[Context, None]):
             nodes=error.nodes,
             extensions={"code": "INTERNAL_SERVER_ERROR"},
         )
-
-
-def _refusal(refused: RequestRefused, media_type: str) -> Response:
-    return Response(
-        graphql_http.error_body(refused.message, refused.code),
-        status_code=refused.status,
-        headers=graphql_http.refusal_headers(refused, media_type),
-    )
 
 
 async def _seed_demo_if_empty() -> None:

@@ -383,3 +383,61 @@ def test_the_manifest_comes_from_the_environment(monkeypatch, tmp_path):
     # then
     assert default is None
     assert configured == tmp_path / "docs.json"
+
+
+def test_every_refusal_code_has_its_status():
+    """Tests that the view knows the status of each persisted-document code."""
+    # given
+    from graphql_http import DOCUMENT_STATUS
+
+    codes = {
+        persisted.NOT_FOUND,
+        persisted.HASH_MISMATCH,
+        persisted.BAD_REQUEST,
+        persisted.NOT_IN_LIST,
+        persisted.NOT_IN_SAFELIST,
+    }
+    # then
+    assert set(DOCUMENT_STATUS) == codes
+
+
+async def test_a_store_outage_during_lookup_is_a_coded_503(db, monkeypatch):
+    """Tests that a hash lookup the store cannot answer is SERVICE_UNAVAILABLE."""
+    # given
+    from pymongo.errors import ServerSelectionTimeoutError
+
+    async def down(digest):
+        raise ServerSelectionTimeoutError("no servers")
+
+    async with signed_in_client() as client:
+        monkeypatch.setattr(persisted, "lookup", down)
+        # when
+        response = await hashed_get(client)
+    # then
+    assert response.status_code == 503
+    assert response.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+
+
+async def test_a_bug_in_the_view_is_a_coded_json_500(db, monkeypatch):
+    """Tests that even an unexpected failure outside execution answers JSON."""
+
+    # given
+    async def broken(self, query, extensions):
+        raise KeyError("planted")
+
+    async with signed_in_client(
+        Settings(production=True, secret=TEST_SECRET)
+    ) as client:
+        monkeypatch.setattr(persisted.PersistedDocuments, "resolve", broken)
+        # when
+        response = await client.post("/graphql", json={"query": QUERY})
+    # then
+    assert response.status_code == 500
+    assert response.json() == {
+        "errors": [
+            {
+                "message": "Unexpected error.",
+                "extensions": {"code": "INTERNAL_SERVER_ERROR"},
+            }
+        ]
+    }
