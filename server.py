@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import logging
@@ -20,20 +21,27 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.parse_content_type import parse_content_type
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
+import graphql_http
 import ide
 import log_privacy
 from defenses import http as http_limits
 from defenses import logs
 from defenses.limits import production_rules, without_suggestions
+from graphql_http import RequestRefused
+from resolvers import persisted
 from resolvers.access import Unauthenticated
 from resolvers.auth import Auth, authenticate
 from resolvers.calendar_feed import read_feed
 from resolvers.calendar_tokens import FEED_PATH
 from resolvers.context import Context
+from resolvers.persisted import DocumentRefused, PersistedDocuments
 from resolvers.plans import PlanJobs, SolverPool
 from schema import schema
 from schema.errors import is_client_error, shown, with_document_code
@@ -74,6 +82,10 @@ class GraphQLView(GraphQL[Context, None]):
 
     With ``mask_errors``, unexpected failures reach the client as a generic message
     with ``extensions.code`` INTERNAL_SERVER_ERROR; the server logs their type.
+    Answers follow GraphQL over HTTP (``graphql_http``): the media type the
+    client accepts, its status codes, and JSON bodies for every refusal. A
+    request's document comes from its text, an APQ hash or the allow-list
+    (``resolvers.persisted``).
     """
 
     def __init__(
@@ -82,6 +94,7 @@ class GraphQLView(GraphQL[Context, None]):
         auth: Auth,
         mask_errors: bool = False,
         production: bool = False,
+        documents: PersistedDocuments | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -90,6 +103,106 @@ class GraphQLView(GraphQL[Context, None]):
         #: Seconds a request may take before the server stops it (None: no limit).
         self.time_budget: float | None = None
         self.mask_errors = mask_errors
+        self.documents = documents or PersistedDocuments()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer one request; every refusal is a JSON error body."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope=scope, receive=receive)
+        media_type = graphql_http.negotiate(request.headers.get("accept"))
+        request.state.media_type = media_type
+        try:
+            response = await self.run(request)
+        except HTTPException as error:  # Strawberry's own refusals
+            allow = {"allow": "GET, POST"} if error.status_code == 405 else {}
+            refused = RequestRefused(error.status_code, error.reason, headers=allow)
+            response = graphql_http.refusal(refused, media_type)
+        except RequestRefused as refused:
+            response = graphql_http.refusal(refused, media_type)
+        except Exception as error:  # a bug: still a coded JSON answer
+            log.error("request failed: %s", type(error).__name__, exc_info=error)
+            fault = RequestRefused(500, MASKED_MESSAGE, "INTERNAL_SERVER_ERROR")
+            response = graphql_http.refusal(fault, media_type)
+        else:
+            if response.media_type == graphql_http.JSON:  # a GraphQL answer
+                response.headers["content-type"] = graphql_http.content_type(media_type)
+                response.status_code = getattr(request.state, "status", 200)
+        await response(scope, receive, send)
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # A GET with only a persisted query's hash is an operation, not a visit.
+        return super().should_render_graphql_ide(request) and (
+            request.query_params.get("extensions") is None
+        )
+
+    async def parse_http_body(self, request: Any) -> Any:
+        """The request's parameters; POST bodies must be ``application/json``."""
+        if request.method == "POST":
+            media, _ = parse_content_type(request.content_type or "")
+            if media.lower() != "application/json":
+                raise RequestRefused(
+                    415, "Unsupported content type: send application/json."
+                )
+        data = await super().parse_http_body(request)
+        if isinstance(data, GraphQLRequestData) and not isinstance(
+            data.operation_name, str | None
+        ):
+            raise RequestRefused(
+                400, "The GraphQL operation's `operationName` must be a string."
+            )
+        return data
+
+    async def execute_single(
+        self,
+        request: Any,
+        request_adapter: Any,
+        sub_response: Any,
+        context: Context,
+        root_value: Any,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """Run the request's document: its text, or the one its hash names."""
+        try:
+            document = await self.documents.resolve(
+                request_data.query, request_data.extensions
+            )
+        except DocumentRefused as refused:
+            raise graphql_http.document_refused(refused.code, refused.message) from None
+        except ConnectionFailure as error:
+            log.warning("store unavailable: %s", type(error).__name__)
+            raise RequestRefused(
+                503, STORE_UNAVAILABLE_MESSAGE, "SERVICE_UNAVAILABLE"
+            ) from None
+        request_data = dataclasses.replace(request_data, query=document.query)
+        try:
+            result = await super().execute_single(
+                request,
+                request_adapter,
+                sub_response,
+                context,
+                root_value,
+                request_data,
+            )
+        except HTTPException as error:
+            if request_adapter.method == "GET" and isinstance(
+                error.__cause__, InvalidOperationTypeError
+            ):
+                raise RequestRefused(
+                    405,
+                    f"{error.reason}: send it with POST.",
+                    headers={"allow": "POST"},
+                ) from None
+            raise
+        if document.register and not graphql_http.is_request_error(
+            result.data, result.errors
+        ):
+            try:
+                await persisted.register(document.register, str(document.query))
+            except ConnectionFailure as error:  # the answer stands; the next retry
+                log.warning("query not registered: %s", type(error).__name__)
+        return result
 
     async def get_context(self, request: Any, response: Any) -> Context:
         header = request.headers.get("authorization")
@@ -158,7 +271,16 @@ class GraphQLView(GraphQL[Context, None]):
             if self.production:
                 for error in result.errors:
                     error.message = without_suggestions(error.message)
-        return await super().process_result(request, result)
+        answer = await super().process_result(request, result)
+        media_type = getattr(request.state, "media_type", graphql_http.JSON)
+        request.state.status = graphql_http.status_of(
+            media_type, result.data, result.errors
+        )
+        if media_type == graphql_http.GRAPHQL_RESPONSE_JSON and (
+            graphql_http.is_request_error(result.data, result.errors)
+        ):
+            answer.pop("data", None)  # nothing ran: the draft wants no data entry
+        return answer
 
     def _shown(self, error: GraphQLError) -> GraphQLError:
         if _store_unavailable(error):
@@ -259,12 +381,19 @@ def create_app(
             "set VISITPLAN_SECRET (32 characters or more): "
             "production signs its tokens with it"
         )
+    manifest = None
+    if settings.persisted_documents is not None:
+        try:
+            manifest = persisted.load_manifest(settings.persisted_documents)
+        except ValueError as error:
+            raise RuntimeError(f"VISITPLAN_PERSISTED_DOCUMENTS: {error}") from error
     view = GraphQLView(
         schema,
         graphql_ide=None if settings.production else "graphiql",
         mask_errors=settings.production and not settings.debug_errors,
         auth=Auth(secret=settings.secret or secrets.token_urlsafe(32)),
         production=settings.production,
+        documents=PersistedDocuments(manifest),
         subscription_protocols=(),  # no subscriptions: refuse WebSocket upgrades
     )
     view.time_budget = settings.request_timeout_s
@@ -321,7 +450,9 @@ def create_app(
         return JSONResponse({"status": "ok"})
 
     routes = [
-        Route("/graphql", view, methods=["GET", "POST"]),
+        # Every method reaches the view, which refuses all but GET and POST with
+        # a JSON body and an Allow header.
+        Route("/graphql", view),
         Route("/healthz", healthz, methods=["GET"]),
         Route(FEED_PATH, calendar_feed, methods=["GET"], name="calendar_feed"),
     ]
@@ -331,6 +462,7 @@ def create_app(
         max_body_bytes=settings.max_body_bytes,
         request_timeout_s=settings.request_timeout_s,
         cors_origins=settings.cors_origins,
+        cors_headers=settings.cors_headers,
     )
     return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from defenses.connections import HEADER_TIMEOUT_S, MAX_PER_ADDRESS
-from defenses.http import MAX_BODY_BYTES, REQUEST_TIMEOUT_S
+from defenses.http import CORS_HEADERS, MAX_BODY_BYTES, REQUEST_TIMEOUT_S
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -19,6 +19,10 @@ def _flag(name: str, default: bool) -> bool:
 
 def _origins(raw: str | None) -> tuple[str, ...]:
     return tuple(o.strip().rstrip("/") for o in (raw or "").split(",") if o.strip())
+
+
+def _path(raw: str | None) -> Path | None:
+    return Path(raw.strip()) if raw and raw.strip() else None
 
 
 def _list(raw: str | None) -> tuple[str, ...]:
@@ -36,6 +40,7 @@ class Settings:
         production: hides GraphiQL and masks unexpected error messages; turns
             introspection and "Did you mean" suggestions off.
         cors_origins: browser origins allowed to call the API (none by default).
+        cors_headers: request headers those origins may send (``CORS_HEADERS``).
         max_body_bytes: larger request bodies get 413.
         request_timeout_s: longer requests are stopped with 504, code TIMEOUT.
         trusted_proxies: addresses whose ``X-Forwarded-For`` is believed (none by
@@ -45,6 +50,9 @@ class Settings:
             closed.
         max_connections_per_address: open connections one client address may
             hold; more are closed at once.
+        persisted_documents: a manifest of the only documents that may run
+            (``{"<hash>": "<document>"}`` or Apollo's manifest format); none by
+            default, when any document runs and APQ registers hashes.
     """
 
     mongodb_uri: str | None = None
@@ -57,15 +65,17 @@ class Settings:
     #: Without it a random secret is made at start, so tokens end with the process.
     secret: str | None = None
     cors_origins: tuple[str, ...] = ()
+    cors_headers: tuple[str, ...] = CORS_HEADERS
     max_body_bytes: int = MAX_BODY_BYTES
     request_timeout_s: float = REQUEST_TIMEOUT_S
     trusted_proxies: tuple[str, ...] = ()
     header_timeout_s: float = HEADER_TIMEOUT_S
     max_connections_per_address: int = MAX_PER_ADDRESS
+    persisted_documents: Path | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
-        """Read the settings from environment variables (see docs/configuration.md)."""
+        """Read the settings from environment variables (the README lists them)."""
         return cls(
             mongodb_uri=os.environ.get("MONGODB_URI") or None,
             database=os.environ.get("VISITPLAN_DB", "visitplan"),
@@ -74,6 +84,8 @@ class Settings:
             debug_errors=_flag("VISITPLAN_DEBUG_ERRORS", False),
             secret=os.environ.get("VISITPLAN_SECRET") or None,
             cors_origins=_origins(os.environ.get("VISITPLAN_CORS_ORIGINS")),
+            cors_headers=_list(os.environ.get("VISITPLAN_CORS_HEADERS"))
+            or CORS_HEADERS,
             max_body_bytes=int(
                 os.environ.get("VISITPLAN_MAX_BODY_BYTES", MAX_BODY_BYTES)
             ),
@@ -87,4 +99,5 @@ class Settings:
             max_connections_per_address=int(
                 os.environ.get("VISITPLAN_MAX_CONNECTIONS_PER_ADDRESS", MAX_PER_ADDRESS)
             ),
+            persisted_documents=_path(os.environ.get("VISITPLAN_PERSISTED_DOCUMENTS")),
         )

@@ -40,6 +40,13 @@ class Argument:
 
 Bound = Items | Argument
 
+#: The types whose objects are stored documents, read from the store (through a
+#: loader) for every one an answer holds; the query cost counts each. A schema
+#: test keeps every ``relay.Node`` type in it.
+DOCUMENTS = frozenset(
+    {"Node", "Customer", "Rep", "Demand", "Visit", "VisitPlan", "ApiKey", "AuditRecord"}
+)
+
 #: A connection's ``edges`` and ``nodes``: its page size already counts them.
 PAGED = Items(1, "counted by the connection's first/last")
 

@@ -1,24 +1,27 @@
-"""ASGI middleware in front of the app: body size, request time, CORS.
+"""ASGI middleware in front of the app: CORS, compression, request time, body size.
 
-Strawberry's view already refuses the rest of the transport abuse: POST bodies
-other than ``application/json`` (400 "Unsupported content type", so no CSRF
-through "simple" requests; multipart is off), JSON arrays (400 "Batching is not
-enabled"), mutations over GET (400) and malformed JSON (400). Subscriptions are
-off (``subscription_protocols=()``) and the route answers HTTP only.
+The view (``server.GraphQLView``) refuses the rest of the transport abuse, each
+with a JSON error body (``graphql_http``): POST bodies other than
+``application/json`` (415, so no CSRF through "simple" requests; multipart is
+off), JSON arrays (400 "Batching is not enabled"), mutations over GET (405,
+``Allow: POST``), malformed JSON (400) and methods other than GET and POST
+(405). Subscriptions are off (``subscription_protocols=()``) and the route
+answers HTTP only.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Sequence
 from typing import Any
 
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from graphql_http import accept_of, content_type, error_body, negotiate
 from log_privacy import redacted_path
 
 log = logging.getLogger("visitplan")
@@ -27,19 +30,40 @@ log = logging.getLogger("visitplan")
 MAX_BODY_BYTES = 2 * 1024 * 1024
 #: OWASP's example application timeout.
 REQUEST_TIMEOUT_S = 10.0
+#: Request headers a listed browser origin may send: ours, Apollo Client's
+#: (client awareness, CSRF prevention), W3C trace context and Sentry's tracing.
+CORS_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "Accept",
+    "apollographql-client-name",
+    "apollographql-client-version",
+    "apollo-require-preflight",
+    "x-apollo-operation-name",
+    "traceparent",
+    "tracestate",
+    "sentry-trace",
+    "baggage",
+)
+#: Answers larger than this are gzip-compressed for clients that accept it.
+GZIP_MIN_BYTES = 1024
 
 
-async def send_error(send: Send, status: int, message: str, code: str) -> None:
-    """Answer with a GraphQL-shaped error body: ``errors[0].extensions.code``."""
-    body = json.dumps(
-        {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}
-    ).encode()
+async def send_error(
+    scope: Scope, send: Send, status: int, message: str, code: str
+) -> None:
+    """Answer with a GraphQL-shaped error body: ``errors[0].extensions.code``.
+
+    In the media type the request accepts (``graphql_http.negotiate``).
+    """
+    body = error_body(message, code)
+    media_type = negotiate(accept_of(scope.get("headers", ())))
     await send(
         {
             "type": "http.response.start",
             "status": status,
             "headers": [
-                (b"content-type", b"application/json"),
+                (b"content-type", content_type(media_type).encode()),
                 (b"content-length", str(len(body)).encode()),
                 (b"connection", b"close"),
             ],
@@ -69,7 +93,7 @@ class BodySizeLimit:
             return
         declared = _content_length(scope)
         if declared is not None and declared > self.max_bytes:
-            await self.refuse(send)
+            await self.refuse(scope, send)
             return
         chunks: list[bytes] = []
         size = 0
@@ -80,7 +104,7 @@ class BodySizeLimit:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_bytes:
-                await self.refuse(send)
+                await self.refuse(scope, send)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -100,9 +124,10 @@ class BodySizeLimit:
 
         await self.app(scope, replay, send)
 
-    async def refuse(self, send: Send) -> None:
+    async def refuse(self, scope: Scope, send: Send) -> None:
         """Answer 413."""
         await send_error(
+            scope,
             send,
             413,
             f"The request body is larger than {self.max_bytes} bytes.",
@@ -159,6 +184,7 @@ class RequestTimeout:
             )
             if not started:
                 await send_error(
+                    scope,
                     send,
                     504,
                     f"The request took longer than {self.seconds:g} s and was stopped.",
@@ -171,23 +197,27 @@ def middleware(
     max_body_bytes: int = MAX_BODY_BYTES,
     request_timeout_s: float = REQUEST_TIMEOUT_S,
     cors_origins: Sequence[str] = (),
+    cors_headers: Sequence[str] = CORS_HEADERS,
 ) -> list[Middleware]:
     """The middleware stack, outermost first.
 
     CORS comes first so that the 413 and 504 answers carry its headers for
     allowed origins; the timeout wraps the body read, so a slow upload ends too.
     Credentials (cookies) are never allowed cross-origin: the API authenticates
-    with the ``Authorization`` header only.
+    with the ``Authorization`` header only, which is also why compressing
+    answers that hold tokens gives a BREACH attacker nothing: a foreign page
+    cannot make a browser send a signed-in request.
     """
     stack: list[Any] = [
         Middleware(
             CORSMiddleware,
             allow_origins=list(cors_origins),
             allow_methods=["GET", "POST"],
-            allow_headers=["Authorization", "Content-Type", "Accept"],
+            allow_headers=list(cors_headers),
             allow_credentials=False,
             max_age=600,
         ),
+        Middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=6),
         Middleware(RequestTimeout, seconds=request_timeout_s),
         Middleware(BodySizeLimit, max_bytes=max_body_bytes),
     ]

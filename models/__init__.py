@@ -5,6 +5,7 @@ from models.auth import ApiKey, CalendarToken, Session
 from models.customer import Customer
 from models.demand import Demand
 from models.idempotency import IdempotencyRecord
+from models.persisted_query import PersistedQuery
 from models.plan import VisitPlan
 from models.rep import Rep
 from models.scoring import ScoringSettings
@@ -24,6 +25,7 @@ DOCUMENT_MODELS: list[type] = [
     IdempotencyRecord,
     ScoringSettings,
     RepCalendar,
+    PersistedQuery,
 ]
 
 __all__ = [
@@ -34,6 +36,7 @@ __all__ = [
     "Customer",
     "Demand",
     "IdempotencyRecord",
+    "PersistedQuery",
     "Rep",
     "RepCalendar",
     "ScoringSettings",

@@ -6,10 +6,12 @@ import re
 from datetime import UTC, datetime
 from enum import StrEnum
 from itertools import pairwise
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from beanie import Document, PydanticObjectId
+from bson import ObjectId
 from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic_core import to_jsonable_python
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
 
@@ -38,6 +40,33 @@ def as_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+def rfc3339(moment: datetime) -> str:
+    """``moment`` as the API writes every time: RFC 3339 in UTC, to the millisecond.
+
+    ``2026-12-01T09:00:00.000Z``: always ``Z``, always three decimals (cut, not
+    rounded, as the store keeps milliseconds); naive values are taken to be UTC.
+    """
+    plain = as_utc(moment).replace(tzinfo=None)
+    return plain.isoformat(timespec="milliseconds") + "Z"
+
+
+def plain_json(value: Any) -> Any:
+    """``value`` as JSON values, with every datetime written by ``rfc3339``.
+
+    For the API's JSON fields (audit changes, personal data exports), so a time
+    inside them reads as every ``DateTime`` does.
+    """
+    if isinstance(value, datetime):
+        return rfc3339(value)
+    if isinstance(value, ObjectId):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(key): plain_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain_json(item) for item in value]
+    return to_jsonable_python(value)
 
 
 class GeoPoint(BaseModel):

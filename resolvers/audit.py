@@ -9,13 +9,12 @@ every other value is redacted, so the trail holds no personal data.
 from __future__ import annotations
 
 from contextvars import ContextVar
-from datetime import datetime
 from typing import Any
 
-from beanie import Document, PydanticObjectId
-from pydantic_core import to_jsonable_python
+from beanie import Document
 
 from models.audit import AuditRecord, FieldChange
+from models.common import plain_json
 from resolvers.context import Context
 
 REDACTED = "[redacted]"
@@ -77,10 +76,9 @@ def undo(marked: int) -> None:
 def _value(field: str, value: Any) -> Any:
     if field not in PLAIN_FIELDS:
         return REDACTED
-    if isinstance(value, datetime | PydanticObjectId):
-        return str(value)
-    # Dates, enums and nested values as JSON, which is what the trail serves.
-    return to_jsonable_python(value)
+    # Times, dates, ids, enums and nested values as JSON, which is what the
+    # trail serves.
+    return plain_json(value)
 
 
 def note(doc: Document, action: str, before: dict[str, Any] | None) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from models import Customer, Demand, Visit
+from models.common import plain_json
 from models.rep import Role
 from resolvers import access
 from resolvers.common import fetch_visible, in_transaction, object_id, save
@@ -31,7 +32,9 @@ def _export(doc: Any, document: str) -> dict[str, Any]:
     """The personal fields of ``doc`` (as declared in ``access.PERSONAL``) and
     its context, as plain JSON."""
     tops = {p.path.split(".")[0] for p in access.personal_of(document) if p.path}
-    data = doc.model_dump(mode="json", include={*CONTEXT[document], *tops})
+    data: dict[str, Any] = plain_json(
+        doc.model_dump(include={*CONTEXT[document], *tops})
+    )
     data["id"] = str(doc.id)
     return data
 

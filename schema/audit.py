@@ -16,12 +16,12 @@ from graphql import (
     InlineFragmentNode,
     OperationDefinitionNode,
 )
-from pydantic_core import to_jsonable_python
 from strawberry.extensions import SchemaExtension
 from strawberry.scalars import JSON
 from strawberry.types.graphql import OperationType
 
 from models.audit import AuditRecord as AuditRecordModel
+from models.common import plain_json
 from models.rep import Role
 from resolvers import access, audit
 from schema.base import Info, offset_after
@@ -183,8 +183,8 @@ class AuditRecord:
                     document_id=opt(c.document_id),
                     action=c.action,
                     field=c.field,
-                    before=to_jsonable_python(c.before),
-                    after=to_jsonable_python(c.after),
+                    before=plain_json(c.before),
+                    after=plain_json(c.after),
                 )
                 for c in doc.changes
             ],

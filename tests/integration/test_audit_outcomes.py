@@ -92,4 +92,4 @@ async def test_changes_holding_dates_are_served(gql):
     # then
     change = data["auditRecords"][0]["changes"][0]
     assert change["after"].startswith("2026-12-01")
-    assert change["before"] == {"at": "2026-12-01T08:30:00Z"}
+    assert change["before"] == {"at": "2026-12-01T08:30:00.000Z"}

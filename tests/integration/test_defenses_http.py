@@ -160,7 +160,14 @@ async def test_batched_operations_are_refused(db, customer_calls):
         response = await client.post("/graphql", json=[{"query": QUERY}] * 2)
     # then
     assert response.status_code == 400
-    assert response.text == "Batching is not enabled"
+    assert response.json() == {
+        "errors": [
+            {
+                "message": "Batching is not enabled",
+                "extensions": {"code": "BAD_REQUEST"},
+            }
+        ]
+    }
     assert customer_calls == []
 
 
@@ -182,20 +189,22 @@ async def test_batched_operations_are_refused(db, customer_calls):
     ids=["text-plain", "form-urlencoded", "multipart"],
 )
 async def test_simple_content_types_are_refused(db, customer_calls, content_type, body):
-    """Tests that the three CORS "simple" content types get 400 and run nothing."""
+    """Tests that the three CORS "simple" content types get 415 and run nothing."""
     # when
     async with signed_in_client() as client:
         response = await client.post(
             "/graphql", content=body, headers={"content-type": content_type}
         )
     # then
-    assert response.status_code == 400
-    assert response.text == "Unsupported content type"
+    assert response.status_code == 415
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "UNSUPPORTED_MEDIA_TYPE"
+    assert error["message"].startswith("Unsupported content type")
     assert customer_calls == []
 
 
 async def test_mutations_over_get_are_refused(db):
-    """Tests that GET cannot run a mutation, even with a valid credential."""
+    """Tests that GET cannot run a mutation, even with a valid credential: 405."""
     # when
     async with signed_in_client() as client:
         response = await client.get(
@@ -203,8 +212,11 @@ async def test_mutations_over_get_are_refused(db):
             params={"query": 'mutation { signOut(refreshToken: "x") }'},
         )
     # then
-    assert response.status_code == 400
-    assert "mutations are not allowed" in response.text.lower()
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "METHOD_NOT_ALLOWED"
+    assert "mutations are not allowed" in error["message"]
 
 
 async def test_queries_over_get_need_the_authorization_header(db):

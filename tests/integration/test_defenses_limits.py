@@ -7,24 +7,34 @@ import re
 
 import pytest
 from graphql import (
+    ArgumentNode,
+    FieldNode,
     GraphQLInputObjectType,
     GraphQLInterfaceType,
     GraphQLObjectType,
+    IntValueNode,
+    NameNode,
+    TypeInfo,
+    TypeInfoVisitor,
+    Visitor,
     get_introspection_query,
     get_nullable_type,
     is_list_type,
     parse,
+    print_ast,
+    visit,
 )
 from strawberry import relay
 from strawberry.extensions import SchemaExtension
 
-from defenses.bounds import INPUT_BOUNDS, LIST_BOUNDS, Argument
-from defenses.limits import MAX_COST, query_cost
+from defenses.bounds import DOCUMENTS, INPUT_BOUNDS, LIST_BOUNDS, Argument
+from defenses.limits import MAX_COST, MAX_PAGE_SIZE, query_cost
 from models import Customer
 from resolvers import customers
 from schema import schema
 from settings import Settings
 from tests.conftest import anonymous_client, signed_in_client
+from tests.unit.test_readme_examples import examples
 
 PRODUCTION = Settings(production=True)
 
@@ -203,7 +213,7 @@ async def test_exponential_fragment_reuse_is_refused_by_cost(db, customer_calls)
         body = await post(client, query)
     # then
     assert re.fullmatch(
-        r"Query cost \d+ exceeds limit 5000\.", body["errors"][0]["message"]
+        rf"Query cost \d+ exceeds limit {MAX_COST}\.", body["errors"][0]["message"]
     )
 
 
@@ -351,12 +361,93 @@ async def test_directives_are_counted_through_fragments(db):
 def test_real_client_queries_are_within_the_cost_budget(
     query, variables, record_property
 ):
-    """Tests that the README, benchmark and GraphiQL queries cost less than 5000."""
+    """Tests that the README, benchmark and GraphiQL queries cost less than the limit."""
     # when
     cost = query_cost(schema._schema, parse(query), variables)
     # then
     record_property("query_cost", cost)
     assert 0 < cost < MAX_COST, cost
+
+
+class _LargestPages(Visitor):
+    """Sets ``first`` to the largest page size on every field that takes it."""
+
+    def __init__(self, type_info: TypeInfo) -> None:
+        super().__init__()
+        self.type_info = type_info
+
+    def enter_field(self, node: FieldNode, *_args):
+        definition = self.type_info.get_field_def()
+        if definition is None or "first" not in definition.args:
+            return None
+        largest = ArgumentNode(
+            name=NameNode(value="first"), value=IntValueNode(value=str(MAX_PAGE_SIZE))
+        )
+        kept = tuple(a for a in node.arguments or () if a.name.value != "first")
+        return FieldNode(
+            alias=node.alias,
+            name=node.name,
+            arguments=(*kept, largest),
+            directives=node.directives,
+            selection_set=node.selection_set,
+        )
+
+
+def at_largest_pages(document: str) -> str:
+    """``document`` with ``first: 100`` on every list that pages."""
+    type_info = TypeInfo(schema._schema)
+    rewritten = visit(
+        parse(document), TypeInfoVisitor(type_info, _LargestPages(type_info))
+    )
+    return print_ast(rewritten)
+
+
+DOCUMENTED = [(where, at_largest_pages(block)) for where, block in examples()]
+
+
+@pytest.mark.parametrize(
+    ("where", "document"), DOCUMENTED, ids=[w for w, _ in DOCUMENTED]
+)
+async def test_documented_queries_run_at_the_largest_page_size(db, where, document):
+    """Tests that every query of the README and docs, with ``first: 100`` on each
+    list, passes every document limit (its cost among them)."""
+    # given
+    cost = query_cost(schema._schema, parse(document))
+    async with signed_in_client() as client:
+        # when
+        body = await post(client, document)
+    # then
+    assert cost < MAX_COST, (where, cost)
+    codes = [e.get("extensions", {}).get("code") for e in body.get("errors") or ()]
+    assert "GRAPHQL_VALIDATION_FAILED" not in codes, (where, body["errors"])
+    assert "GRAPHQL_PARSE_FAILED" not in codes, (where, body["errors"])
+
+
+def test_the_nearby_readme_query_at_a_hundred_a_page_costs_what_the_docs_say():
+    """Tests the figure docs/security.md gives for the README's largest query."""
+    # given
+    document = at_largest_pages(README_CUSTOMERS)
+    # when
+    cost = query_cost(schema._schema, parse(document))
+    # then
+    assert "first: 100" in document
+    assert cost == 6101
+
+
+def test_every_stored_type_counts_as_a_document():
+    """Tests that every relay Node type is in DOCUMENTS, so a list of a new stored
+    type cannot be counted as values."""
+    # given
+    nodes = {
+        name
+        for name, kind in schema._schema.type_map.items()
+        if isinstance(kind, GraphQLObjectType)
+        and any(i.name == "Node" for i in kind.interfaces)
+    }
+    # then
+    assert nodes
+    assert nodes <= DOCUMENTS
+    assert set(schema._schema.type_map) >= DOCUMENTS
 
 
 async def test_an_expensive_query_is_refused_before_any_resolver(db, customer_calls):
@@ -366,7 +457,7 @@ async def test_an_expensive_query_is_refused_before_any_resolver(db, customer_ca
         body = await post(client, EXPENSIVE, n=100)
     # then
     assert body["data"] is None
-    assert body["errors"][0]["message"] == "Query cost 15402 exceeds limit 5000."
+    assert body["errors"][0]["message"] == "Query cost 15301 exceeds limit 10000."
     assert customer_calls == []
 
 
@@ -382,24 +473,25 @@ async def test_cost_uses_each_requests_own_variables(db, customer_calls):
         if n == 1:
             assert "errors" not in body, body
         else:
-            assert body["errors"][0]["message"].startswith("Query cost 15402")
+            assert body["errors"][0]["message"].startswith("Query cost 15301")
     assert len(customer_calls) == 10
 
 
 def test_cost_counts_lists_by_page_size():
-    """Tests the cost formula on a connection, an entity list and an embedded list."""
+    """Tests the cost formula on a connection, a document list and an embedded list."""
     # given
     query = """
     { customers(first: 10) {
         totalCount
-        nodes { name openDemands { title } addresses { city } } } }
+        nodes { name openDemands { title } addresses { city location { lat } } } } }
     """
     # when
     cost = query_cost(schema._schema, parse(query))
     # then
-    # customers 2 + 10 x (totalCount 1 + nodes 2 + name 1
-    #   + openDemands 2 + 20 x title 1 + addresses 2 + 5 x city 1)
-    assert cost == 2 + 10 * (1 + 2 + 1 + 2 + 20 + 2 + 5)
+    # customers 1 + 10 x (totalCount 0 + nodes 1 + customer document 1 + name 0
+    #   + openDemands 1 + 20 x (demand document 1 + title 0)
+    #   + addresses 1 + 5 x (city 0 + location 1))
+    assert cost == 1 + 10 * (1 + 1 + (1 + 20 * 1) + (1 + 5 * 1))
 
 
 # --- 7: page size -----------------------------------------------------------
@@ -617,27 +709,36 @@ def test_every_list_field_declares_its_bound():
 
 
 PERIOD = 'period: {unit: MONTH, start: "2026-01-01", count: 60}'
+NAME = "customer { name }"  # one object and its document: 2
 
 
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("{ customerPriorities(limit: 100) { score } }", 2 + 100),
-        ("{ customerPriorities { score } }", 2 + 20),  # the default limit
-        ('{ recommendations(repId: "x", date: "2026-12-01", limit: 50) { rank } }', 52),
-        ('{ coverage(firstDay: "2026-01-01", lastDay: "2026-02-01") { key } }', 52),
+        (f"{{ customerPriorities(limit: 100) {{ score {NAME} }} }}", 1 + 100 * 2),
+        (f"{{ customerPriorities {{ {NAME} }} }}", 1 + 20 * 2),  # the default limit
+        (
+            f'{{ recommendations(repId: "x", date: "2026-12-01", limit: 50) '
+            f"{{ rank {NAME} }} }}",
+            1 + 50 * 2,
+        ),
+        (
+            '{ coverage(firstDay: "2026-01-01", lastDay: "2026-02-01") '
+            "{ key tiers { customers } total { covered } } }",
+            1 + 50 * ((1 + 3 * 0) + 1),
+        ),
         (
             f"{{ effectiveness(groupBy: REP, {PERIOD}, limit: 100) "
-            "{ groups { periods { start } } } }",
-            2 + 2 + 100 * (2 + 60),
+            "{ groups { rep { name } periods { start } } } }",
+            1 + 1 + 100 * ((1 + 1) + (1 + 60 * 0)),
         ),
         (
-            '{ visitPlan(id: "x") { routes { stops { start } } unserved { value } '
-            "changes { kind } } }",
-            2 + (2 + 20 * (2 + 20)) + (2 + 50) + (2 + 20),
+            f'{{ visitPlan(id: "x") {{ routes {{ stops {{ start {NAME} }} }} '
+            f"unserved {{ value {NAME} }} changes {{ kind }} }} }}",
+            1 + 1 + (1 + 20 * (1 + 20 * 2)) + (1 + 50 * 2) + (1 + 20 * 0),
         ),
-        ('{ demand(id: "x") { history { toStatus } } }', 2 + 2 + 20),
-        ("{ customers(first: 1) { nodes { tags } } }", 2 + 2 + 50),
+        ('{ demand(id: "x") { history { toStatus } } }', 1 + 1 + (1 + 20 * 0)),
+        ("{ customers(first: 1) { nodes { tags } } }", 1 + 1 * (1 + 1 + 50 * 0)),
     ],
     ids=[
         "priorities",
@@ -651,7 +752,8 @@ PERIOD = 'period: {unit: MONTH, start: "2026-01-01", count: 60}'
     ],
 )
 def test_computed_and_stored_lists_count_their_items(query, expected):
-    """Tests that lists without first/last cost their declared bound per item."""
+    """Tests that lists without first/last cost their declared bound per item, and
+    that values stored in a document (scalars, tags) cost nothing."""
     # when
     cost = query_cost(schema._schema, parse(query))
     # then
@@ -662,15 +764,18 @@ def test_list_arguments_count_through_variables():
     """Tests that a limit or period count sent as a variable is what is counted."""
     # given
     query = """
-    query Q($limit: Int!, $period: PeriodInput!) {
+    query Q($limit: Int!, $period: PeriodInput!, $last: Int) {
       effectiveness(groupBy: REP, period: $period, limit: $limit) {
-        groups { periods { start } } } }
+        groups { periods { start } customer { lastVisits(last: $last) { status } } } } }
     """
     period = {"unit": "MONTH", "start": "2026-01-01", "count": 3}
+    variables = {"limit": 7, "period": period, "last": 4}
     # when
-    cost = query_cost(schema._schema, parse(query), {"limit": 7, "period": period})
+    cost = query_cost(schema._schema, parse(query), variables)
     # then
-    assert cost == 2 + 2 + 7 * (2 + 3)
+    # effectiveness 1 + groups 1 + 7 x (periods 1 + 3 x 0
+    #   + customer 1 + its document 1 + lastVisits 1 + 4 x visit document 1)
+    assert cost == 1 + 1 + 7 * ((1 + 3 * 0) + (1 + 1 + (1 + 4 * 1)))
 
 
 PRIORITIES_AMPLIFIED = """
@@ -697,9 +802,9 @@ async def test_a_list_without_a_page_size_cannot_dodge_the_cost(db, monkeypatch)
     # then
     assert body["data"] is None
     assert re.fullmatch(
-        r"Query cost \d+ exceeds limit 5000\.", body["errors"][0]["message"]
+        rf"Query cost \d+ exceeds limit {MAX_COST}\.", body["errors"][0]["message"]
     )
-    assert query_cost(schema._schema, parse(PRIORITIES_AMPLIFIED)) > query_cost(
+    assert query_cost(schema._schema, parse(PRIORITIES_AMPLIFIED)) >= query_cost(
         schema._schema, parse(EXPENSIVE), {"n": 100}
     )
     assert calls == []

@@ -67,8 +67,9 @@ async def test_mutations_are_refused_over_get(db):
             },
         )
     # then
-    assert response.status_code == 400
-    assert "not allowed" in response.text
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    assert "not allowed" in response.json()["errors"][0]["message"]
 
 
 @pytest.mark.parametrize(

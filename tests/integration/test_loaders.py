@@ -68,7 +68,7 @@ async def test_nested_fields_of_a_page_are_loaded_in_one_batch_each(gql, monkeyp
     nodes = data["customers"]["nodes"]
     assert len(nodes) == 6
     assert all(len(node["lastVisits"]) == 5 for node in nodes)
-    assert nodes[0]["lastVisits"][0]["plannedStart"] == "2026-11-16T08:00:00+00:00"
+    assert nodes[0]["lastVisits"][0]["plannedStart"] == "2026-11-16T08:00:00.000Z"
     assert all(
         node["openDemands"] == [{"title": f"Renew {n}"}] for n, node in enumerate(nodes)
     )

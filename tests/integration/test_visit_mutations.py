@@ -168,7 +168,7 @@ async def test_reschedule_moves_the_visit_and_plans_it_again(gql, setting):
     )
     # then
     assert moved["visit"]["status"] == "PLANNED"
-    assert moved["visit"]["plannedStart"] == "2026-11-21T12:00:00+00:00"
+    assert moved["visit"]["plannedStart"] == "2026-11-21T12:00:00.000Z"
 
 
 @pytest.mark.parametrize(
@@ -299,10 +299,10 @@ async def test_visits_filter_by_rep_and_day(gql, setting):
     )
     # then
     assert [v["plannedStart"] for v in data["visits"]["nodes"]] == [
-        "2026-11-20T08:00:00+00:00",
-        "2026-11-20T13:00:00+00:00",
+        "2026-11-20T08:00:00.000Z",
+        "2026-11-20T13:00:00.000Z",
     ]
     assert [v["plannedStart"] for v in last["customer"]["lastVisits"]] == [
-        "2026-11-21T08:00:00+00:00",
-        "2026-11-20T13:00:00+00:00",
+        "2026-11-21T08:00:00.000Z",
+        "2026-11-20T13:00:00.000Z",
     ]
