@@ -114,13 +114,19 @@ async def update_rep(
     access.check_profile_change(who, rep.id, set(changes))
     check_revision(rep, revision)
     new_password = "password" in changes
-    if new_password:
-        if rep.id == who.user_id and not password_matches(
-            rep.password_hash, current or ""
-        ):
+    if new_password and rep.id == who.user_id:
+        # A wrong current password counts as a failed sign-in of the account, so
+        # a stolen access token cannot be used to guess the password.
+        limiter = ctx.auth.limiter if ctx.auth is not None else None
+        if limiter is not None:
+            limiter.check(rep.email, ctx.address)
+        if not password_matches(rep.password_hash, current or ""):
+            if limiter is not None:
+                limiter.failed(rep.email, ctx.address)
             raise Invalid(
                 "give the current password to change it", field="currentPassword"
             )
+    if new_password:
         changes["password_hash"] = _password_hash(changes.pop("password"))
     await _check_manager(changes)
     if changes.get("manager_id") == rep.id:

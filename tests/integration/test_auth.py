@@ -284,3 +284,22 @@ async def test_an_admin_sets_anothers_password_without_theirs(client):
     # then
     assert done["data"]["updateRep"]["__typename"] == "RepPayload"
     assert code(await post(client, ME, rep["accessToken"])) == "UNAUTHENTICATED"
+
+
+async def test_wrong_current_passwords_count_as_failed_sign_ins(client):
+    """Tests that guessing the password through updateRep is limited like sign-in."""
+    # given: a rep whose access token is in someone else's hands
+    await make_user("rep", "rep@example.com")
+    token = (await sign_in(client, "rep@example.com"))["data"]["signIn"]
+    me = (await post(client, "{ me { id } }", token["accessToken"]))["data"]["me"]
+    guess = {"id": me["id"], "password": NEW_PASSWORD}
+    # when: five wrong guesses, then the right password
+    for n in range(5):
+        wrong = {**guess, "currentPassword": f"guess {n}"}
+        body = await post(client, CHANGE_PASSWORD, token["accessToken"], input=wrong)
+        assert body["data"]["updateRep"]["__typename"] == "ValidationError"
+    right = {**guess, "currentPassword": TEST_PASSWORD}
+    limited = await post(client, CHANGE_PASSWORD, token["accessToken"], input=right)
+    # then: the account is locked for changes and for sign-in alike
+    assert code(limited) == "RATE_LIMITED"
+    assert code(await sign_in(client, "rep@example.com")) == "RATE_LIMITED"
