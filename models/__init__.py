@@ -1,7 +1,7 @@
 """Beanie documents: what visitplan stores in MongoDB."""
 
 from models.audit import AuditRecord
-from models.auth import ApiKey, CalendarToken, Session
+from models.auth import ApiKey, CalendarToken, Session, SignInFailure
 from models.customer import Customer
 from models.demand import Demand
 from models.idempotency import IdempotencyRecord
@@ -26,6 +26,7 @@ DOCUMENT_MODELS: list[type] = [
     ScoringSettings,
     RepCalendar,
     PersistedQuery,
+    SignInFailure,
 ]
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "RepCalendar",
     "ScoringSettings",
     "Session",
+    "SignInFailure",
     "Visit",
     "VisitPlan",
 ]

@@ -72,3 +72,26 @@ class CalendarToken(Document):
     class Settings:
         name = "calendar_tokens"
         validate_on_save = True
+
+
+SIGN_IN_WINDOW_S = 15 * 60
+"""How long a failed sign-in counts (seconds)."""
+
+
+class SignInFailure(Document):
+    """One failed sign-in, counted against an account and against an address.
+
+    Kept in the store, so that every server process on it counts the same
+    failures. ``key`` is a SHA-256 digest of the account's e-mail or the address,
+    never the value itself; records expire after :data:`SIGN_IN_WINDOW_S`.
+    """
+
+    key: str
+    at: datetime = Field(default_factory=utc_now)
+
+    class Settings:
+        name = "sign_in_failures"
+        indexes = [
+            pymongo.IndexModel([("key", 1), ("at", 1)]),
+            pymongo.IndexModel([("at", 1)], expireAfterSeconds=SIGN_IN_WINDOW_S),
+        ]

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import time
-from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -25,7 +23,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from beanie import PydanticObjectId
 
 from models import Rep
-from models.auth import ApiKey, Session
+from models.auth import SIGN_IN_WINDOW_S, ApiKey, Session, SignInFailure
 from models.common import as_utc, stored_id, utc_now
 from models.rep import Role
 from resolvers import access
@@ -66,37 +64,38 @@ def digest(secret: str) -> str:
 class SignInLimiter:
     """Failed sign-ins per account and per address in a sliding window.
 
-    Kept in the server process: with several server processes each keeps its own
-    count, which multiplies the allowance by the number of processes.
+    The failures live in the store (:class:`models.auth.SignInFailure`), so
+    several server processes on one store count them together.
     """
 
     per_account: int = 5
     per_address: int = 20
-    window: float = 15 * 60
-    _failures: dict[str, deque[float]] = field(
-        default_factory=lambda: defaultdict(deque)
-    )
+    window: float = SIGN_IN_WINDOW_S
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        times = self._failures[key]
-        while times and times[0] < now - self.window:
-            times.popleft()
-        return times
-
-    def check(self, email: str, address: str | None) -> None:
-        """Refuse when the account or the address failed too often lately."""
-        now = time.monotonic()
-        if len(self._recent(f"account:{email}", now)) >= self.per_account or (
-            address and len(self._recent(f"address:{address}", now)) >= self.per_address
-        ):
-            raise RateLimited("too many failed sign-ins; try again in 15 minutes")
-
-    def failed(self, email: str, address: str | None) -> None:
-        """Count one failure."""
-        now = time.monotonic()
-        self._recent(f"account:{email}", now).append(now)
+    @staticmethod
+    def _keys(email: str, address: str | None) -> list[tuple[str, str]]:
+        keys = [("account", digest(f"account:{email}"))]
         if address:
-            self._recent(f"address:{address}", now).append(now)
+            keys.append(("address", digest(f"address:{address}")))
+        return keys
+
+    async def check(self, email: str, address: str | None) -> None:
+        """Refuse when the account or the address failed too often lately."""
+        since = utc_now() - timedelta(seconds=self.window)
+        for kind, key in self._keys(email, address):
+            limit = self.per_account if kind == "account" else self.per_address
+            recent = SignInFailure.find(
+                SignInFailure.key == key, SignInFailure.at >= since
+            )
+            if await recent.count() >= limit:
+                raise RateLimited("too many failed sign-ins; try again in 15 minutes")
+
+    async def failed(self, email: str, address: str | None) -> None:
+        """Count one failure."""
+        now = utc_now()
+        await SignInFailure.insert_many(
+            [SignInFailure(key=key, at=now) for _, key in self._keys(email, address)]
+        )
 
 
 @dataclass
@@ -139,11 +138,11 @@ async def sign_in(
     if auth is None:
         raise Unauthenticated("sign-in is not available here")
     email = email.strip().lower()
-    auth.limiter.check(email, address)
+    await auth.limiter.check(email, address)
     user = await Rep.find_one({"email": email})
     ok = password_matches(user.password_hash if user else None, password)
     if user is None or not ok or not user.active:
-        auth.limiter.failed(email, address)
+        await auth.limiter.failed(email, address)
         raise Unauthenticated("the e-mail or the password is wrong")
     refresh = secrets.token_urlsafe(32)
     session = Session(

@@ -119,10 +119,10 @@ async def update_rep(
         # a stolen access token cannot be used to guess the password.
         limiter = ctx.auth.limiter if ctx.auth is not None else None
         if limiter is not None:
-            limiter.check(rep.email, ctx.address)
+            await limiter.check(rep.email, ctx.address)
         if not password_matches(rep.password_hash, current or ""):
             if limiter is not None:
-                limiter.failed(rep.email, ctx.address)
+                await limiter.failed(rep.email, ctx.address)
             raise Invalid(
                 "give the current password to change it", field="currentPassword"
             )

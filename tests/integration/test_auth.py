@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from models.auth import SignInFailure
 from server import create_app
 from settings import Settings
 from tests.conftest import SIGN_IN, TEST_PASSWORD, TEST_SECRET, make_user
@@ -303,3 +304,28 @@ async def test_wrong_current_passwords_count_as_failed_sign_ins(client):
     # then: the account is locked for changes and for sign-in alike
     assert code(limited) == "RATE_LIMITED"
     assert code(await sign_in(client, "rep@example.com")) == "RATE_LIMITED"
+
+
+async def test_servers_on_one_store_count_failed_sign_ins_together(db):
+    """Tests that the sign-in limit holds across server processes on one store."""
+    # given: two servers on the same store
+    await make_user("rep", "rep@example.com")
+    one, two = (
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(
+                app=create_app(Settings(secret=TEST_SECRET), connect=False)
+            ),
+            base_url="http://test",
+        )
+        for _ in range(2)
+    )
+    # when: the failures are spread over both
+    for n in range(5):
+        body = await sign_in(one if n % 2 else two, "rep@example.com", f"guess {n}")
+        assert code(body) == "UNAUTHENTICATED"
+    # then: both refuse the right password now, and nothing names the account
+    for client in (one, two):
+        assert code(await sign_in(client, "rep@example.com")) == "RATE_LIMITED"
+    stored = await SignInFailure.find_all().to_list()
+    assert stored
+    assert all("rep@example.com" not in f.key for f in stored)
