@@ -38,7 +38,9 @@ def summary(runs: dict[str, dict[tuple[str, int], dict[str, str]]]) -> str:
         "# TOPTW pr instances: repeated runs",
         "",
         "10 s per pair, the planner's default two searches. Gap = (BKS - "
-        "objective) / BKS in percent. Load = 1-minute load average during the run (runnable processes of every session, so it does not show how much CPU the run itself got).",
+        "objective) / BKS in percent. Load = 1-minute load average during the "
+        "run (runnable processes of every session, so it does not show how much "
+        "CPU the run itself got).",
         "",
         "| run | pairs | feasible | mean gap % | worst gap % | above 2 % | load |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
