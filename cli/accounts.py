@@ -164,8 +164,8 @@ def add_commands(
     create.add_argument(
         "--scopes",
         required=True,
-        help="comma-separated: customers:read, demands:read, "
-        "demands:write, visits:read, plans:read",
+        help="comma-separated: customers:read, customers:write, demands:read, "
+        "demands:write, visits:read, visits:write, plans:read",
     )
     create.add_argument("--days", type=int, default=90, help="lifetime (1-366 days)")
     create.add_argument(
