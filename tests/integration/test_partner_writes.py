@@ -336,3 +336,24 @@ async def test_lists_without_first_stay_within_the_creators_rows(world):
     assert page["totalCount"] == 25 + 2  # r1's and r2's: c1, c2 and the 25
     assert all(not n["name"].startswith("m2") for n in page["nodes"])
     assert filtered["customers"]["totalCount"] == 0
+
+
+async def test_a_key_is_always_made_for_a_user(world):
+    """Tests that the system principal (no user) cannot make a key: a key with
+    created_by None would act for nobody."""
+    # given
+    from resolvers import api_keys
+    from resolvers.access import Principal
+    from resolvers.context import Context
+    from resolvers.errors import Invalid
+
+    # when
+    with pytest.raises(Invalid) as refused:
+        await api_keys.create_api_key(
+            Context(principal=Principal.system()), "P", ["customers:read"], 30
+        )
+    # then
+    assert refused.value.field == "creator"
+    from models import ApiKey
+
+    assert await ApiKey.count() == 0
