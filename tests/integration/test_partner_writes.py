@@ -357,3 +357,19 @@ async def test_a_key_is_always_made_for_a_user(world):
     from models import ApiKey
 
     assert await ApiKey.count() == 0
+
+
+async def test_a_refused_write_is_audited_as_the_key_with_its_code(world):
+    """Tests that a key's refused upsert leaves a record naming the key, with
+    FORBIDDEN as the operation's outcome."""
+    # given
+    reader = await key_of(world, "m1", ["customers:read"])
+    # when
+    await execute(
+        reader, UPSERT_CUSTOMER, input={"externalId": sf("001N"), "name": "New"}
+    )
+    # then
+    record = await AuditRecord.find_one({"operations": "upsertCustomer"})
+    assert (record.actor_id, record.key_id) == (world.users["m1"].id, reader.key_id)
+    assert record.outcomes == ["FORBIDDEN", "FORBIDDEN"]
+    assert record.changes == []
