@@ -127,6 +127,7 @@ async def save(doc: D, session: Any = None) -> D:
         .find_one({"_id": doc.id}, session=session)
     )
     before = type(doc).model_validate(stored).model_dump() if stored else None
+    await check_external_ids_free(doc, before, session)
     expected = doc.rev
     doc.rev = expected + 1
     query = type(doc).find_one({"_id": doc.id, "rev": expected}, session=session)
@@ -161,6 +162,7 @@ async def insert(doc: D, session: Any = None) -> D:
     if planned is not None and doc.id is None:
         doc.id = planned
         NEXT_ID.set(None)
+    await check_external_ids_free(doc, None, session)
     try:
         await doc.insert(session=session)
     except DuplicateKeyError as error:
@@ -196,6 +198,30 @@ def external_id_taken(doc: Document, error: DuplicateKeyError) -> Exception:
             key = taken if isinstance(taken, str) else (held[0] if held else ":")
             return ExternalIdTaken(f"{field}: {taken_message(doc, key)}", field=field)
     return error
+
+
+async def check_external_ids_free(
+    doc: Document, before: dict[str, Any] | None, session: Any = None
+) -> None:
+    """Refuse (``ExternalIdTaken``) external ids ``doc`` gains that another row
+    of its collection holds.
+
+    Only ids the stored row (``before``) did not hold are looked up, one
+    equality each, which the unique index answers; the index itself still
+    refuses a row written meanwhile (see ``external_id_taken``). A row the
+    caller may not see holds its ids all the same, so the answer says that some
+    row has the id, and nothing else about it.
+    """
+    for stored, field in EXTERNAL_KEY_FIELDS.items():
+        held = set((before or {}).get(stored) or [])
+        for key in getattr(doc, stored, None) or []:
+            if key in held:
+                continue
+            other = await type(doc).find_one({stored: key}, session=session)
+            if other is not None and other.id != doc.id:
+                raise ExternalIdTaken(
+                    f"{field}: {taken_message(doc, key)}", field=field
+                )
 
 
 def _comparable(value: Any) -> Any:

@@ -255,7 +255,6 @@ async def create_customer(ctx: Context, data: dict[str, Any]) -> Customer:
     access.check_assignment(who, data["owner_id"], data.get("territory"))
     customer = build(Customer, data)
     await _check_owner(customer.owner_id, "ownerId")
-    await external_ids.check_free(customer)
     customer.stamp.created_by = customer.stamp.updated_by = ctx.actor_id
     await insert(customer)
     ctx.loaders.forget(customer)
@@ -275,7 +274,6 @@ async def _load_for_change(
 
 
 async def _store(ctx: Context, customer: Customer) -> Customer:
-    await external_ids.check_free(customer)
     customer.stamp.touch(ctx.actor_id)
     await save(customer)
     ctx.loaders.forget(customer)

@@ -140,7 +140,6 @@ async def _assignee(who: access.Principal, raw: Any, field: str = "") -> Any:
 async def create_demand(ctx: Context, data: dict[str, Any]) -> Demand:
     """Validate and store a new open demand."""
     demand = await new_demand(ctx, {**data, "status": DemandStatus.OPEN})
-    await external_ids.check_free(demand)
     await insert(demand)
     ctx.loaders.forget(demand)
     return demand
@@ -182,7 +181,6 @@ async def _apply(
     new = changed(demand, changes)
     if not always and not differs(demand, new):
         return None
-    await external_ids.check_free(new)
     new.stamp.touch(ctx.actor_id)
     await save(new)
     ctx.loaders.forget(new)

@@ -23,11 +23,9 @@ from beanie import Document, PydanticObjectId
 from models.common import ExternalId
 from resolvers import access
 from resolvers.common import (
-    EXTERNAL_KEY_FIELDS,
     build,
     check_revision,
     object_id,
-    taken_message,
 )
 from resolvers.context import Context
 from resolvers.errors import Conflict, ExternalIdTaken, Invalid, NotFound, Stale
@@ -55,42 +53,28 @@ async def find_visible(
     The row is read by its id alone, which the unique index serves on every
     store, and the principal's rule is applied to it as the loaders apply it.
     """
+    doc, visible = await _holder(who, model, ext)
+    return doc if visible else None
+
+
+async def _holder(
+    who: access.Principal, model: type[D], ext: ExternalId
+) -> tuple[D | None, bool]:
+    """The row holding ``ext``, if any, and whether ``who`` may see it (one
+    read, so the two answers agree even while another writer creates it)."""
     doc = await model.find_one({"external_keys": ext.key})
-    if doc is None or not visible_check(who, model)(doc):
-        return None
-    return doc
+    return doc, doc is not None and visible_check(who, model)(doc)
 
 
 async def get_by_external_id(ctx: Context, model: type[D], raw: Any) -> D | None:
     """One row by external id as the request's principal may see it, or ``None``."""
-    doc = await find_visible(access.principal(ctx), model, parse(raw, "externalId"))
-    if doc is not None:
-        ctx.loaders.forget(doc)  # a later read by id sees this same row
-    return doc
+    return await find_visible(access.principal(ctx), model, parse(raw, "externalId"))
 
 
 def with_id(current: list[ExternalId], ext: ExternalId) -> list[dict[str, Any]]:
     """``current`` with ``ext`` as the one id of its system."""
     kept = [e for e in current if e.system != ext.system]
     return [e.model_dump() for e in [*kept, ext]]
-
-
-async def check_free(doc: Document) -> None:
-    """Refuse (``ExternalIdTaken``) external ids of ``doc`` another row holds.
-
-    One equality look-up per id, which the unique index answers; the index
-    itself still refuses a row written meanwhile, as ``insert`` and ``save``
-    report. A row the caller may not see holds its ids all the same, so this
-    answer says that some row has the id, and nothing else about it.
-    """
-    model = type(doc)
-    for stored, field in EXTERNAL_KEY_FIELDS.items():
-        for key in getattr(doc, stored, None) or []:
-            other = await model.find_one({stored: key})
-            if other is not None and other.id != doc.id:
-                raise ExternalIdTaken(
-                    f"{field}: {taken_message(doc, key)}", field=field
-                )
 
 
 async def resolve_ref(
@@ -186,15 +170,15 @@ async def upsert(
     row first, or changed it between read and write) are run again.
     """
     for _ in range(UPSERT_ATTEMPTS):
-        current = await find_visible(who, model, ext)
-        if current is None:
+        current, visible = await _holder(who, model, ext)
+        if current is None or not visible:
             if revision is not None:
                 raise NotFound(
                     f"externalId: no {model.__name__} has the {ext.system} id "
                     f"{ext.id!r}",
                     field="externalId",
                 )
-            if await model.find_one({"external_keys": ext.key}) is not None:
+            if current is not None:
                 raise ExternalIdTaken(
                     f"externalId: the {ext.system} id {ext.id!r} already belongs "
                     f"to another {model.__name__.lower()}",

@@ -9,7 +9,7 @@ from pymongo.errors import DuplicateKeyError
 from models import Rep
 from models.common import stored_id
 from models.rep import Role
-from resolvers import access, external_ids
+from resolvers import access
 from resolvers.auth import end_other_sessions, hash_password, password_matches
 from resolvers.common import (
     build,
@@ -93,7 +93,6 @@ async def create_rep(ctx: Context, data: dict[str, Any]) -> Rep:
     await _check_manager(data)
     rep = build(Rep, data)
     await _unique_email(rep.email)
-    await external_ids.check_free(rep)
     rep.stamp.created_by = rep.stamp.updated_by = ctx.actor_id
     try:
         await insert(rep)
@@ -129,7 +128,6 @@ async def update_rep(
     new = changed(rep, changes)
     if new.email != rep.email:
         await _unique_email(new.email, rep.id)
-    await external_ids.check_free(new)
     new.stamp.touch(ctx.actor_id)
     try:
         await save(new)

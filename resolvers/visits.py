@@ -211,7 +211,6 @@ async def plan_visit(ctx: Context, data: dict[str, Any]) -> Visit:
         },
     )
     visit.stamp.created_by = visit.stamp.updated_by = ctx.actor_id
-    await external_ids.check_free(visit)
 
     async def book(session: Any) -> Visit:
         # A clash already committed ends it before any write (a run that lost
