@@ -34,6 +34,19 @@ async def _admin_context(email: str | None) -> Any:
     return Context(principal=await principal_for(user))
 
 
+async def _first_admin() -> str:
+    """The e-mail of the first active admin (the oldest), whom a key made
+    without ``--creator`` acts for."""
+    from models import Rep
+
+    admin = await Rep.find_one(
+        {"role": Role.ADMIN.value, "active": True}, sort=[("_id", 1)]
+    )
+    if admin is None:
+        raise Refused("no active admin to act for; give --creator EMAIL")
+    return str(admin.email)
+
+
 def _password(args: argparse.Namespace) -> str:
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\n")
@@ -109,7 +122,7 @@ async def _apikey(args: argparse.Namespace) -> str:
                 raise Refused(f"no API key {args.prefix}")
             await api_keys.revoke_api_key(await _admin_context(None), str(key.id))
             return f"revoked {args.prefix}"
-        ctx = await _admin_context(args.creator)
+        ctx = await _admin_context(args.creator or await _first_admin())
         try:
             key, secret = await api_keys.create_api_key(
                 ctx, args.name, args.scopes.split(","), args.days
@@ -164,8 +177,8 @@ def add_commands(
     create.add_argument(
         "--scopes",
         required=True,
-        help="comma-separated: customers:read, demands:read, "
-        "demands:write, visits:read, plans:read",
+        help="comma-separated: customers:read, customers:write, demands:read, "
+        "demands:write, visits:read, visits:write, plans:read",
     )
     create.add_argument("--days", type=int, default=90, help="lifetime (1-366 days)")
     create.add_argument(

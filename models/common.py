@@ -8,9 +8,10 @@ from enum import StrEnum
 from itertools import pairwise
 from typing import Annotated, Any, Literal
 
+import pymongo
 from beanie import Document, PydanticObjectId
 from bson import ObjectId
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
 from pydantic_core import to_jsonable_python
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
@@ -193,3 +194,80 @@ class Stamp(BaseModel):
         """Record a change made now by ``actor``."""
         self.updated_at = utc_now()
         self.updated_by = actor
+
+
+#: What a partner system's name looks like: ``salesforce``, ``zoho``, ``dynamics``,
+#: ``hubspot``, or any short lowercase identifier.
+SYSTEM_PATTERN = r"\A[a-z][a-z0-9_-]{0,31}\Z"
+#: The longest id a partner system may give an object.
+MAX_EXTERNAL_ID = 255
+#: How many partner systems' ids one object may carry.
+MAX_EXTERNAL_IDS = 10
+_SYSTEM = re.compile(SYSTEM_PATTERN)
+
+
+class ExternalId(BaseModel):
+    """The id a partner's system (a CRM) gives an object: unique per system in
+    each collection, so the partner can find and update the object by it."""
+
+    system: str
+    id: str = Field(min_length=1, max_length=MAX_EXTERNAL_ID)
+
+    @field_validator("system")
+    @classmethod
+    def _identifier(cls, value: str) -> str:
+        if not _SYSTEM.match(value):
+            raise ValueError(
+                f"{value[:40]!r} is not a system name: a lowercase letter, then "
+                "up to 31 lowercase letters, digits, _ or - (salesforce, zoho, "
+                "dynamics, hubspot)"
+            )
+        return value
+
+    @field_validator("id")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("an external id cannot be blank")
+        return value
+
+    @property
+    def key(self) -> str:
+        """``system:id``: one string per external id, which one unique index
+        serves (the system has no colon, so the key is unambiguous)."""
+        return f"{self.system}:{self.id}"
+
+
+def _one_per_system(ids: list[ExternalId]) -> list[ExternalId]:
+    systems = [e.system for e in ids]
+    if len(systems) != len(set(systems)):
+        raise ValueError("an object has at most one external id per system")
+    return ids
+
+
+#: An object's external ids: at most ``MAX_EXTERNAL_IDS``, one per system.
+ExternalIds = Annotated[
+    list[ExternalId],
+    Field(max_length=MAX_EXTERNAL_IDS),
+    AfterValidator(_one_per_system),
+]
+
+
+def external_keys(ids: list[ExternalId]) -> list[str]:
+    """The stored keys of ``ids``."""
+    return [e.key for e in ids]
+
+
+def external_key_index(field: str = "external_keys") -> pymongo.IndexModel:
+    """The unique index on a collection's external id keys.
+
+    Partial, so that the many objects without an external id do not collide on
+    an empty key; ``$gt: ""`` (rather than ``$exists``) keeps empty arrays out
+    and is implied by the equality every look-up sends, so they use the index.
+    """
+    return pymongo.IndexModel(
+        [(field, 1)],
+        unique=True,
+        partialFilterExpression={field: {"$gt": ""}},
+        name=f"{field}_unique",
+    )

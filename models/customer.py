@@ -12,7 +12,16 @@ import pymongo
 from beanie import Document, PydanticObjectId
 from pydantic import BaseModel, EmailStr, Field, field_validator, model_validator
 
-from models.common import DayHours, GeoPoint, Stamp, access_keys, check_week
+from models.common import (
+    DayHours,
+    ExternalIds,
+    GeoPoint,
+    Stamp,
+    access_keys,
+    check_week,
+    external_key_index,
+    external_keys,
+)
 
 
 class Tier(StrEnum):
@@ -51,6 +60,7 @@ class Contact(BaseModel):
     phones: list[str] = Field(default_factory=list, max_length=10)
     emails: list[EmailStr] = Field(default_factory=list, max_length=10)
     preferred_channel: Channel | None = None
+    external_ids: ExternalIds = Field(default_factory=list)
 
 
 class Address(BaseModel):
@@ -134,6 +144,11 @@ class Customer(Document):
     location: GeoPoint | None = None
     archived: bool = False
     access: list[str] = Field(default_factory=list)
+    external_ids: ExternalIds = Field(default_factory=list)
+    #: ``system:id`` of ``external_ids`` and of the contacts' external ids, each
+    #: under one unique index (see ``external_key_index``).
+    external_keys: list[str] = Field(default_factory=list)
+    contact_keys: list[str] = Field(default_factory=list)
     stamp: Stamp = Field(default_factory=Stamp)
     rev: int = 0
 
@@ -141,6 +156,14 @@ class Customer(Document):
     @classmethod
     def _zone(cls, value: str) -> str:
         return valid_time_zone(value)
+
+    @field_validator("contacts")
+    @classmethod
+    def _distinct_contacts(cls, value: list[Contact]) -> list[Contact]:
+        keys = [k for c in value for k in external_keys(c.external_ids)]
+        if len(keys) != len(set(keys)):
+            raise ValueError("two contacts have the same external id")
+        return value
 
     @field_validator("opening_hours")
     @classmethod
@@ -164,6 +187,10 @@ class Customer(Document):
         # every query planner combines with the other filters' indexes.
         self.archived = self.status == LifecycleStatus.ARCHIVED
         self.access = access_keys(self.owner_id, self.territory)
+        self.external_keys = external_keys(self.external_ids)
+        self.contact_keys = [
+            k for c in self.contacts for k in external_keys(c.external_ids)
+        ]
         return self
 
     class Settings:
@@ -196,4 +223,8 @@ class Customer(Document):
             pymongo.IndexModel([("name", 1), ("_id", 1)]),
             pymongo.IndexModel([("stamp.updated_at", -1), ("_id", 1)]),
             pymongo.IndexModel([("custom_fields.key", 1), ("custom_fields.value", 1)]),
+            external_key_index("external_keys"),
+            external_key_index("contact_keys"),
+            # The list filtered by an external id (archived=False by default).
+            pymongo.IndexModel([("archived", 1), ("external_keys", 1)]),
         ]

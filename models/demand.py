@@ -7,9 +7,17 @@ from enum import StrEnum
 
 import pymongo
 from beanie import Document, PydanticObjectId
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
-from models.common import Stamp, access_keys, utc_now
+from models.common import (
+    ExternalIds,
+    Stamp,
+    access_keys,
+    as_utc,
+    external_key_index,
+    external_keys,
+    utc_now,
+)
 
 
 class DemandType(StrEnum):
@@ -85,8 +93,16 @@ class Demand(Document):
     history: list[Transition] = Field(default_factory=list)
     source_visit_id: PydanticObjectId | None = None
     open: bool = True
+    external_ids: ExternalIds = Field(default_factory=list)
+    #: ``system:id`` of ``external_ids``, under a unique index.
+    external_keys: list[str] = Field(default_factory=list)
     stamp: Stamp = Field(default_factory=Stamp)
     rev: int = 0
+
+    @field_validator("due")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else as_utc(value)
 
     @model_validator(mode="after")
     def _derive(self) -> Demand:
@@ -94,6 +110,7 @@ class Demand(Document):
         # one $in: a shape every query planner serves from one compound index.
         self.open = self.status in OPEN_DEMAND_STATUSES
         self.access = access_keys(self.customer_owner_id, self.customer_territory)
+        self.external_keys = external_keys(self.external_ids)
         return self
 
     class Settings:
@@ -109,4 +126,5 @@ class Demand(Document):
             pymongo.IndexModel([("due", 1), ("_id", 1)]),
             pymongo.IndexModel([("stamp.created_at", -1), ("_id", 1)]),
             pymongo.IndexModel([("source_visit_id", 1)]),
+            external_key_index(),
         ]

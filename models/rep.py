@@ -9,7 +9,16 @@ import pymongo
 from beanie import Document, Indexed, PydanticObjectId
 from pydantic import BaseModel, EmailStr, Field, field_validator, model_validator
 
-from models.common import DayHours, GeoPoint, Stamp, check_week, minutes_of
+from models.common import (
+    DayHours,
+    ExternalIds,
+    GeoPoint,
+    Stamp,
+    check_week,
+    external_key_index,
+    external_keys,
+    minutes_of,
+)
 from models.customer import valid_time_zone
 
 
@@ -58,6 +67,9 @@ class Rep(Document):
     active: bool = True
     #: argon2id hash; ``None`` for users who cannot sign in with a password.
     password_hash: str | None = None
+    external_ids: ExternalIds = Field(default_factory=list)
+    #: ``system:id`` of ``external_ids``, under a unique index.
+    external_keys: list[str] = Field(default_factory=list)
     stamp: Stamp = Field(default_factory=Stamp)
     rev: int = 0
 
@@ -76,6 +88,11 @@ class Rep(Document):
     def _lower(cls, value: str) -> str:
         return value.lower()
 
+    @model_validator(mode="after")
+    def _derive(self) -> Rep:
+        self.external_keys = external_keys(self.external_ids)
+        return self
+
     class Settings:
         name = "reps"
         validate_on_save = True
@@ -83,4 +100,5 @@ class Rep(Document):
             pymongo.IndexModel([("name", 1), ("_id", 1)]),
             pymongo.IndexModel([("manager_id", 1), ("name", 1)]),
             pymongo.IndexModel([("territory", 1), ("name", 1)]),
+            external_key_index(),
         ]

@@ -9,7 +9,13 @@ import pymongo
 from beanie import Document, PydanticObjectId
 from pydantic import BaseModel, Field, model_validator
 
-from models.common import GeoPoint, Stamp
+from models.common import (
+    ExternalIds,
+    GeoPoint,
+    Stamp,
+    external_key_index,
+    external_keys,
+)
 
 
 class Purpose(StrEnum):
@@ -103,6 +109,9 @@ class Visit(Document):
     plan_id: PydanticObjectId | None = None
     #: Kept at its exact time by planVisits and replanDay, like a confirmed visit.
     pinned: bool = False
+    external_ids: ExternalIds = Field(default_factory=list)
+    #: ``system:id`` of ``external_ids``, under a unique index.
+    external_keys: list[str] = Field(default_factory=list)
     stamp: Stamp = Field(default_factory=Stamp)
     rev: int = 0
 
@@ -112,6 +121,7 @@ class Visit(Document):
             raise ValueError("planned_end must be after planned_start")
         if self.duration_min is not None and self.duration_min < 0:
             raise ValueError("duration_min cannot be negative")
+        self.external_keys = external_keys(self.external_ids)
         return self
 
     class Settings:
@@ -136,6 +146,7 @@ class Visit(Document):
             pymongo.IndexModel([("planned_start", 1), ("_id", 1)]),
             pymongo.IndexModel([("demand_ids", 1)]),
             pymongo.IndexModel([("plan_id", 1)]),
+            external_key_index(),
         ]
 
 

@@ -18,7 +18,8 @@ Roles:
 * rep: customers they own or whose territory they work, demands of those
   customers, their own visits and plans.
 * partner: an API key's scopes, within the rows its creator may see; personal
-  fields are hidden.
+  fields are hidden. A key with a write scope (``customers:write``,
+  ``demands:write``, ``visits:write``) writes by its creator's rules, never more.
 """
 
 from __future__ import annotations
@@ -36,7 +37,21 @@ if TYPE_CHECKING:
 
 #: What an API key may be allowed to do.
 SCOPES = frozenset(
-    {"customers:read", "demands:read", "demands:write", "visits:read", "plans:read"}
+    {
+        "customers:read",
+        "customers:write",
+        "demands:read",
+        "demands:write",
+        "visits:read",
+        "visits:write",
+        "plans:read",
+    }
+)
+#: The scope an API key needs to change each kind of row.
+CUSTOMERS_WRITE, DEMANDS_WRITE, VISITS_WRITE = (
+    "customers:write",
+    "demands:write",
+    "visits:write",
 )
 
 
@@ -63,7 +78,8 @@ class Principal:
         colleagues: for reps, their manager and the reps who share that manager
             (whose names they may read, not their rows).
         creator_territory: for API keys, the territory of the key's creator.
-        team_territories: for managers, the territories their team works.
+        team_territories: for managers (and their keys), the territories their
+            team works.
     """
 
     user_id: PydanticObjectId | None
@@ -386,20 +402,19 @@ def check_assignment(
     Reps create customers for themselves in their territory (or none) and never
     change an owner or territory afterwards; managers give customers to their
     team (never to nobody) and put them in the team's territories; admins assign
-    anything.
+    anything. An API key with ``customers:write`` follows its creator's rule.
     """
-    if who.is_key:
-        raise Forbidden("API keys cannot change customers")
-    if who.role == Role.ADMIN:
+    check_writer(who, key_scope=CUSTOMERS_WRITE)
+    if who.row_role == Role.ADMIN:
         return
     new_owner = before is None or owner_id != before[0]
     new_territory = before is None or territory != before[1]
-    if who.role == Role.REP:
+    if who.row_role == Role.REP:
         if before is not None and (new_owner or new_territory):
             raise Forbidden("reps cannot give customers away or move them")
         if owner_id != who.user_id:
             raise Forbidden("you may not give customers to that rep")
-        if territory not in (None, who.territory):
+        if territory not in (None, who.row_territory):
             raise Forbidden("you may not move customers to another territory")
         return
     if new_owner and (owner_id is None or owner_id not in _people(who)):
@@ -412,19 +427,19 @@ def check_assignment(
 
 def default_owner(who: Principal) -> PydanticObjectId | None:
     """The owner of a customer created without one: users keep what they create
-    (so they can see it), admins leave it unassigned."""
-    return None if who.role == Role.ADMIN else who.user_id
+    (so they can see it), admins leave it unassigned; a key's are its creator's."""
+    return None if who.row_role == Role.ADMIN else who.user_id
 
 
 def check_may_change_customer(who: Principal, customer: Any) -> None:
     """Refuse changing a customer the principal sees but does not hold.
 
     Reps see their territory's customers but change only those they own;
-    managers change their team's; admins all. Keys change none.
+    managers change their team's; admins all. Keys need ``customers:write``
+    and then change what their creator may.
     """
-    if who.is_key:
-        raise Forbidden("API keys cannot change customers")
-    if who.role == Role.REP and customer.owner_id != who.user_id:
+    check_writer(who, key_scope=CUSTOMERS_WRITE)
+    if who.row_role == Role.REP and customer.owner_id != who.user_id:
         raise Forbidden("reps change only the customers they own")
 
 
@@ -444,10 +459,13 @@ def check_writer(who: Principal, *, key_scope: str | None = None) -> None:
         raise Forbidden("this API key may not make this change")
 
 
-def check_acts_for(who: Principal, rep_id: PydanticObjectId) -> None:
-    """Refuse acting for a rep outside the principal's reach (self, team, all)."""
-    check_writer(who)
-    if who.role != Role.ADMIN and rep_id not in _people(who):
+def check_acts_for(
+    who: Principal, rep_id: PydanticObjectId, *, key_scope: str | None = None
+) -> None:
+    """Refuse acting for a rep outside the principal's reach (self, team, all);
+    an API key needs ``key_scope`` and reaches what its creator reaches."""
+    check_writer(who, key_scope=key_scope)
+    if who.row_role != Role.ADMIN and rep_id not in _people(who):
         raise Forbidden("you may not act for that rep")
 
 

@@ -21,8 +21,14 @@ MAX_DAYS = 366
 async def create_api_key(
     ctx: Context, name: str, scopes: list[str], days: int
 ) -> tuple[ApiKey, str]:
-    """A new key and its secret, which is shown this once and never stored."""
+    """A new key and its secret, which is shown this once and never stored.
+
+    The key acts for the user who creates it, so the system principal (the
+    command line without ``--creator``, which has no user) cannot make one.
+    """
     who = access.require_role(ctx, *access.KEY_GRANTORS)
+    if who.user_id is None:
+        raise Invalid("a key acts for a user: name its creator", field="creator")
     unknown = sorted(set(scopes) - access.SCOPES)
     if unknown:
         raise Invalid(f"unknown scopes: {', '.join(unknown)}", field="scopes")

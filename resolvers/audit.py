@@ -48,7 +48,9 @@ PLAIN_FIELDS = frozenset(
     }
 )
 #: Bookkeeping that changes with every write and says nothing of its own.
-IGNORED = frozenset({"rev", "stamp", "search", "location", "history"})
+IGNORED = frozenset(
+    {"rev", "stamp", "search", "location", "history", "external_keys", "contact_keys"}
+)
 
 _changes: ContextVar[list[FieldChange] | None] = ContextVar(
     "audit_changes", default=None

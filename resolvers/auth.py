@@ -278,12 +278,14 @@ async def _key_principal(token: str) -> Principal:
     creator = await Rep.get(key.created_by)
     if creator is None or not creator.active or creator.role not in access.KEY_GRANTORS:
         raise Unauthenticated("the API key's owner can no longer grant it")
+    team, territories = await _team(creator)
     return Principal(
         user_id=creator.id,
         role=Role.PARTNER,
         key_id=key.id,
         scopes=frozenset(key.scopes),
-        team=(await _team(creator))[0],
+        team=team,
+        team_territories=territories,
         creator_role=creator.role,
         creator_territory=creator.territory,
     )

@@ -9,6 +9,7 @@ import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from beanie import Document, PydanticObjectId
@@ -19,7 +20,14 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from models.common import GeoPoint
 from resolvers import audit
-from resolvers.errors import Conflict, Invalid, NotFound, from_validation
+from resolvers.errors import (
+    Conflict,
+    ExternalIdTaken,
+    Invalid,
+    NotFound,
+    Stale,
+    from_validation,
+)
 
 D = TypeVar("D", bound=Document)
 M = TypeVar("M", bound=BaseModel)
@@ -79,7 +87,7 @@ def revision_of(doc: Document) -> str:
 def check_revision(doc: Document, revision: str | None) -> None:
     """Refuse a change made against an older revision of ``doc``."""
     if revision is not None and revision != revision_of(doc):
-        raise Conflict(
+        raise Stale(
             f"{type(doc).__name__} {doc.id} was changed by someone else; "
             "reload it and try again",
             field="revision",
@@ -119,14 +127,18 @@ async def save(doc: D, session: Any = None) -> D:
         .find_one({"_id": doc.id}, session=session)
     )
     before = type(doc).model_validate(stored).model_dump() if stored else None
+    await check_external_ids_free(doc, before, session)
     expected = doc.rev
     doc.rev = expected + 1
     query = type(doc).find_one({"_id": doc.id, "rev": expected}, session=session)
     try:
         await query.replace_one(doc, session=session)
+    except DuplicateKeyError as error:
+        doc.rev = expected
+        raise external_id_taken(doc, error) from None
     except DocumentNotFound:
         doc.rev = expected
-        raise Conflict(
+        raise Stale(
             f"{type(doc).__name__} {doc.id} was changed by someone else; "
             "reload it and try again",
             field="revision",
@@ -150,9 +162,88 @@ async def insert(doc: D, session: Any = None) -> D:
     if planned is not None and doc.id is None:
         doc.id = planned
         NEXT_ID.set(None)
-    await doc.insert(session=session)
+    await check_external_ids_free(doc, None, session)
+    try:
+        await doc.insert(session=session)
+    except DuplicateKeyError as error:
+        raise external_id_taken(doc, error) from None
     audit.note(doc, "created", None)
     return doc
+
+
+#: Stored fields holding external id keys, and the input field each comes from.
+EXTERNAL_KEY_FIELDS = {
+    "external_keys": "externalIds",
+    "contact_keys": "contacts.externalIds",
+}
+
+
+def taken_message(doc: Document, key: str) -> str:
+    """Why an external id ``key`` (``system:id``) cannot be given to ``doc``."""
+    system, _, raw = key.partition(":")
+    kind = type(doc).__name__.lower()
+    return f"the {system} id {raw!r} already belongs to another {kind}"
+
+
+def external_id_taken(doc: Document, error: DuplicateKeyError) -> Exception:
+    """``ExternalIdTaken`` if a unique index on external ids refused ``doc``,
+    else ``error`` itself (another unique index, such as a rep's e-mail)."""
+    details = error.details or {}
+    pattern = details.get("keyPattern") or {}
+    text = str(details.get("errmsg") or error)
+    for stored, field in EXTERNAL_KEY_FIELDS.items():
+        if stored in pattern or f"{stored}_unique" in text:
+            taken = (details.get("keyValue") or {}).get(stored)
+            held = getattr(doc, stored, [])
+            key = taken if isinstance(taken, str) else (held[0] if held else ":")
+            return ExternalIdTaken(f"{field}: {taken_message(doc, key)}", field=field)
+    return error
+
+
+async def check_external_ids_free(
+    doc: Document, before: dict[str, Any] | None, session: Any = None
+) -> None:
+    """Refuse (``ExternalIdTaken``) external ids ``doc`` gains that another row
+    of its collection holds.
+
+    Only ids the stored row (``before``) did not hold are looked up, one
+    equality each, which the unique index answers; the index itself still
+    refuses a row written meanwhile (see ``external_id_taken``). A row the
+    caller may not see holds its ids all the same, so the answer says that some
+    row has the id, and nothing else about it.
+    """
+    for stored, field in EXTERNAL_KEY_FIELDS.items():
+        held = set((before or {}).get(stored) or [])
+        for key in getattr(doc, stored, None) or []:
+            if key in held:
+                continue
+            other = await type(doc).find_one({stored: key}, session=session)
+            if other is not None and other.id != doc.id:
+                raise ExternalIdTaken(
+                    f"{field}: {taken_message(doc, key)}", field=field
+                )
+
+
+def _comparable(value: Any) -> Any:
+    """``value`` as the store gives it back: datetimes in UTC to the millisecond."""
+    if isinstance(value, datetime):
+        moment = value.replace(tzinfo=UTC) if value.tzinfo is None else value
+        moment = moment.astimezone(UTC)
+        return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+    if isinstance(value, dict):
+        return {k: _comparable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_comparable(v) for v in value]
+    return value
+
+
+def differs(before: Document, after: Document) -> bool:
+    """Whether writing ``after`` over ``before`` would change what is stored
+    (bookkeeping left out: the revision and the change stamp)."""
+    skip = {"id", "rev", "stamp"}
+    return _comparable(before.model_dump(exclude=skip)) != _comparable(
+        after.model_dump(exclude=skip)
+    )
 
 
 def point(lat: float, lng: float, field: str) -> GeoPoint:

@@ -9,13 +9,14 @@ from typing import Any
 from beanie import PydanticObjectId
 
 from models import Customer, Demand, Rep
-from models.customer import MAX_PREFIX, LifecycleStatus, search_tokens
-from resolvers import access
+from models.customer import MAX_PREFIX, Contact, LifecycleStatus, search_tokens
+from resolvers import access, external_ids
 from resolvers.common import (
     any_of,
     build,
     changed,
     check_revision,
+    differs,
     fetch_visible,
     insert,
     object_id,
@@ -24,6 +25,7 @@ from resolvers.common import (
 )
 from resolvers.context import Context
 from resolvers.errors import Invalid, NotFound
+from resolvers.external_ids import Upserted
 from resolvers.pagination import Page, check_page_size, paginate
 
 MAX_RADIUS_KM = 500.0
@@ -69,6 +71,7 @@ class CustomerFilter:
     tags_any: list[str] | None = None
     custom: list[CustomFieldCondition] = field(default_factory=list)
     include_archived: bool = False
+    external_id: dict[str, str] | None = None
 
 
 def _custom_condition(cond: CustomFieldCondition) -> dict[str, Any]:
@@ -112,6 +115,9 @@ def customer_query(
     if flt.tags_any:
         clauses.append({"tags": any_of(flt.tags_any)})
     clauses.extend(_custom_condition(c) for c in flt.custom)
+    if flt.external_id is not None:
+        ext = external_ids.parse(flt.external_id, "filter.externalId")
+        clauses.append({"external_keys": ext.key})
     if search is not None:
         words = [w[:MAX_PREFIX] for w in search_tokens(search)][:8]
         if not words:
@@ -251,6 +257,7 @@ async def create_customer(ctx: Context, data: dict[str, Any]) -> Customer:
     await _check_owner(customer.owner_id, "ownerId")
     customer.stamp.created_by = customer.stamp.updated_by = ctx.actor_id
     await insert(customer)
+    ctx.loaders.forget(customer)
     return customer
 
 
@@ -258,7 +265,7 @@ async def _load_for_change(
     ctx: Context, customer_id: str, revision: str | None
 ) -> Customer:
     who = access.principal(ctx)
-    access.check_writer(who)
+    access.check_writer(who, key_scope=access.CUSTOMERS_WRITE)
     rule = access.customer_rule(who)
     customer = await fetch_visible(Customer, object_id(customer_id, "id"), rule)
     access.check_may_change_customer(who, customer)
@@ -278,6 +285,16 @@ async def update_customer(
 ) -> Customer:
     """Apply ``changes`` to a customer, refusing a stale revision."""
     customer = await _load_for_change(ctx, customer_id, revision)
+    updated = await _apply(ctx, customer, changes, always=True)
+    assert updated is not None  # always=True writes even an unchanged customer
+    return updated
+
+
+async def _apply(
+    ctx: Context, customer: Customer, changes: dict[str, Any], *, always: bool
+) -> Customer | None:
+    """Write ``changes`` to ``customer`` after the ownership rules; unless
+    ``always``, write nothing (and return ``None``) when nothing changes."""
     if changes.get("owner_id") is not None:
         changes["owner_id"] = object_id(changes["owner_id"], "ownerId")
     moved = {k: v for k, v in changes.items() if k in ("owner_id", "territory")}
@@ -289,7 +306,10 @@ async def update_customer(
             before=(customer.owner_id, customer.territory),
         )
         await _check_owner(changes.get("owner_id"), "ownerId")
-    updated = await _store(ctx, changed(customer, changes))
+    new = changed(customer, changes)
+    if not always and not differs(customer, new):
+        return None
+    updated = await _store(ctx, new)
     if moved:
         # Demands carry the customer's owner and territory for the access rules.
         await Demand.find({"customer_id": updated.id}).update_many(
@@ -354,3 +374,37 @@ async def remove_contact(
     index = _contact_index(customer, contact_id)
     customer.contacts.pop(index)
     return await _store(ctx, changed(customer, {}))
+
+
+async def upsert_customer(
+    ctx: Context, external_id: Any, revision: str | None, data: dict[str, Any]
+) -> Upserted[Customer]:
+    """Create or change the customer with a partner's ``external_id``.
+
+    Creating follows ``create_customer`` (owner and territory rules included);
+    changing follows ``update_customer`` and writes only what differs. Contacts
+    sent again keep their ids (matched by external id, else by equal fields).
+    """
+    who = access.principal(ctx)
+    access.check_writer(who, key_scope=access.CUSTOMERS_WRITE)
+    ext = external_ids.parse(external_id, "externalId")
+    await external_ids.id_from_external_id(ctx, Rep, data, "owner")
+
+    async def create() -> Customer:
+        return await create_customer(
+            ctx, {**data, "external_ids": external_ids.with_id([], ext)}
+        )
+
+    async def update(current: Customer) -> Customer | None:
+        access.check_may_change_customer(who, current)
+        changes = {
+            **data,
+            "external_ids": external_ids.with_id(current.external_ids, ext),
+        }
+        if "contacts" in changes:
+            changes["contacts"] = external_ids.keep_ids(
+                current.contacts, changes["contacts"], Contact, "contacts"
+            )
+        return await _apply(ctx, current, changes, always=False)
+
+    return await external_ids.upsert(who, Customer, ext, revision, create, update)

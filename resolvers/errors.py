@@ -39,6 +39,14 @@ class Conflict(DomainError):
     code = "CONFLICT"
 
 
+class Stale(Conflict):
+    """The object changed since the client (or the resolver) read it."""
+
+
+class ExternalIdTaken(Conflict):
+    """Another object of the collection already has that external id."""
+
+
 class TransitionRefused(DomainError):
     """The requested status change is not allowed from the current status."""
 

@@ -117,6 +117,18 @@ def _last_visits(
     return load
 
 
+def visible_check(who: Principal, model: type[Document]) -> Visible:
+    """Whether ``who`` may see a row of ``model`` it read: the rule the loaders
+    apply, for look-ups that read by another unique key (an external id)."""
+    checks: dict[type[Document], Callable[[Principal], Visible]] = {
+        Customer: _customer_check,
+        Demand: _demand_check,
+        Visit: _people_check(access.visit_rule, "rep_id"),
+        Rep: _people_check(access.rep_rule, "_id"),
+    }
+    return checks[model](who)
+
+
 def _drop(loader: DataLoader[Any, Any], key: Any) -> None:
     with contextlib.suppress(KeyError):  # nothing cached for that key
         loader.clear(key)

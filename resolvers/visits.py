@@ -20,7 +20,7 @@ from models.visit import (
     Presence,
     VisitStatus,
 )
-from resolvers import access
+from resolvers import access, external_ids
 from resolvers.common import (
     any_of,
     build,
@@ -58,6 +58,7 @@ class VisitFilter:
     purposes: list[str] | None = None
     starts_after: datetime | None = None
     starts_before: datetime | None = None
+    external_id: dict[str, str] | None = None
 
 
 def visit_query(flt: VisitFilter | None) -> dict[str, Any]:
@@ -81,6 +82,9 @@ def visit_query(flt: VisitFilter | None) -> dict[str, Any]:
         window["$lt"] = as_utc(flt.starts_before)
     if window:
         query["planned_start"] = window
+    if flt.external_id is not None:
+        ext = external_ids.parse(flt.external_id, "filter.externalId")
+        query["external_keys"] = ext.key
     return query
 
 
@@ -106,7 +110,9 @@ async def get_visit(ctx: Context, visit_id: str) -> Visit | None:
         return None
 
 
-def _check_times(start: datetime, end: datetime) -> tuple[datetime, datetime]:
+def check_times(start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    """The planned times in UTC, refusing an end not after the start or a
+    visit longer than ``MAX_VISIT``."""
     start, end = as_utc(start), as_utc(end)
     if end <= start:
         raise Invalid("plannedEnd must be after plannedStart", field="plannedEnd")
@@ -142,13 +148,14 @@ async def find_clash(
     return None
 
 
-async def _check_free(
+async def check_rep_free(
     rep_id: PydanticObjectId,
     start: datetime,
     end: datetime,
     skip: PydanticObjectId | None = None,
     session: Any = None,
 ) -> None:
+    """Refuse (``Conflict``) a time when the rep has another active visit."""
     clash = await find_clash(rep_id, start, end, {skip} if skip else None, session)
     if clash is not None:
         raise Conflict(
@@ -159,9 +166,12 @@ async def _check_free(
         )
 
 
-async def _check_demands(
+async def check_demands(
     who: access.Principal, raw: list[str], customer_id: PydanticObjectId
 ) -> list[Any]:
+    """The ids of demands a visit is about: visible ones of its customer."""
+    if not raw:  # none asked for: no demand to see (a key may lack demands:read)
+        return []
     ids = [object_id(i, "demandIds") for i in raw]
     query = access.restrict({"_id": {"$in": ids}}, access.demand_rule(who))
     found = {d.id: d for d in await Demand.find(query).to_list()}
@@ -179,19 +189,16 @@ async def _check_demands(
 async def plan_visit(ctx: Context, data: dict[str, Any]) -> Visit:
     """Put a visit in a rep's calendar (a rep's own, a manager's team's)."""
     who = access.principal(ctx)
-    access.check_writer(who)
+    access.check_writer(who, key_scope=access.VISITS_WRITE)
     customer_id = object_id(data["customer_id"], "customerId")
     rep_id = object_id(data["rep_id"], "repId")
-    start, end = _check_times(data["planned_start"], data["planned_end"])
+    start, end = check_times(data["planned_start"], data["planned_end"])
     rule = access.customer_rule(who)
     customer = await fetch_visible(Customer, customer_id, rule, "customerId")
     if customer.status == LifecycleStatus.ARCHIVED:
         raise Invalid("the customer is archived", field="customerId")
-    rep = await fetch_visible(Rep, rep_id, access.rep_rule(who), "repId")
-    access.check_acts_for(who, rep_id)
-    if not rep.active:
-        raise Invalid("the rep is disabled", field="repId")
-    demand_ids = await _check_demands(who, data.get("demand_ids") or [], customer_id)
+    await check_rep(who, rep_id)
+    demand_ids = await check_demands(who, data.get("demand_ids") or [], customer_id)
     visit = build(
         Visit,
         {
@@ -210,9 +217,9 @@ async def plan_visit(ctx: Context, data: dict[str, Any]) -> Visit:
         # the race usually ends here). Then the calendar document: of two
         # overlapping bookings only one commits, and the check after it holds
         # whether the store reads from a snapshot or the latest commit.
-        await _check_free(rep_id, start, end, session=session)
+        await check_rep_free(rep_id, start, end, session=session)
         await lock_calendars([rep_id], session)
-        await _check_free(rep_id, start, end, session=session)
+        await check_rep_free(rep_id, start, end, session=session)
         fresh = visit.model_copy(deep=True)
         await insert(fresh, session)
         return fresh
@@ -222,9 +229,24 @@ async def plan_visit(ctx: Context, data: dict[str, Any]) -> Visit:
     return visit
 
 
-async def _load(ctx: Context, visit_id: str, revision: str | None) -> Visit:
+async def check_rep(who: access.Principal, rep_id: PydanticObjectId) -> None:
+    """Refuse a rep the principal may not plan for, or a disabled one."""
+    rep = await fetch_visible(Rep, rep_id, access.rep_rule(who), "repId")
+    access.check_acts_for(who, rep_id, key_scope=access.VISITS_WRITE)
+    if not rep.active:
+        raise Invalid("the rep is disabled", field="repId")
+
+
+async def _load(
+    ctx: Context,
+    visit_id: str,
+    revision: str | None,
+    key_scope: str | None = access.VISITS_WRITE,
+) -> Visit:
+    """A visit the principal may see and change. ``key_scope`` is the scope an
+    API key needs; ``None`` refuses keys (check-ins are the rep's own)."""
     who = access.principal(ctx)
-    access.check_writer(who)
+    access.check_writer(who, key_scope=key_scope)
     visit = await fetch_visible(
         Visit, object_id(visit_id, "id"), access.visit_rule(who)
     )
@@ -242,7 +264,9 @@ def _move(visit: Visit, to_status: VisitStatus) -> None:
     visit.status = to_status
 
 
-async def _store(ctx: Context, visit: Visit, session: Any = None) -> Visit:
+async def store_visit(ctx: Context, visit: Visit, session: Any = None) -> Visit:
+    """Write a changed visit (stamped, revision-checked) and forget it in the
+    request's loaders."""
     visit.stamp.touch(ctx.actor_id)
     await save(visit, session)
     ctx.loaders.forget(visit)
@@ -260,17 +284,24 @@ async def reschedule_visit(
             current=visit.status.value,
             requested="planned",
         )
-    start, end = _check_times(start, end)
-    read = visit
+    moved = visit.model_copy(deep=True)
+    moved.planned_start, moved.planned_end = check_times(start, end)
+    moved.status = VisitStatus.PLANNED
+    return await store_moved(ctx, moved)
+
+
+async def store_moved(ctx: Context, visit: Visit) -> Visit:
+    """Write ``visit`` at its new time (or with its new rep) after the checks
+    planning makes: in one transaction that writes the rep's calendar document
+    first, so of two overlapping writers only one commits."""
+    rep_id, start, end = visit.rep_id, visit.planned_start, visit.planned_end
 
     async def move(session: Any) -> Visit:
-        await _check_free(read.rep_id, start, end, skip=read.id, session=session)
-        await lock_calendars([read.rep_id], session)
-        await _check_free(read.rep_id, start, end, skip=read.id, session=session)
-        moved = read.model_copy(deep=True)
-        moved.planned_start, moved.planned_end = start, end
-        moved.status = VisitStatus.PLANNED
-        return await _store(ctx, moved, session)
+        await check_rep_free(rep_id, start, end, skip=visit.id, session=session)
+        await lock_calendars([rep_id], session)
+        await check_rep_free(rep_id, start, end, skip=visit.id, session=session)
+        # A copy, so that a run lost to a write conflict starts from what was read.
+        return await store_visit(ctx, visit.model_copy(deep=True), session)
 
     return await in_transaction(Visit, move)
 
@@ -279,7 +310,7 @@ async def confirm_visit(ctx: Context, visit_id: str, revision: str | None) -> Vi
     """Mark a planned visit as agreed with the customer."""
     visit = await _load(ctx, visit_id, revision)
     _move(visit, VisitStatus.CONFIRMED)
-    return await _store(ctx, visit)
+    return await store_visit(ctx, visit)
 
 
 async def pin_visit(
@@ -294,7 +325,7 @@ async def pin_visit(
             requested=visit.status.value,
         )
     visit.pinned = pinned
-    return await _store(ctx, visit)
+    return await store_visit(ctx, visit)
 
 
 async def _presence(
@@ -334,7 +365,7 @@ async def check_in_visit(
     planned start, and not in the future; a far one is kept, flagged
     OUTSIDE_RADIUS.
     """
-    visit = await _load(ctx, visit_id, revision)
+    visit = await _load(ctx, visit_id, revision, key_scope=None)
     _move(visit, VisitStatus.CHECKED_IN)
     settings = await load_settings()
     presence = await _presence(visit, at, where, settings)
@@ -347,7 +378,7 @@ async def check_in_visit(
             field="at",
         )
     visit.check_in = presence
-    return await _store(ctx, visit)
+    return await store_visit(ctx, visit)
 
 
 async def check_out_visit(
@@ -361,7 +392,7 @@ async def check_out_visit(
 
     The check-out must follow the check-in by at most ``max_visit_minutes``.
     """
-    visit = await _load(ctx, visit_id, revision)
+    visit = await _load(ctx, visit_id, revision, key_scope=None)
     _move(visit, VisitStatus.COMPLETED)
     settings = await load_settings()
     presence = await _presence(visit, at, where, settings)
@@ -378,7 +409,7 @@ async def check_out_visit(
         )
     visit.check_out = presence
     visit.duration_min = round(minutes, 2)
-    return await _store(ctx, visit)
+    return await store_visit(ctx, visit)
 
 
 async def cancel_visit(
@@ -392,14 +423,14 @@ async def cancel_visit(
     visit = await _load(ctx, visit_id, revision)
     _move(visit, VisitStatus.CANCELLED)
     visit.cancel_reason = reason.strip()
-    return await _store(ctx, visit)
+    return await store_visit(ctx, visit)
 
 
 async def mark_visit_missed(ctx: Context, visit_id: str, revision: str | None) -> Visit:
     """Record that a visit did not happen."""
     visit = await _load(ctx, visit_id, revision)
     _move(visit, VisitStatus.MISSED)
-    return await _store(ctx, visit)
+    return await store_visit(ctx, visit)
 
 
 async def record_outcome(
@@ -450,7 +481,7 @@ async def record_outcome(
         # what was read.
         visit = read.model_copy(deep=True)
         # The visit first: a stale revision then stops the change before any demand.
-        await _store(ctx, visit, session)
+        await store_visit(ctx, visit, session)
         for demand, demand_id in zip(demands, new_ids, strict=True):
             fresh = demand.model_copy(deep=True)
             fresh.id = demand_id

@@ -13,6 +13,7 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLError,
     InlineFragmentNode,
     OperationDefinitionNode,
 )
@@ -65,10 +66,11 @@ class AuditTrail(SchemaExtension):
         try:
             value = await result if isawaitable(result) else result
         except Exception as error:
-            coded = top_level(error)
-            self.outcomes[key] = str(
-                (coded.extensions or {}).get("code") if coded else "ERROR"
-            )
+            # The access guard may have turned the refusal into its coded
+            # GraphQLError already (it wraps this extension's resolver).
+            coded = error if isinstance(error, GraphQLError) else top_level(error)
+            code = (coded.extensions or {}).get("code") if coded else None
+            self.outcomes[key] = str(code or "ERROR")
             raise
         self.outcomes[key] = _outcome(value)
         return value

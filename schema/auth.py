@@ -99,12 +99,28 @@ def _session(tokens: resolve.Tokens) -> AuthSession:
     )
 
 
-@strawberry.enum(description="What an API key may do.")
+@strawberry.enum(
+    description="What an API key may do, within the rows its creator may see "
+    "and by its creator's rules (docs/access.md)."
+)
 class ApiScope(enum.Enum):
     CUSTOMERS_READ = "customers:read"
+    CUSTOMERS_WRITE = strawberry.enum_value(
+        "customers:write",
+        description="Create and change customers (upsertCustomer too), their "
+        "contacts, owners and territories.",
+    )
     DEMANDS_READ = "demands:read"
-    DEMANDS_WRITE = "demands:write"
+    DEMANDS_WRITE = strawberry.enum_value(
+        "demands:write",
+        description="Create, change and move demands (upsertDemand too).",
+    )
     VISITS_READ = "visits:read"
+    VISITS_WRITE = strawberry.enum_value(
+        "visits:write",
+        description="Plan, change, confirm, pin, cancel and record visits "
+        "(upsertVisit too); check-ins and check-outs stay the rep's.",
+    )
     PLANS_READ = "plans:read"
 
 

@@ -81,6 +81,23 @@ async def attempt(call: Awaitable[T], payload: Callable[[T], Any]) -> Any:
     return payload(await call)
 
 
+async def upserting(
+    info: Info,
+    inp: Any,
+    upsert: Callable[[Context, Any, str | None, dict[str, Any]], Awaitable[T]],
+    data: Callable[[], dict[str, Any]],
+    payload: Callable[[T], Any],
+) -> Any:
+    """Run an upsert resolver on an upsert input (``externalId``,
+    ``expectedRevision`` and the fields ``data`` gives) and wrap its outcome."""
+
+    async def run() -> T:
+        key = inp.external_id.to_data()
+        return await upsert(info.context, key, inp.expected_revision, data())
+
+    return await attempt(run(), payload)
+
+
 def raw_id(gid: relay.GlobalID | str, type_name: str, field: str) -> str:
     """The database id inside a global id, refusing an id of another type."""
     if isinstance(gid, str):
@@ -132,6 +149,95 @@ def to_data(value: Any) -> Any:
 
 
 Weekday = Annotated[WeekdayModel, strawberry.enum(description="Day of the week.")]
+
+_SYSTEM = (
+    "The partner's system: a lowercase letter, then up to 31 lowercase letters, "
+    "digits, _ or - (salesforce, zoho, dynamics, hubspot)."
+)
+_EXTERNAL = "The object's id in that system, 1 to 255 characters."
+
+
+@strawberry.type(
+    description="The id a partner's system (a CRM) gives an object; one per "
+    "system, and unique among the objects of its kind. Its id is not a global "
+    "id: Apollo Client needs typePolicies {ExternalId: {keyFields: false}}."
+)
+class ExternalId:
+    system: str = strawberry.field(description=_SYSTEM)
+    id: str = strawberry.field(description=_EXTERNAL)
+
+    @classmethod
+    def from_models(cls, ids: Sequence[Any]) -> list[ExternalId]:
+        """Convert stored external ids."""
+        return [cls(system=e.system, id=e.id) for e in ids]
+
+
+@strawberry.input(description="An object's id in a partner's system (a CRM).")
+class ExternalIdInput:
+    system: str = strawberry.field(description=_SYSTEM)
+    id: str = strawberry.field(description=_EXTERNAL)
+
+    def to_data(self) -> dict[str, str]:
+        """As the model's data."""
+        return {"system": self.system, "id": self.id}
+
+
+@strawberry.interface(description="What an upsert did.")
+class UpsertOutcome:
+    created: bool = strawberry.field(
+        description="True: no object had the external id; the upsert created it."
+    )
+    changed: bool = strawberry.field(
+        description="False: the object already was as sent; nothing was written "
+        "and its revision stays."
+    )
+
+
+def upsert_payload(
+    payload: Callable[..., T], field: str, convert: Callable[[Any], Any]
+) -> Callable[[Any], T]:
+    """Wraps an upsert's outcome (``resolvers.external_ids.Upserted``) in
+    ``payload``, its object converted into the API type under ``field``."""
+
+    def wrap(done: Any) -> T:
+        return payload(
+            **{field: convert(done.doc)}, created=done.created, changed=done.changed
+        )
+
+    return wrap
+
+
+@strawberry.input(description="What every upsert is keyed by.")
+class UpsertKeyInput:
+    external_id: ExternalIdInput = strawberry.field(
+        description="The object's id in the partner's system; it stays among its "
+        "externalIds (replacing another id of the same system)."
+    )
+    expected_revision: str | None = strawberry.field(
+        default=None,
+        description="The revision read: the object must exist (NOT_FOUND) and "
+        "still be at it (CONFLICT).",
+    )
+
+
+@strawberry.input(description="An upsert of an object that belongs to a customer.")
+class UpsertOfCustomerInput(UpsertKeyInput):
+    customer_id: relay.GlobalID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The customer (needed to create; the object stays with it).",
+    )
+    customer_external_id: ExternalIdInput | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The customer by its id in the partner's system, instead of "
+        "customerId.",
+    )
+
+
+#: The description of ``externalIds`` in inputs that create or change objects.
+EXTERNAL_IDS = (
+    "Ids in partners' systems, at most 10 and one per system; each is unique "
+    "among objects of this kind (CONFLICT when another has it)."
+)
 
 
 @strawberry.type(description="A point on the map in WGS84 degrees.")
@@ -300,6 +406,30 @@ def is_object_type(cls: type) -> bool:
     return isinstance(
         getattr(cls, "__strawberry_definition__", None), StrawberryObjectDefinition
     )
+
+
+async def one_of(
+    info: Info,
+    gid: relay.GlobalID | None,
+    external_id: ExternalIdInput | None,
+    type_name: str,
+    by_id: Callable[[Context, str], Awaitable[Any]],
+    model: type[Any],
+) -> Any:
+    """The object a look-up names by global id or by external id (give one).
+
+    An id of another type, like an object the caller may not see, finds nothing.
+    """
+    from resolvers.external_ids import get_by_external_id
+
+    if (gid is None) == (external_id is None):
+        raise Invalid("give id or externalId, one of the two", field="externalId")
+    if gid is not None:
+        if gid.type_name != type_name:
+            return None
+        return await by_id(info.context, gid.node_id)
+    assert external_id is not None
+    return await get_by_external_id(info.context, model, external_id.to_data())
 
 
 async def load_nodes(

@@ -13,9 +13,12 @@ from resolvers import idempotency
 from resolvers import reps as resolve
 from resolvers.common import revision_of
 from schema.base import (
+    EXTERNAL_IDS,
     Connection,
     DayHours,
     DayHoursInput,
+    ExternalId,
+    ExternalIdInput,
     GeoPoint,
     GeoPointInput,
     Info,
@@ -23,6 +26,7 @@ from schema.base import (
     attempt,
     load_nodes,
     offset_after,
+    one_of,
     raw_id,
     to_data,
 )
@@ -73,6 +77,10 @@ class Rep(relay.Node):
     )
     territory: str | None
     active: bool
+    external_ids: list[ExternalId] = strawberry.field(
+        description="The user's ids in partners' systems (a CRM's user id), "
+        "which upserts may name owners, assignees and reps by."
+    )
     stamp: Stamp
     manager_ref: strawberry.Private[Any]
 
@@ -93,6 +101,7 @@ class Rep(relay.Node):
             else None,
             territory=doc.territory,
             active=doc.active,
+            external_ids=ExternalId.from_models(doc.external_ids),
             stamp=Stamp.from_model(doc.stamp),
             manager_ref=doc.manager_id,
         )
@@ -126,6 +135,9 @@ class CreateRepInput:
     password: str | None = strawberry.field(
         default=None, description="At least 12 characters; without it, no sign-in."
     )
+    external_ids: list[ExternalIdInput] = strawberry.field(
+        default_factory=list, description=EXTERNAL_IDS
+    )
     idempotency_key: str | None = strawberry.field(
         default=None,
         description="Any unique string (at most 255): a retry with the same key and "
@@ -149,6 +161,10 @@ class UpdateRepInput:
     territory: str | None = strawberry.UNSET
     manager_id: relay.GlobalID | None = strawberry.UNSET
     active: bool | None = strawberry.UNSET
+    external_ids: list[ExternalIdInput] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description=f"{EXTERNAL_IDS} Replaces the list; admins only.",
+    )
     password: str | None = strawberry.field(
         default=strawberry.UNSET, description="A new password, at least 12 characters."
     )
@@ -190,6 +206,7 @@ def rep_data(inp: Any) -> dict[str, Any]:
         "active",
         "password",
         "current_password",
+        "external_ids",
     ):
         if key in data and data[key] is None:
             data.pop(key)
@@ -198,11 +215,17 @@ def rep_data(inp: Any) -> dict[str, Any]:
 
 @strawberry.type
 class RepQueries:
-    @strawberry.field(description="One rep by id; null when there is none.")
-    async def rep(self, info: Info, id: relay.GlobalID) -> Rep | None:
-        if id.type_name != "Rep":
-            return None
-        doc = await resolve.get_rep(info.context, id.node_id)
+    @strawberry.field(
+        description="One rep by id or by their id in a partner's system (give "
+        "one of the two); null when there is none you may see."
+    )
+    async def rep(
+        self,
+        info: Info,
+        id: relay.GlobalID | None = None,
+        external_id: ExternalIdInput | None = None,
+    ) -> Rep | None:
+        doc = await one_of(info, id, external_id, "Rep", resolve.get_rep, models.Rep)
         return None if doc is None else Rep.from_document(doc)
 
     @strawberry.field(description="Reps page by page (first: 1 to 100, default 20).")

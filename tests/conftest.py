@@ -8,6 +8,7 @@ import itertools
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import mongomock
 import pytest
 from beanie import init_beanie
 from mongomock_motor import AsyncMongoMockClient
@@ -20,6 +21,33 @@ from resolvers.plans import PlanJobs, SolverPool
 from schema import schema
 
 _counter = itertools.count()
+
+
+def _create_indexes(
+    self: mongomock.Collection, indexes: list[Any], session: Any = None
+) -> list[str]:
+    """mongomock's ``create_indexes``, keeping each index's partial filter.
+
+    mongomock honours ``partialFilterExpression`` in ``create_index`` but drops
+    it in ``create_indexes``, which Beanie uses; without it the unique indexes
+    on external ids (partial, so that rows without one do not collide) would
+    refuse every second row without an external id, which MongoDB does not.
+    """
+    return [
+        self.create_index(
+            index.document["key"].items(),
+            session=session,
+            unique=index.document.get("unique", False),
+            sparse=index.document.get("sparse", False),
+            name=index.document.get("name"),
+            expireAfterSeconds=index.document.get("expireAfterSeconds"),
+            partialFilterExpression=index.document.get("partialFilterExpression"),
+        )
+        for index in indexes
+    ]
+
+
+mongomock.Collection.create_indexes = _create_indexes  # type: ignore[method-assign]
 
 
 @pytest.fixture

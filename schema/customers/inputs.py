@@ -12,8 +12,11 @@ from models.customer import LifecycleStatus as LifecycleStatusModel
 from models.customer import Tier as TierModel
 from resolvers.customers import CustomerFilter, CustomFieldCondition
 from schema.base import (
+    EXTERNAL_IDS,
     DayHoursInput,
+    ExternalIdInput,
     GeoPointInput,
+    UpsertKeyInput,
     raw_ids,
     to_data,
 )
@@ -54,6 +57,11 @@ class ContactInput:
         default_factory=list, description="At most 10."
     )
     preferred_channel: Channel | None = None
+    external_ids: list[ExternalIdInput] = strawberry.field(
+        default_factory=list,
+        description=f"{EXTERNAL_IDS} Upserts keep the id of the contact "
+        "that has one of them.",
+    )
 
 
 @strawberry.input(description="Changes to a contact; fields left out stay as they are.")
@@ -63,6 +71,9 @@ class ContactChangesInput:
     phones: list[str] | None = strawberry.UNSET
     emails: list[str] | None = strawberry.UNSET
     preferred_channel: Channel | None = strawberry.UNSET
+    external_ids: list[ExternalIdInput] | None = strawberry.field(
+        default=strawberry.UNSET, description=EXTERNAL_IDS
+    )
 
 
 @strawberry.input(description="A labelled address; its location is required.")
@@ -94,6 +105,9 @@ class CreateCustomerInput:
         "tier's target.",
     )
     custom_fields: list[CustomFieldInput] = strawberry.field(default_factory=list)
+    external_ids: list[ExternalIdInput] = strawberry.field(
+        default_factory=list, description=EXTERNAL_IDS
+    )
     idempotency_key: str | None = strawberry.field(
         default=None,
         description="Any unique string (at most 255): a retry with the same key and "
@@ -124,6 +138,50 @@ class UpdateCustomerInput:
         default=strawberry.UNSET,
         description="Days between visits aimed at, 1 to 3650; null returns to "
         "the tier's target.",
+    )
+    custom_fields: list[CustomFieldInput] | None = strawberry.UNSET
+    external_ids: list[ExternalIdInput] | None = strawberry.field(
+        default=strawberry.UNSET, description=f"{EXTERNAL_IDS} Replaces the list."
+    )
+
+
+@strawberry.input(
+    description="A customer named by its id in a partner's system: created when "
+    "no customer has that id, else changed. Fields left out stay as they are "
+    "(or take their defaults when the customer is created)."
+)
+class UpsertCustomerInput(UpsertKeyInput):
+    name: str = strawberry.field(description="1 to 200 characters.")
+    legal_name: str | None = strawberry.UNSET
+    tier: Tier | None = strawberry.UNSET
+    status: LifecycleStatus | None = strawberry.UNSET
+    tags: list[str] | None = strawberry.UNSET
+    contacts: list[ContactInput] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Replaces the list; a contact keeps its id when it has one "
+        "of the externalIds of a contact sent, or equals it in every field.",
+    )
+    addresses: list[AddressInput] | None = strawberry.UNSET
+    time_zone: str | None = strawberry.field(
+        default=strawberry.UNSET, description="IANA name."
+    )
+    opening_hours: list[DayHoursInput] | None = strawberry.UNSET
+    owner_id: relay.GlobalID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The owner (null: none); with the same rules as "
+        "createCustomer and updateCustomer.",
+    )
+    owner_external_id: ExternalIdInput | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The owner by their id in the partner's system (a rep's "
+        "externalIds), instead of ownerId; NOT_FOUND when no rep you may see "
+        "has it.",
+    )
+    territory: str | None = strawberry.UNSET
+    visit_interval_days: int | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Days between visits aimed at, 1 to 3650; null takes the "
+        "tier's target.",
     )
     custom_fields: list[CustomFieldInput] | None = strawberry.UNSET
 
@@ -200,6 +258,9 @@ class CustomerFilterInput:
         default=None, description="Has one of them."
     )
     custom_fields: list[CustomFieldConditionInput] | None = None
+    external_id: ExternalIdInput | None = strawberry.field(
+        default=None, description="Has this id in a partner's system."
+    )
 
     def to_filter(self) -> CustomerFilter:
         """As the resolver's filter."""
@@ -222,14 +283,15 @@ class CustomerFilterInput:
             tags_all=self.tags_all,
             tags_any=self.tags_any,
             custom=custom,
+            external_id=self.external_id.to_data() if self.external_id else None,
         )
 
 
 def customer_data(inp: Any) -> dict[str, Any]:
     """Input fields as model data, custom fields as key/value pairs."""
     data = to_data(inp)
-    data.pop("id", None)
-    data.pop("revision", None)
+    for key in ("id", "revision", "external_id", "expected_revision"):
+        data.pop(key, None)
     if data.get("custom_fields") is not None:
         data["custom_fields"] = [
             {"key": f["key"], "value": f["value"]} for f in data["custom_fields"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 
 import models
@@ -13,6 +15,7 @@ from schema.base import (
     given,
     raw_id,
     to_data,
+    upserting,
 )
 from schema.customers.inputs import (
     AddContactInput,
@@ -21,9 +24,40 @@ from schema.customers.inputs import (
     RemoveContactInput,
     UpdateContactInput,
     UpdateCustomerInput,
+    UpsertCustomerInput,
     customer_data,
 )
-from schema.customers.types import CustomerResult, customer_payload
+from schema.customers.types import (
+    CustomerResult,
+    UpsertCustomerResult,
+    customer_payload,
+    upsert_customer_payload,
+)
+
+#: Fields a customer cannot be without: a null sent for one changes nothing.
+REQUIRED = (
+    "name",
+    "tier",
+    "status",
+    "tags",
+    "addresses",
+    "time_zone",
+    "opening_hours",
+    "custom_fields",
+    "contacts",
+    "external_ids",
+)
+
+
+def _changes(inp: UpdateCustomerInput | UpsertCustomerInput) -> dict[str, Any]:
+    """The fields an update or upsert sends, as model data with raw ids."""
+    data = customer_data(inp)
+    if given(inp.owner_id) and inp.owner_id is not None:
+        data["owner_id"] = raw_id(inp.owner_id, "Rep", "ownerId")
+    for key in REQUIRED:
+        if key in data and data[key] is None:
+            data.pop(key)  # required fields cannot be cleared
+    return data
 
 
 @strawberry.type
@@ -52,27 +86,29 @@ class CustomerMutations:
         self, info: Info, input: UpdateCustomerInput
     ) -> CustomerResult:
         async def run() -> models.Customer:
-            data = customer_data(input)
-            if given(input.owner_id) and input.owner_id is not None:
-                data["owner_id"] = raw_id(input.owner_id, "Rep", "ownerId")
-            for key in (
-                "name",
-                "tier",
-                "status",
-                "tags",
-                "addresses",
-                "time_zone",
-                "opening_hours",
-                "custom_fields",
-            ):
-                if key in data and data[key] is None:
-                    data.pop(key)  # required fields cannot be cleared
             customer_id = raw_id(input.id, "Customer", "id")
             return await resolve.update_customer(
-                info.context, customer_id, input.revision, data
+                info.context, customer_id, input.revision, _changes(input)
             )
 
         return await attempt(run(), customer_payload)
+
+    @strawberry.mutation(
+        description="Create or change the customer with a partner's id "
+        "(externalId): created when none has it, else changed where the input "
+        "differs; sending the same input again changes nothing (changed: "
+        "false). API keys need customers:write."
+    )
+    async def upsert_customer(
+        self, info: Info, input: UpsertCustomerInput
+    ) -> UpsertCustomerResult:
+        return await upserting(
+            info,
+            input,
+            resolve.upsert_customer,
+            lambda: _changes(input),
+            upsert_customer_payload,
+        )
 
     @strawberry.mutation(
         description="Archive a customer: hidden from lists, history kept."

@@ -7,12 +7,15 @@ from typing import Any
 import strawberry
 from strawberry import relay
 
+import models
 from resolvers import customers as resolve
 from resolvers.customers import Near
 from schema.base import (
     Connection,
+    ExternalIdInput,
     Info,
     offset_after,
+    one_of,
 )
 from schema.customers.inputs import CustomerFilterInput, NearInput
 from schema.customers.types import Customer, CustomerOrder
@@ -20,11 +23,19 @@ from schema.customers.types import Customer, CustomerOrder
 
 @strawberry.type
 class CustomerQueries:
-    @strawberry.field(description="One customer by id; null when there is none.")
-    async def customer(self, info: Info, id: relay.GlobalID) -> Customer | None:
-        if id.type_name != "Customer":
-            return None
-        doc = await resolve.get_customer(info.context, id.node_id)
+    @strawberry.field(
+        description="One customer by id or by its id in a partner's system "
+        "(give one of the two); null when there is none you may see."
+    )
+    async def customer(
+        self,
+        info: Info,
+        id: relay.GlobalID | None = None,
+        external_id: ExternalIdInput | None = None,
+    ) -> Customer | None:
+        doc = await one_of(
+            info, id, external_id, "Customer", resolve.get_customer, models.Customer
+        )
         return None if doc is None else Customer.from_document(doc)
 
     @strawberry.field(

@@ -18,10 +18,13 @@ from resolvers.common import revision_of
 from resolvers.errors import Invalid
 from schema.base import (
     DayHours,
+    ExternalId,
     GeoPoint,
     Info,
     Stamp,
+    UpsertOutcome,
     load_nodes,
+    upsert_payload,
 )
 from schema.errors import MutationError
 
@@ -57,6 +60,9 @@ class Contact:
     phones: list[str]
     emails: list[str]
     preferred_channel: Channel | None
+    external_ids: list[ExternalId] = strawberry.field(
+        description="The contact's ids in partners' systems."
+    )
 
 
 @strawberry.type(description="A labelled address with its location.")
@@ -115,6 +121,9 @@ class Customer(relay.Node):
         "the customer at least 70 % of it apart."
     )
     custom_fields: list[CustomField]
+    external_ids: list[ExternalId] = strawberry.field(
+        description="The customer's ids in partners' systems (CRMs)."
+    )
     stamp: Stamp
     owner_ref: strawberry.Private[Any]
 
@@ -137,6 +146,7 @@ class Customer(relay.Node):
                     phones=c.phones,
                     emails=[str(e) for e in c.emails],
                     preferred_channel=c.preferred_channel,
+                    external_ids=ExternalId.from_models(c.external_ids),
                 )
                 for c in doc.contacts
             ],
@@ -156,6 +166,7 @@ class Customer(relay.Node):
             territory=doc.territory,
             visit_interval_days=doc.visit_interval_days,
             custom_fields=[_custom(f) for f in doc.custom_fields],
+            external_ids=ExternalId.from_models(doc.external_ids),
             stamp=Stamp.from_model(doc.stamp),
             owner_ref=doc.owner_id,
         )
@@ -220,4 +231,22 @@ def customer_payload(doc: models.Customer) -> CustomerPayload:
 CustomerResult = Annotated[
     CustomerPayload | MutationError,
     strawberry.union("CustomerResult", description="A customer, or why not."),
+]
+
+
+@strawberry.type(description="The customer after an upsert, and what it did.")
+class UpsertCustomerPayload(UpsertOutcome):
+    customer: Customer
+
+
+upsert_customer_payload = upsert_payload(
+    UpsertCustomerPayload, "customer", Customer.from_document
+)
+
+
+UpsertCustomerResult = Annotated[
+    UpsertCustomerPayload | MutationError,
+    strawberry.union(
+        "UpsertCustomerResult", description="The upserted customer, or why not."
+    ),
 ]

@@ -8,7 +8,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from beanie import PydanticObjectId
 from pymongo import monitoring
+from strawberry import relay
 
 #: Commands that read documents; handshakes, pings and session ends are left out.
 QUERY_COMMANDS = frozenset({"find", "aggregate", "count", "distinct", "getMore"})
@@ -72,3 +74,29 @@ def using_embedded_store() -> bool:
 def unique_database_name() -> str:
     """A database name no other test uses."""
     return f"visitplan_test_{uuid.uuid4().hex[:12]}"
+
+
+def gid(type_name: str, oid: PydanticObjectId | None) -> str:
+    """The global id of a stored document."""
+    return str(relay.GlobalID(type_name, str(oid)))
+
+
+async def execute(document: str, **variables: Any) -> dict[str, Any]:
+    """Run one mutation as the system, failing on any top-level error; return
+    the result of its (first) root field."""
+    from resolvers.access import Principal
+    from resolvers.auth import Auth
+    from resolvers.context import Context
+    from schema import schema
+    from tests.conftest import TEST_SECRET
+
+    result = await schema.execute(
+        document,
+        variable_values=variables,
+        context_value=Context(
+            principal=Principal.system(), auth=Auth(secret=TEST_SECRET)
+        ),
+    )
+    assert result.errors is None, result.errors
+    assert result.data is not None
+    return next(iter(result.data.values()))

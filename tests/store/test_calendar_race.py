@@ -14,19 +14,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from beanie import PydanticObjectId
 from motor.motor_asyncio import AsyncIOMotorDatabase
-from strawberry import relay
 
 from models import Customer, Rep, Visit, VisitPlan
 from models.common import GeoPoint
 from models.customer import Address
 from models.plan import PlannedRoute, PlannedStop, PlanTotals, SolverStats
-from resolvers.access import Principal
-from resolvers.auth import Auth
-from resolvers.context import Context
-from schema import schema
-from tests.conftest import TEST_SECRET
+from tests.store.support import execute, gid
 
 pytestmark = pytest.mark.store
 
@@ -61,25 +55,6 @@ mutation Accept($input: AcceptVisitPlanInput!) {
 """
 
 START = datetime(2031, 3, 3, 9, tzinfo=UTC)
-
-
-def gid(type_name: str, oid: PydanticObjectId | None) -> str:
-    """The global id of a stored document."""
-    return str(relay.GlobalID(type_name, str(oid)))
-
-
-async def execute(document: str, **variables: Any) -> dict[str, Any]:
-    """Run one mutation as the system, failing on any top-level error."""
-    result = await schema.execute(
-        document,
-        variable_values=variables,
-        context_value=Context(
-            principal=Principal.system(), auth=Auth(secret=TEST_SECRET)
-        ),
-    )
-    assert result.errors is None, result.errors
-    assert result.data is not None
-    return next(iter(result.data.values()))
 
 
 @pytest.fixture

@@ -160,6 +160,38 @@ mutation CreateRep($input: CreateRepInput!) {
 }
 """
 
+BY_EXTERNAL_ID = """
+query($ext: ExternalIdInput!) {
+  customer(externalId: $ext) { id }
+  demand(externalId: $ext) { id }
+  visit(externalId: $ext) { id }
+  rep(externalId: $ext) { id }
+}
+"""
+
+LISTS_BY_EXTERNAL_ID = """
+query($ext: ExternalIdInput!) {
+  customers(filter: {externalId: $ext}) { totalCount edges { node { id } } }
+  demands(filter: {externalId: $ext}) { totalCount edges { node { id } } }
+  visits(filter: {externalId: $ext}) { totalCount edges { node { id } } }
+}
+"""
+
+UPSERT_CUSTOMER = """
+mutation Upsert($input: UpsertCustomerInput!) {
+  upsertCustomer(input: $input) {
+    __typename
+    ... on Error { code message }
+  }
+}
+"""
+
+
+def crm_id(n: int) -> dict[str, Any]:
+    """The Salesforce id seeded on every tenth document of each collection."""
+    return {"system": "salesforce", "id": f"00{n:05d}"}
+
+
 TRANSITION_DEMAND = """
 mutation Move($input: TransitionDemandInput!) {
   transitionDemand(input: $input) {
@@ -188,6 +220,9 @@ ALL_OPERATOR = embedded_planner(
 ELEM_MATCH = embedded_planner("$elemMatch on custom fields is not indexed")
 THREE_FIELDS = embedded_planner(
     "archived, tier and search together need a compound index of all three"
+)
+EXTERNAL_ID_WITH_RULE = embedded_planner(
+    "an external id beside a row rule's access $in needs a compound index of both"
 )
 GEO_NEAR_STAGE = embedded_planner(
     "its explain reports the $geoNear stage (nearest first) as a COLLSCAN"
@@ -336,6 +371,18 @@ CASES = [
         {"input": {"id": gid("Demand", DEMANDS[1]), "to": "IN_PROGRESS"}},
         id="transition-demand",
     ),
+    pytest.param(BY_EXTERNAL_ID, {"ext": crm_id(10)}, id="look-ups-by-external-id"),
+    pytest.param(LISTS_BY_EXTERNAL_ID, {"ext": crm_id(20)}, id="lists-by-external-id"),
+    pytest.param(
+        UPSERT_CUSTOMER,
+        {"input": {"externalId": crm_id(30), "name": "Renamed", "tier": "A"}},
+        id="upsert-existing-customer",
+    ),
+    pytest.param(
+        UPSERT_CUSTOMER,
+        {"input": {"externalId": crm_id(99_999), "name": "New"}},
+        id="upsert-new-customer",
+    ),
 ]
 
 
@@ -368,6 +415,7 @@ def _customers(rng: random.Random) -> list[Customer]:
                     CustomField(key="employees", value=rng.randint(1, 200)),
                     CustomField(key="segment", value=rng.choice(["retail", "horeca"])),
                 ],
+                external_ids=[crm_id(n)] if n % 10 == 0 else [],
             )
         )
     return out
@@ -384,6 +432,7 @@ def _demands(rng: random.Random) -> list[Demand]:
             status=DemandStatus.OPEN if n < 10 else rng.choice(list(DemandStatus)),
             due=DAY0 + timedelta(days=rng.randint(0, 40)),
             assignee_id=REPS[n % len(REPS)],
+            external_ids=[crm_id(n)] if n % 10 == 0 else [],
         )
         for n, oid in enumerate(DEMANDS)
     ]
@@ -404,6 +453,7 @@ def _visits(rng: random.Random) -> list[Visit]:
                 planned_end=start + timedelta(minutes=40),
                 status=rng.choice(list(VisitStatus)),
                 demand_ids=[DEMANDS[n % 60]] if n % 3 == 0 else [],
+                external_ids=[crm_id(n)] if n % 10 == 0 else [],
             )
         )
     return out
@@ -427,6 +477,7 @@ async def seeded(store_uri: str) -> AsyncIterator[Seeded]:
             email=f"r{n}@example.com",
             territory=TERRITORIES[n % len(TERRITORIES)],
             manager_id=None if n == 0 else REPS[0],
+            external_ids=[crm_id(n)] if n % 10 == 0 else [],
         )
         for n, oid in enumerate(REPS)
     ]
@@ -524,6 +575,13 @@ query($rep: ID!) {
             CUSTOMERS_QUERY,
             {"filter": {"territories": [TERRITORIES[1]]}},
             id="own-territory",
+        ),
+        pytest.param(BY_EXTERNAL_ID, {"ext": crm_id(10)}, id="by-external-id"),
+        pytest.param(
+            LISTS_BY_EXTERNAL_ID,
+            {"ext": crm_id(20)},
+            id="lists-by-external-id",
+            marks=EXTERNAL_ID_WITH_RULE,
         ),
     ],
 )
