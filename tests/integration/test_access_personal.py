@@ -114,7 +114,9 @@ query($repId: ID!, $date: Date!, $near: GeoPointInput) {
   }
 }
 """
-DAY = utc_now().date() + timedelta(days=30)
+_SOON = utc_now().date() + timedelta(days=30)
+# A Monday, so that the rep's working week (Monday to Saturday) holds it.
+DAY = _SOON + timedelta(days=-_SOON.weekday() % 7)
 
 
 async def _spread_customers(world) -> None:
