@@ -10,10 +10,11 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: serve test lint schema bench-api clean chromium
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml tests/clients/graphql-ws/package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	cd tests/clients/graphql-ws && npm ci --silent
 	touch $(STAMP)
 
 $(CHROMIUM):

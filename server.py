@@ -11,6 +11,7 @@ import math
 import secrets
 import sys
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 from cross_web import HTTPException
@@ -20,12 +21,17 @@ from pymongo.errors import ConnectionFailure
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
 from strawberry.types import ExecutionResult
 
 import graphql_http
@@ -37,7 +43,7 @@ from defenses.limits import production_rules, without_suggestions
 from graphql_http import RequestRefused
 from resolvers import persisted
 from resolvers.access import Unauthenticated
-from resolvers.auth import Auth, authenticate
+from resolvers.auth import Auth, authenticate, identify
 from resolvers.calendar_feed import read_feed
 from resolvers.calendar_tokens import FEED_PATH
 from resolvers.context import Context
@@ -77,6 +83,20 @@ def _finite(text: str) -> float:
     return value
 
 
+class CountedWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    """The ``graphql-transport-ws`` handler, giving back the connection's slot
+    in the per-user count when it closes, and closing a connection whose
+    credential no longer holds (4403, as a refused ``connection_init``)."""
+
+    async def handle(self) -> None:
+        """Serve the connection until it closes."""
+        try:
+            await super().handle()
+        finally:
+            view: GraphQLView = self.view  # type: ignore[assignment]
+            view.release(self.context)
+
+
 class GraphQLView(GraphQL[Context, None]):
     """Strawberry's ASGI view with a fresh ``Context`` (and loaders) per request.
 
@@ -104,6 +124,55 @@ class GraphQLView(GraphQL[Context, None]):
         self.time_budget: float | None = None
         self.mask_errors = mask_errors
         self.documents = documents or PersistedDocuments()
+        #: Open WebSocket connections per user (or API key) in this process.
+        self.max_ws_per_user: int | None = None
+        self.ws_open: dict[str, int] = {}
+
+    graphql_transport_ws_handler_class = CountedWSHandler
+
+    async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
+        """Identify the caller from ``connection_init``'s payload.
+
+        The payload carries what the HTTP API takes in its header, as
+        ``{"authorization": "Bearer <token>"}`` (or ``{"token": "<token>"}``).
+        Without a valid credential, or past the per-user connection limit, the
+        connection is closed with 4403 Forbidden.
+        """
+        params = context.connection_params or {}
+        raw = params.get("authorization") or params.get("Authorization")
+        token = params.get("token")
+        if isinstance(raw, str):
+            scheme, _, rest = raw.partition(" ")
+            token = rest if scheme.lower() == "bearer" else None
+        if not isinstance(token, str) or not token.strip():
+            raise ConnectionRejectionError({"reason": "no credential"})
+        try:
+            who, session_id = await identify(self.auth, token.strip())
+        except Unauthenticated as refused:
+            raise ConnectionRejectionError({"reason": str(refused)}) from None
+        owner = str(who.key_id or who.user_id)
+        if (
+            self.max_ws_per_user is not None
+            and self.ws_open.get(owner, 0) >= self.max_ws_per_user
+        ):
+            raise ConnectionRejectionError({"reason": "too many connections"})
+        self.ws_open[owner] = self.ws_open.get(owner, 0) + 1
+        context.principal, context.session_id = who, session_id
+        context.credential = token.strip()
+        context.auth_error = None
+        return None
+
+    def release(self, context: Context) -> None:
+        """Give back a closed connection's slot in the per-user count."""
+        who = context.principal
+        if context.credential is None or who is None:
+            return
+        owner = str(who.key_id or who.user_id)
+        left = self.ws_open.get(owner, 1) - 1
+        if left > 0:
+            self.ws_open[owner] = left
+        else:
+            self.ws_open.pop(owner, None)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer one request; every refusal is a JSON error body."""
@@ -394,9 +463,13 @@ def create_app(
         auth=Auth(secret=settings.secret or secrets.token_urlsafe(32)),
         production=settings.production,
         documents=PersistedDocuments(manifest),
-        subscription_protocols=(),  # no subscriptions: refuse WebSocket upgrades
+        # Subscriptions (docs/subscriptions.md) speak graphql-transport-ws only.
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_s),
     )
     view.time_budget = settings.request_timeout_s
+    view.max_ws_per_user = settings.ws_max_connections_per_user
+    view.max_subscriptions_per_connection = settings.ws_max_subscriptions
     logs.install()
     log_privacy.install()
     state: dict[str, Any] = {}
@@ -453,6 +526,7 @@ def create_app(
         # Every method reaches the view, which refuses all but GET and POST with
         # a JSON body and an Allow header.
         Route("/graphql", view),
+        WebSocketRoute("/graphql", view),
         Route("/healthz", healthz, methods=["GET"]),
         Route(FEED_PATH, calendar_feed, methods=["GET"], name="calendar_feed"),
     ]

@@ -53,6 +53,12 @@ class Settings:
         persisted_documents: a manifest of the only documents that may run
             (``{"<hash>": "<document>"}`` or Apollo's manifest format); none by
             default, when any document runs and APQ registers hashes.
+        ws_init_timeout_s: a WebSocket that has not sent ``connection_init``
+            this long after opening is closed (4408).
+        ws_max_connections_per_user: open WebSocket connections one user or API
+            key may hold on one server process; more are refused (4403).
+        ws_max_subscriptions: operations at once on one WebSocket connection;
+            more get an error message.
     """
 
     mongodb_uri: str | None = None
@@ -72,6 +78,9 @@ class Settings:
     header_timeout_s: float = HEADER_TIMEOUT_S
     max_connections_per_address: int = MAX_PER_ADDRESS
     persisted_documents: Path | None = None
+    ws_init_timeout_s: float = 10.0
+    ws_max_connections_per_user: int = 5
+    ws_max_subscriptions: int = 20
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -100,4 +109,11 @@ class Settings:
                 os.environ.get("VISITPLAN_MAX_CONNECTIONS_PER_ADDRESS", MAX_PER_ADDRESS)
             ),
             persisted_documents=_path(os.environ.get("VISITPLAN_PERSISTED_DOCUMENTS")),
+            ws_init_timeout_s=float(os.environ.get("VISITPLAN_WS_INIT_TIMEOUT", 10)),
+            ws_max_connections_per_user=int(
+                os.environ.get("VISITPLAN_WS_MAX_CONNECTIONS_PER_USER", 5)
+            ),
+            ws_max_subscriptions=int(
+                os.environ.get("VISITPLAN_WS_MAX_SUBSCRIPTIONS", 20)
+            ),
         )

@@ -304,7 +304,16 @@ async def authenticate(
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("send 'Authorization: Bearer <token>'")
-    token = token.strip()
+    return await identify(auth, token.strip())
+
+
+async def identify(auth: Auth, token: str) -> tuple[Principal, str | None]:
+    """The principal behind a bearer credential (an access token or an API
+    key), and its session id; ``Unauthenticated`` when it is no good.
+
+    HTTP requests (``authenticate``) and WebSocket connections (their
+    ``connection_init`` payload) both identify their caller here.
+    """
     if token.startswith(KEY_PREFIX):
         return await _key_principal(token), None
     return await _user_principal(auth, token)

@@ -30,6 +30,9 @@ class Context:
         time_budget: seconds the request may take before the server stops it.
         pool: the server's solver worker processes (opened by its lifespan).
         jobs: the background plans the server computes (opened by its lifespan).
+        credential: on a WebSocket, the bearer credential its
+            ``connection_init`` carried, identified again for every event.
+        connection_params: on a WebSocket, the ``connection_init`` payload.
         loaders: this request's DataLoaders.
     """
 
@@ -43,6 +46,8 @@ class Context:
     time_budget: float | None = None
     pool: SolverPool | None = None
     jobs: PlanJobs | None = None
+    credential: str | None = None
+    connection_params: dict[str, Any] | None = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

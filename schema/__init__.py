@@ -22,6 +22,7 @@ from schema.privacy import PrivacyMutations
 from schema.reps import RepMutations, RepQueries
 from schema.scalars import SCALAR_OVERRIDES
 from schema.scoring import ScoringMutations, ScoringQueries
+from schema.subscriptions import Subscription
 from schema.visits import VisitMutations, VisitQueries
 
 
@@ -87,6 +88,7 @@ _execution_log = logging.getLogger("strawberry.execution")
 schema = Schema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     types=list(ERRORS),
     exception_handlers=EXCEPTION_HANDLERS,
     scalar_overrides=SCALAR_OVERRIDES,

@@ -14,7 +14,6 @@ import httpx
 import pytest
 import uvicorn
 from websockets.asyncio.client import connect
-from websockets.exceptions import InvalidStatus
 
 from defenses.http import BodySizeLimit
 from resolvers import customers
@@ -407,17 +406,32 @@ async def test_other_methods_get_405(db):
 # --- 37: subscriptions ------------------------------------------------------
 
 
-@pytest.mark.parametrize("protocol", ["graphql-transport-ws", "graphql-ws"])
-async def test_websocket_upgrades_are_refused(protocol):
-    """Tests that no WebSocket (subscription) connection can be opened."""
+async def test_websockets_of_the_legacy_protocol_are_closed():
+    """Tests that only graphql-transport-ws is served: graphql-ws gets 4406."""
     # given
     app = create_app(Settings(), connect=False)
-    async with serving(app) as port:
+    async with (
+        serving(app) as port,
+        connect(f"ws://127.0.0.1:{port}/graphql", subprotocols=["graphql-ws"]) as ws,
+    ):
         # when
-        with pytest.raises(InvalidStatus) as refused:
-            async with connect(
-                f"ws://127.0.0.1:{port}/graphql", subprotocols=[protocol]
-            ):
-                pass  # pragma: no cover - the connection is refused
+        await ws.wait_closed()
     # then
-    assert refused.value.response.status_code == 403
+    assert ws.close_code == 4406
+
+
+async def test_a_websocket_without_a_credential_is_closed_with_4403():
+    """Tests that connection_init without a credential closes with 4403."""
+    # given
+    app = create_app(Settings(), connect=False)
+    async with (
+        serving(app) as port,
+        connect(
+            f"ws://127.0.0.1:{port}/graphql", subprotocols=["graphql-transport-ws"]
+        ) as ws,
+    ):
+        # when
+        await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+        await ws.wait_closed()
+    # then
+    assert ws.close_code == 4403
