@@ -117,17 +117,18 @@ class Mapping:
 
 @dataclass(frozen=True)
 class Ref:
-    """A reference to another row: by e-mail (reps) or by external id."""
+    """A reference to another row: by e-mail (reps) or by an external id's
+    ``system:id`` key."""
 
     email: str | None = None
-    external: ExternalId | None = None
+    key: str | None = None
 
     def describe(self) -> str:
         """How the reference reads in a message."""
         if self.email is not None:
             return f"e-mail {self.email}"
-        assert self.external is not None
-        return f"the {self.external.system} id {self.external.id!r}"
+        system, _, ident = (self.key or "").partition(":")
+        return f"the {system} id {ident!r}"
 
 
 @dataclass
@@ -401,8 +402,8 @@ def parse_ref(value: Any, system: str | None) -> Ref:
         ids = parse_ids(text)
         if len(ids) != 1:
             raise ValueError(f"{text!r} is not an e-mail or one system:id")
-        return Ref(external=ids[0])
-    return Ref(external=ExternalId(system=system, id=text))
+        return Ref(key=ids[0].key)
+    return Ref(key=ExternalId(system=system, id=text).key)
 
 
 def reason(error: Exception) -> str:
