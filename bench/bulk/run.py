@@ -6,7 +6,10 @@ of the same file (every row unchanged) and an export, each as its own
 ``visitplan`` process whose peak resident memory (``VmHWM``) is read from
 /proc. Run it at low priority on a shared machine::
 
-    nice -n 19 .venv/bin/python bench/bulk/run.py 10000 100000
+    nice -n 19 .venv/bin/python bench/bulk/run.py 10000 100000 [--check-only]
+
+``--check-only`` runs the dry run alone (every row read, converted, its
+references looked up and validated; nothing written).
 """
 
 from __future__ import annotations
@@ -89,8 +92,8 @@ def timed(command: list[str]) -> tuple[float, int, str]:
     return elapsed, peak, output.strip().splitlines()[-1]
 
 
-def run(rows: int) -> dict[str, object]:
-    """Measure one size on a fresh store."""
+def run(rows: int, check_only: bool = False) -> dict[str, object]:
+    """Measure one size on a fresh store (``check_only``: the dry run alone)."""
     visitplan = str(Path(sys.executable).with_name("visitplan"))
     with tempfile.TemporaryDirectory(prefix="bulk-bench-", dir="/tmp") as tmp:
         accounts = Path(tmp) / "accounts.csv"
@@ -127,5 +130,6 @@ def run(rows: int) -> dict[str, object]:
 
 
 if __name__ == "__main__":
-    sizes = [int(a) for a in sys.argv[1:]] or [10_000, 100_000]
-    print(json.dumps([run(n) for n in sizes], indent=2))
+    check_only = "--check-only" in sys.argv
+    sizes = [int(a) for a in sys.argv[1:] if a.isdigit()] or [10_000, 100_000]
+    print(json.dumps([run(n, check_only) for n in sizes], indent=2))
