@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from cli import accounts, planning, server
+from cli import accounts, bulk, planning, server
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -19,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_commands(commands)
     accounts.add_commands(commands)
     planning.add_commands(commands)
+    bulk.add_commands(commands)
     return parser
 
 

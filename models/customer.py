@@ -64,14 +64,19 @@ class Contact(BaseModel):
 
 
 class Address(BaseModel):
-    """A labelled postal address with its location."""
+    """A labelled postal address with its location.
+
+    ``location`` is ``None`` while the address is not geocoded: a bulk import
+    of a row without coordinates stores it so, and the planner skips a
+    customer whose first address has no location.
+    """
 
     label: str = Field(min_length=1, max_length=100)
     street: str = Field(default="", max_length=300)
     city: str = Field(default="", max_length=100)
     postal_code: str = Field(default="", max_length=20)
     country: str = Field(default="", max_length=100)
-    location: GeoPoint
+    location: GeoPoint | None = None
 
 
 CustomValue = bool | int | float | datetime | str

@@ -145,8 +145,8 @@ def _event(
         description=_description(who, visit),
         location=_address(customer),
     )
-    if customer is not None and customer.addresses:
-        point = customer.addresses[0].location
+    point = customer.addresses[0].location if customer and customer.addresses else None
+    if point is not None:
         event.add("GEO", (point.lat, point.lng))
     return event
 

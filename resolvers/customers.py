@@ -388,18 +388,19 @@ async def upsert_customer(
     who = access.principal(ctx)
     access.check_writer(who, key_scope=access.CUSTOMERS_WRITE)
     ext = external_ids.parse(external_id, "externalId")
+    given = data.pop("external_ids", None)
     await external_ids.id_from_external_id(ctx, Rep, data, "owner")
 
     async def create() -> Customer:
         return await create_customer(
-            ctx, {**data, "external_ids": external_ids.with_id([], ext)}
+            ctx, {**data, "external_ids": external_ids.upserted_ids([], given, ext)}
         )
 
     async def update(current: Customer) -> Customer | None:
         access.check_may_change_customer(who, current)
         changes = {
             **data,
-            "external_ids": external_ids.with_id(current.external_ids, ext),
+            "external_ids": external_ids.upserted_ids(current.external_ids, given, ext),
         }
         if "contacts" in changes:
             changes["contacts"] = external_ids.keep_ids(

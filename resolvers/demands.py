@@ -200,6 +200,7 @@ async def upsert_demand(
     who = access.principal(ctx)
     access.check_writer(who, key_scope=access.DEMANDS_WRITE)
     ext = external_ids.parse(external_id, "externalId")
+    given = data.pop("external_ids", None)
     customer = await external_ids.pop_ref(ctx, Customer, data, "customer")
     await external_ids.id_from_external_id(ctx, Rep, data, "assignee")
 
@@ -209,14 +210,14 @@ async def upsert_demand(
                 "customerId: name the customer (customerId or customerExternalId)",
                 field="customerId",
             )
-        ids = external_ids.with_id([], ext)
+        ids = external_ids.upserted_ids([], given, ext)
         return await create_demand(
             ctx, {**data, "customer_id": customer.id, "external_ids": ids}
         )
 
     async def update(current: Demand) -> Demand | None:
         external_ids.check_stays(customer, current.customer_id)
-        ids = external_ids.with_id(current.external_ids, ext)
+        ids = external_ids.upserted_ids(current.external_ids, given, ext)
         return await _apply(ctx, current, {**data, "external_ids": ids}, always=False)
 
     return await external_ids.upsert(who, Demand, ext, revision, create, update)

@@ -77,6 +77,19 @@ def with_id(current: list[ExternalId], ext: ExternalId) -> list[dict[str, Any]]:
     return [e.model_dump() for e in [*kept, ext]]
 
 
+def upserted_ids(
+    current: list[ExternalId], given: list[Any] | None, ext: ExternalId
+) -> list[dict[str, Any]]:
+    """The ids an upsert stores: ``given`` (a whole list, as a bulk import of
+    an export sends it) or else ``current``, with ``ext`` as its system's id."""
+    if given is None:
+        return with_id(current, ext)
+    ids = [parse(g, f"externalIds.{n}") for n, g in enumerate(given)]
+    if any(e.key == ext.key for e in ids):
+        return [e.model_dump() for e in ids]  # in the order given
+    return with_id(ids, ext)
+
+
 async def resolve_ref(
     ctx: Context, model: type[D], raw_id: str | None, ext: Any, name: str
 ) -> D | None:

@@ -52,6 +52,7 @@ async def upsert_visit(
     who = access.principal(ctx)
     access.check_writer(who, key_scope=access.VISITS_WRITE)
     ext = external_ids.parse(external_id, "externalId")
+    given = data.pop("external_ids", None)
     customer = await external_ids.pop_ref(ctx, Customer, data, "customer")
     rep = await external_ids.pop_ref(ctx, Rep, data, "rep")
     if rep is not None:
@@ -63,14 +64,14 @@ async def upsert_visit(
             raise Invalid(
                 f"{missing}: name the {missing[:-2]} to plan a visit", field=missing
             )
-        ids = external_ids.with_id([], ext)
+        ids = external_ids.upserted_ids([], given, ext)
         return await plan_visit(
             ctx, {**data, "customer_id": customer.id, "external_ids": ids}
         )
 
     async def update(current: Visit) -> Visit | None:
         external_ids.check_stays(customer, current.customer_id)
-        ids = external_ids.with_id(current.external_ids, ext)
+        ids = external_ids.upserted_ids(current.external_ids, given, ext)
         return await _change(ctx, current, {**data, "external_ids": ids})
 
     return await external_ids.upsert(who, Visit, ext, revision, create, update)

@@ -340,7 +340,9 @@ async def _presence(
     distance = None
     if where is not None:
         customer = await Customer.get(visit.customer_id)
-        points = [a.location for a in customer.addresses] if customer else []
+        points = (
+            [a.location for a in customer.addresses if a.location] if customer else []
+        )
         if points:
             distance = round(min(haversine_km(where, p) for p in points) * 1000, 1)
     if distance is None:

@@ -72,7 +72,11 @@ class Address:
     city: str
     postal_code: str
     country: str
-    location: GeoPoint
+    location: GeoPoint | None = strawberry.field(
+        description="Where visits go; null while the address is not geocoded "
+        "(imported without coordinates), and the planner then skips the customer "
+        "if it is the first address."
+    )
 
 
 @strawberry.type(description="A custom attribute; exactly one value field is set.")
@@ -157,7 +161,7 @@ class Customer(relay.Node):
                     city=a.city,
                     postal_code=a.postal_code,
                     country=a.country,
-                    location=GeoPoint(lat=a.location.lat, lng=a.location.lng),
+                    location=GeoPoint.from_model(a.location),
                 )
                 for a in doc.addresses
             ],
