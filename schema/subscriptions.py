@@ -9,11 +9,10 @@ from typing import Annotated, Any, TypeVar
 
 import strawberry
 from beanie import PydanticObjectId
-from bson.errors import InvalidId
 from strawberry import relay
 
 from resolvers import subscriptions as resolve
-from resolvers.errors import Invalid
+from resolvers.common import object_id
 from schema.base import Info, raw_id
 from schema.customers.types import Customer
 from schema.demands.types import Demand
@@ -71,11 +70,7 @@ class CustomerEvent:
 
 
 def _oid(gid: relay.GlobalID, type_name: str, field: str) -> PydanticObjectId:
-    raw = raw_id(gid, type_name, field)
-    try:
-        return PydanticObjectId(raw)
-    except (InvalidId, TypeError, ValueError):
-        raise Invalid(f"{field}: {raw!r} is not a valid id", field=field) from None
+    return object_id(raw_id(gid, type_name, field), field)
 
 
 async def _relay(
