@@ -4,18 +4,23 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+CLIENTS := tests/clients/graphql-ws/node_modules/.installed
 # The browser lane drives Debian's Chromium; Playwright never downloads a browser.
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: serve test lint schema bench-api clean chromium
 
-$(STAMP): pyproject.toml tests/clients/graphql-ws/package-lock.json
+$(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	cd tests/clients/graphql-ws && npm ci --silent
 	touch $(STAMP)
+
+# The Node client of the subscription tests; only the tests need it.
+$(CLIENTS): tests/clients/graphql-ws/package-lock.json
+	cd tests/clients/graphql-ws && npm ci --silent
+	touch $(CLIENTS)
 
 $(CHROMIUM):
 	$(SUDO) apt-get update
@@ -26,7 +31,7 @@ chromium: $(CHROMIUM)  ## install Debian's Chromium for the browser lane, if mis
 serve: $(STAMP)  ## run the server on the embedded store, with demo data when empty
 	$(BIN)/visitplan serve --demo $(ARGS)
 
-test: $(STAMP) $(CHROMIUM)  ## lint, type-check, check the committed schema, and run every test lane
+test: $(STAMP) $(CLIENTS) $(CHROMIUM)  ## lint, type-check, check the committed schema, and run every test lane
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
