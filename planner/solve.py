@@ -42,6 +42,11 @@ SEED_STRIDE = 1_000_003
 MAX_SEED = 2**31 - 1
 PARALLEL_MEMORY_LIMIT = 1 << 30
 """Above this estimated memory per search, a single search runs (no second copy)."""
+WARM_START_MIN_CANDIDATES = 1000
+"""From this many candidates on, the searches start from cheapest insertion
+(:func:`_insertion_start`) rather than from empty routes."""
+WARM_START_SHARE = 0.4
+"""At most this share of the time limit goes to the insertion start."""
 
 
 class Infeasible(Exception):
@@ -140,15 +145,16 @@ def _search(
     max_iterations: int | None,
     progress: Callable[[tuple[int, float], float], None],
     settings: list[backend.Settings],
+    start: Solution | None = None,
 ) -> list[Solution]:
     """Run one backend search per seed and settings: the first here, the others in
-    children."""
+    children, all from ``start`` when given."""
 
     def handle(now: float, sol: Solution) -> None:
         progress(_score(problem, model, sol), now)
 
     children = [
-        Child((problem, model, s, deadline, max_iterations, chosen))
+        Child((problem, model, s, deadline, max_iterations, chosen, start))
         for s, chosen in zip(seeds[1:], settings[1:], strict=True)
     ]
 
@@ -179,6 +185,7 @@ def _search(
             share=share if exchange else None,
             fetch=fetch if exchange else None,
             settings=settings[0],
+            start=start,
         )
     except BaseException:
         for child in children:
@@ -190,6 +197,37 @@ def _search(
         if sol is not None:
             sols.append(sol)
     return sols
+
+
+def _insertion_start(
+    problem: Problem,
+    model: Model,
+    begin: float,
+    time_limit: float,
+    max_iterations: int | None,
+) -> Solution | None:
+    """Routes by cheapest insertion for the searches to start from, on problems
+    of :data:`WARM_START_MIN_CANDIDATES` candidates or more (there PyVRP's search
+    from empty routes took most of a minute to beat them; docs/planner.md).
+
+    Problems with breaks or minimum gaps start empty: the backend models breaks
+    as clients the insertion does not place, and gaps need their repair first.
+    With an iteration budget the insertion runs to completion (reproducible);
+    otherwise it stops after :data:`WARM_START_SHARE` of the time limit with what
+    it has inserted.
+    """
+    if len(model.candidates) < WARM_START_MIN_CANDIDATES or problem.has_gaps:
+        return None
+    if any(problem.reps[ri].shift_breaks(si) for ri, si in model.routes):
+        return None
+    until = (
+        math.inf
+        if max_iterations is not None
+        else begin + WARM_START_SHARE * time_limit
+    )
+    routes: dict[int, list[int]] = {}
+    _polish(problem, model, routes, until)
+    return [(k, visits) for k, visits in sorted(routes.items()) if visits] or None
 
 
 def _required_fit(problem: Problem, model: Model) -> bool:
@@ -407,7 +445,12 @@ def solve(
             searches=len(seeds),
         )
         end = deadline - reserve
-        sols = _search(problem, model, seeds, end, max_iterations, progress, settings)
+        start = _insertion_start(problem, model, begin, time_limit, max_iterations)
+        if start:
+            progress(_score(problem, model, start), time.monotonic())
+        sols = _search(
+            problem, model, seeds, end, max_iterations, progress, settings, start
+        )
     rebuilt = [_rebuild(problem, model, s) for s in sols] or [{}]
     routes = max(
         rebuilt, key=lambda r: _score(problem, model, [(k, v) for k, v in r.items()])
