@@ -22,6 +22,7 @@ from schema.auth import AccessGuard, AuthMutations, AuthQueries
 from schema.base import WEEKDAY_VALUES
 from schema.calendar_tokens import CalendarTokenMutations, CalendarTokenQueries
 from schema.customers import CustomerMutations, CustomerQueries
+from schema.customers.types import CHANNEL_VALUES, LIFECYCLE_STATUS_VALUES, TIER_VALUES
 from schema.demands import DemandMutations, DemandQueries
 from schema.errors import ERRORS, EXCEPTION_HANDLERS, shown
 from schema.plans import PlanMutations, PlanQueries
@@ -36,6 +37,9 @@ from schema.visits import VisitMutations, VisitQueries
 ENUM_VALUES: dict[str, dict[str, str]] = {
     "Weekday": WEEKDAY_VALUES,
     "Role": ROLE_VALUES,
+    "Tier": TIER_VALUES,
+    "LifecycleStatus": LIFECYCLE_STATUS_VALUES,
+    "Channel": CHANNEL_VALUES,
 }
 
 
