@@ -24,6 +24,11 @@ from schema.calendar_tokens import CalendarTokenMutations, CalendarTokenQueries
 from schema.customers import CustomerMutations, CustomerQueries
 from schema.customers.types import CHANNEL_VALUES, LIFECYCLE_STATUS_VALUES, TIER_VALUES
 from schema.demands import DemandMutations, DemandQueries
+from schema.demands.types import (
+    DEMAND_STATUS_VALUES,
+    DEMAND_TYPE_VALUES,
+    PRIORITY_VALUES,
+)
 from schema.errors import ERRORS, EXCEPTION_HANDLERS, shown
 from schema.plans import PlanMutations, PlanQueries
 from schema.privacy import PrivacyMutations
@@ -32,6 +37,11 @@ from schema.scalars import SCALAR_OVERRIDES
 from schema.scoring import ScoringMutations, ScoringQueries
 from schema.subscriptions import Subscription
 from schema.visits import VisitMutations, VisitQueries
+from schema.visits.types import (
+    GEOFENCE_STATUS_VALUES,
+    PURPOSE_VALUES,
+    VISIT_STATUS_VALUES,
+)
 
 #: Descriptions of the values of the enums defined in models/, by GraphQL name.
 ENUM_VALUES: dict[str, dict[str, str]] = {
@@ -40,6 +50,12 @@ ENUM_VALUES: dict[str, dict[str, str]] = {
     "Tier": TIER_VALUES,
     "LifecycleStatus": LIFECYCLE_STATUS_VALUES,
     "Channel": CHANNEL_VALUES,
+    "DemandType": DEMAND_TYPE_VALUES,
+    "Priority": PRIORITY_VALUES,
+    "DemandStatus": DEMAND_STATUS_VALUES,
+    "Purpose": PURPOSE_VALUES,
+    "VisitStatus": VISIT_STATUS_VALUES,
+    "GeofenceStatus": GEOFENCE_STATUS_VALUES,
 }
 
 
