@@ -31,6 +31,7 @@ from schema.demands.types import (
 )
 from schema.errors import ERRORS, EXCEPTION_HANDLERS, shown
 from schema.plans import PlanMutations, PlanQueries
+from schema.plans.types import PLAN_STATUS_VALUES
 from schema.privacy import PrivacyMutations
 from schema.reps import ROLE_VALUES, RepMutations, RepQueries
 from schema.scalars import SCALAR_OVERRIDES
@@ -56,6 +57,7 @@ ENUM_VALUES: dict[str, dict[str, str]] = {
     "Purpose": PURPOSE_VALUES,
     "VisitStatus": VISIT_STATUS_VALUES,
     "GeofenceStatus": GEOFENCE_STATUS_VALUES,
+    "PlanStatus": PLAN_STATUS_VALUES,
 }
 
 
