@@ -47,6 +47,8 @@ WARM_START_MIN_CANDIDATES = 1000
 (:func:`_insertion_start`) rather than from empty routes."""
 WARM_START_SHARE = 0.4
 """At most this share of the time limit goes to the insertion start."""
+PROGRESS_EVERY = 1.0
+"""Seconds between progress reports of the insertion start."""
 
 
 class Infeasible(Exception):
@@ -205,6 +207,7 @@ def _insertion_start(
     begin: float,
     time_limit: float,
     max_iterations: int | None,
+    progress: Callable[[tuple[int, float], float], None],
 ) -> Solution | None:
     """Routes by cheapest insertion for the searches to start from, on problems
     of :data:`WARM_START_MIN_CANDIDATES` candidates or more (there PyVRP's search
@@ -214,7 +217,8 @@ def _insertion_start(
     as clients the insertion does not place, and gaps need their repair first.
     With an iteration budget the insertion runs to completion (reproducible);
     otherwise it stops after :data:`WARM_START_SHARE` of the time limit with what
-    it has inserted.
+    it has inserted. ``progress`` hears of the routes so far every
+    :data:`PROGRESS_EVERY` seconds.
     """
     if len(model.candidates) < WARM_START_MIN_CANDIDATES or problem.has_gaps:
         return None
@@ -226,7 +230,16 @@ def _insertion_start(
         else begin + WARM_START_SHARE * time_limit
     )
     routes: dict[int, list[int]] = {}
-    _polish(problem, model, routes, until)
+    last = [time.monotonic()]
+
+    def report() -> None:
+        # The routes are feasible after every insertion: a plan to show early.
+        now = time.monotonic()
+        if now - last[0] >= PROGRESS_EVERY:
+            last[0] = now
+            progress(_score(problem, model, list(routes.items())), now)
+
+    _polish(problem, model, routes, until, on_insert=report)
     return [(k, visits) for k, visits in sorted(routes.items()) if visits] or None
 
 
@@ -315,8 +328,11 @@ def _polish(
     routes: dict[int, list[int]],
     deadline: float,
     gaps: Gaps | None = None,
+    on_insert: Callable[[], None] | None = None,
 ) -> tuple[Problem, set[int]]:
     """Insert unserved candidates where they fit and pay off (cheapest position).
+
+    ``on_insert`` is called after every insertion.
 
     With ``gaps``, an insertion must keep occurrences of a customer apart: an
     occurrence is scheduled with its windows narrowed to start far enough from
@@ -373,6 +389,8 @@ def _polish(
             _, k, pos, t, s = best
             routes[k].insert(pos, v)
             travel[k] = t
+            if on_insert is not None:
+                on_insert()
             if gaps is not None:
                 gaps.set_route(k, routes[k], s)
                 # The occurrence keeps the windows that hold it apart.
@@ -445,7 +463,9 @@ def solve(
             searches=len(seeds),
         )
         end = deadline - reserve
-        start = _insertion_start(problem, model, begin, time_limit, max_iterations)
+        start = _insertion_start(
+            problem, model, begin, time_limit, max_iterations, progress
+        )
         if start:
             progress(_score(problem, model, start), time.monotonic())
         sols = _search(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import itertools
 import random
 from typing import Any
 
@@ -101,3 +102,28 @@ def test_large_problems_start_from_insertion_and_keep_its_value(
     assert starts[1] == sorted((k, vs) for k, vs in routes.items() if vs)
     assert evaluate(problem, warm).ok
     assert warm.objective >= inserted - 1e-6
+
+
+def test_the_insertion_start_reports_progress_as_it_goes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Tests that a large problem's first plans reach ``on_progress`` while the
+    insertion is still running, each better than the one before."""
+    # given
+    problem = problem_from_dict(_week(80))
+    monkeypatch.setattr(solve_module, "WARM_START_MIN_CANDIDATES", 50)
+    monkeypatch.setattr(solve_module, "PROGRESS_EVERY", 0.0)
+    monkeypatch.setattr(backend, "run", lambda *a, **k: [])
+    seen: list[float] = []
+    # when
+    plan = solve(
+        problem,
+        time_limit=60,
+        workers=1,
+        max_iterations=1,
+        on_progress=lambda objective, _: seen.append(objective),
+    )
+    # then
+    assert len(seen) > 20  # one per insertion, before any search
+    assert all(b >= a - 1e-6 for a, b in itertools.pairwise(seen))
+    assert seen[-1] == pytest.approx(plan.objective)
