@@ -7,8 +7,8 @@ proximity here is PyVRP's (after Vidal et al.: the cheapest cost over the vehicl
 types of an edge that can be on time, plus weighted least waiting; the smaller of
 the two directions; a client of the same group only when nothing else is left),
 computed for the clients of one location at a time against the clients of the
-nearest locations, so memory stays small and the work is done by NumPy. Ties may
-be ordered differently.
+nearest locations, so memory stays small and the work is done by NumPy. The
+neighbours and their order are PyVRP's.
 """
 
 from __future__ import annotations
@@ -56,8 +56,10 @@ def compute(data: ProblemData, num_neighbours: int) -> dict[Activity, list[Activ
     Clients at one location (the windows of one visit) are handled together.
     Their candidates are the clients of the nearest locations; since waiting
     only adds to an edge's cost, a client outside them is at least as far as the
-    nearest location left out, and the candidates grow until that bound is above
-    every row's farthest neighbour.
+    nearest location left out, and the candidates grow until that bound is
+    strictly above every row's farthest neighbour. Candidates are taken in client
+    order and sorted stably, so that ties go to the lower index: the result is
+    PyVRP's own neighbourhood.
 
     Args:
         data: The PyVRP data (clients only; no pickups or deliveries).
@@ -155,11 +157,12 @@ def _nearest(
         else:
             part = np.argpartition(near, m)
             chosen, bound = part[:m], near[part[m]]
-        cand = np.concatenate([members[q] for q in chosen])
+        # In client order, so that ties go to the lower index, as in PyVRP.
+        cand = np.sort(np.concatenate([members[q] for q in chosen]))
         prox = proximity(w, prices, rows, cand)
         if bound == np.inf:
             return prox, cand
-        if len(cand) > k and np.partition(prox, k - 1, axis=1)[:, k - 1].max() <= bound:
+        if len(cand) > k and np.partition(prox, k - 1, axis=1)[:, k - 1].max() < bound:
             return prox, cand
         m *= 4
 
