@@ -29,9 +29,6 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
-    BaseGraphQLTransportWSHandler,
-)
 from strawberry.types import ExecutionResult
 
 import graphql_http
@@ -40,6 +37,7 @@ import log_privacy
 from defenses import http as http_limits
 from defenses import logs
 from defenses.limits import production_rules, without_suggestions
+from defenses.websocket import KeepAliveWSHandler
 from graphql_http import RequestRefused
 from resolvers import persisted
 from resolvers.access import Unauthenticated
@@ -83,10 +81,10 @@ def _finite(text: str) -> float:
     return value
 
 
-class CountedWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
-    """The ``graphql-transport-ws`` handler, giving back the connection's slot
-    in the per-user count when it closes, and closing a connection whose
-    credential no longer holds (4403, as a refused ``connection_init``)."""
+class CountedWSHandler(KeepAliveWSHandler[Context, None]):
+    """The ``graphql-transport-ws`` handler, pinging the client and closing a
+    connection whose credential no longer holds (``defenses.websocket``), and
+    giving back the connection's slot in the per-user count when it closes."""
 
     async def handle(self) -> None:
         """Serve the connection until it closes."""
@@ -127,6 +125,9 @@ class GraphQLView(GraphQL[Context, None]):
         #: Open WebSocket connections per user (or API key) in this process.
         self.max_ws_per_user: int | None = None
         self.ws_open: dict[str, int] = {}
+        #: Keep-alive of WebSocket connections (``defenses.websocket``).
+        self.ws_ping_interval_s = 15.0
+        self.ws_pong_timeout_s = 10.0
 
     graphql_transport_ws_handler_class = CountedWSHandler
 
@@ -161,6 +162,19 @@ class GraphQLView(GraphQL[Context, None]):
         context.credential = token.strip()
         context.auth_error = None
         return None
+
+    async def credential_holds(self, context: Context) -> bool:
+        """Whether a connection's credential still identifies its caller; a
+        store that does not answer keeps the connection open."""
+        if context.credential is None:
+            return True
+        try:
+            await identify(self.auth, context.credential)
+        except Unauthenticated:
+            return False
+        except Exception as error:  # an outage is not the client's fault
+            log.warning("credential check failed: %s", type(error).__name__)
+        return True
 
     def release(self, context: Context) -> None:
         """Give back a closed connection's slot in the per-user count."""
@@ -470,6 +484,8 @@ def create_app(
     view.time_budget = settings.request_timeout_s
     view.max_ws_per_user = settings.ws_max_connections_per_user
     view.max_subscriptions_per_connection = settings.ws_max_subscriptions
+    view.ws_ping_interval_s = settings.ws_ping_interval_s
+    view.ws_pong_timeout_s = settings.ws_pong_timeout_s
     logs.install()
     log_privacy.install()
     state: dict[str, Any] = {}

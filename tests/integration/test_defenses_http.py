@@ -6,13 +6,10 @@ Security checklist rows 8, 15, 17, 18, 19, 33, 35 and 37.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import socket
 
 import httpx
 import pytest
-import uvicorn
 from websockets.asyncio.client import connect
 
 from defenses.http import BodySizeLimit
@@ -20,6 +17,7 @@ from resolvers import customers
 from server import create_app
 from settings import Settings
 from tests.conftest import TEST_SECRET, signed_in_client
+from tests.integration.ws_support import serving
 
 QUERY = "{ customers(first: 1) { totalCount } }"
 MB = 1024 * 1024
@@ -100,26 +98,6 @@ async def test_a_chunked_body_is_cut_at_the_first_chunk_over_the_limit():
     # then
     assert sent["chunks"] == 2 * MB // len(chunk) + 1
     assert answer[0]["status"] == 413
-
-
-@contextlib.asynccontextmanager
-async def serving(app):
-    """Run ``app`` with uvicorn on a free loopback port; yield the port."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False)
-    )
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        while not server.started:  # noqa: ASYNC110 - uvicorn offers only a flag
-            await asyncio.sleep(0.01)
-        yield port
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()
 
 
 async def test_a_chunked_upload_gets_413_as_soon_as_it_passes_the_limit(db):
