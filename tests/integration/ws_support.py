@@ -20,7 +20,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from models import Rep
-from resolvers.auth import Auth, sign_in
+from resolvers.auth import Auth, Tokens, sign_in
 from tests.conftest import TEST_PASSWORD, TEST_SECRET
 
 PROTOCOL = "graphql-transport-ws"
@@ -46,11 +46,15 @@ async def serving(app: ASGIApp) -> AsyncIterator[int]:
         sock.close()
 
 
+async def signed_in(user: Rep) -> Tokens:
+    """A session of ``user`` (stored with ``TEST_PASSWORD``), its tokens signed
+    with ``TEST_SECRET`` as the test apps' are."""
+    return await sign_in(Auth(secret=TEST_SECRET), user.email, TEST_PASSWORD, None)
+
+
 async def access_token(user: Rep) -> str:
-    """An access token of ``user`` (stored with ``TEST_PASSWORD``), signed with
-    ``TEST_SECRET`` as the test apps' tokens are."""
-    tokens = await sign_in(Auth(secret=TEST_SECRET), user.email, TEST_PASSWORD, None)
-    return tokens.access_token
+    """An access token of ``user`` (see ``signed_in``)."""
+    return (await signed_in(user)).access_token
 
 
 class WSClient:
@@ -94,10 +98,12 @@ class WSClient:
                     messages.append(message)
         return messages
 
-    async def subscribe(self, id: str, query: str, **variables: Any) -> None:
-        """Start the operation ``id``."""
-        payload = {"query": query, "variables": variables}
-        await self.send({"id": id, "type": "subscribe", "payload": payload})
+    async def subscribe(
+        self, op: str, query: str, variables: dict[str, Any] | None = None
+    ) -> None:
+        """Start the operation ``op``."""
+        payload = {"query": query, "variables": variables or {}}
+        await self.send({"id": op, "type": "subscribe", "payload": payload})
 
     async def closed(self, within: float = 5.0) -> tuple[int | None, list[Any]]:
         """Wait for the server to close the connection: its close code and the
