@@ -10,7 +10,7 @@ import logging
 import math
 import secrets
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -29,7 +29,9 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import Operation
 from strawberry.types import ExecutionResult
+from strawberry.types.execution import PreExecutionError
 
 import graphql_http
 import ide
@@ -93,6 +95,27 @@ class CountedWSHandler(KeepAliveWSHandler[Context, None]):
         finally:
             view: GraphQLView = self.view  # type: ignore[assignment]
             view.release(self.context)
+
+    async def _send_result_stream(
+        self, operation: Operation[Context, None], result_source: Any
+    ) -> None:
+        # Errors raised while an operation runs get the codes and the masking
+        # of HTTP answers, which Strawberry applies in process_result only.
+        # Errors of the document itself stay as they are: a syntax error
+        # must still close the connection with 4400.
+        view: GraphQLView = self.view  # type: ignore[assignment]
+
+        async def shown() -> AsyncGenerator[Any, None]:
+            async for result in result_source:
+                if result.errors and not isinstance(result, PreExecutionError):
+                    result.errors = [
+                        view.shown_error(e) if e.original_error else e
+                        for e in result.errors
+                    ]
+                yield result
+
+        async with contextlib.aclosing(shown()) as results:
+            await super()._send_result_stream(operation, results)
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -350,7 +373,7 @@ class GraphQLView(GraphQL[Context, None]):
         self, request: Any, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
         if result.errors:
-            result.errors = [self._shown(e) for e in result.errors]
+            result.errors = [self.shown_error(e) for e in result.errors]
             if self.production:
                 for error in result.errors:
                     error.message = without_suggestions(error.message)
@@ -365,7 +388,10 @@ class GraphQLView(GraphQL[Context, None]):
             answer.pop("data", None)  # nothing ran: the draft wants no data entry
         return answer
 
-    def _shown(self, error: GraphQLError) -> GraphQLError:
+    def shown_error(self, error: GraphQLError) -> GraphQLError:
+        """``error`` as the client sees it: a client's error with its code, an
+        unavailable store as SERVICE_UNAVAILABLE, anything else logged and
+        coded INTERNAL_SERVER_ERROR (its message masked with ``mask_errors``)."""
         if _store_unavailable(error):
             log.warning("store unavailable: %s", type(error.original_error).__name__)
             return GraphQLError(

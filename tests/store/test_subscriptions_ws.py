@@ -161,9 +161,9 @@ async def test_a_subscription_stops_once_the_credential_ends(world: World, endin
     ]
     assert after[0]["type"] == "next"
     assert after[0]["payload"]["data"] is None
-    assert [e["message"] for e in after[0]["payload"]["errors"]] == [
-        "the session has ended; sign in again"
-    ]
+    assert [
+        (e["message"], e["extensions"]["code"]) for e in after[0]["payload"]["errors"]
+    ] == [("the session has ended; sign in again", "UNAUTHENTICATED")]
     assert after[1:] == [{"id": "v", "type": "complete"}]
     assert code == 4403
 
