@@ -59,6 +59,11 @@ class Settings:
             key may hold on one server process; more are refused (4403).
         ws_max_subscriptions: operations at once on one WebSocket connection;
             more get an error message.
+        ws_ping_interval_s: the server pings each acknowledged WebSocket this
+            often, first checking that its credential still holds (else 4403);
+            0 sends no pings.
+        ws_pong_timeout_s: a ping not answered with a pong this long after it
+            was sent closes the connection (4408).
     """
 
     mongodb_uri: str | None = None
@@ -81,6 +86,8 @@ class Settings:
     ws_init_timeout_s: float = 10.0
     ws_max_connections_per_user: int = 5
     ws_max_subscriptions: int = 20
+    ws_ping_interval_s: float = 15.0
+    ws_pong_timeout_s: float = 10.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -116,4 +123,6 @@ class Settings:
             ws_max_subscriptions=int(
                 os.environ.get("VISITPLAN_WS_MAX_SUBSCRIPTIONS", 20)
             ),
+            ws_ping_interval_s=float(os.environ.get("VISITPLAN_WS_PING_INTERVAL", 15)),
+            ws_pong_timeout_s=float(os.environ.get("VISITPLAN_WS_PONG_TIMEOUT", 10)),
         )
