@@ -145,7 +145,7 @@ class AuditChange:
     document_id: strawberry.ID | None = strawberry.field(
         description="The changed document's database id (not a global id)."
     )
-    action: str = strawberry.field(description="created, updated or erased.")
+    action: str = strawberry.field(description="One of created, updated or erased.")
     field: str = strawberry.field(
         description="The stored field that changed, in snake_case."
     )

@@ -189,13 +189,13 @@ class UpdateRepInput:
         default=strawberry.UNSET, description="Admins only."
     )
     home: GeoPointInput | None = strawberry.field(
-        default=strawberry.UNSET, description="null removes the home location."
+        default=strawberry.UNSET, description="Null removes the home location."
     )
     working_hours: list[DayHoursInput] | None = strawberry.field(
         default=strawberry.UNSET, description="Replaces the whole week."
     )
     flexible_break: FlexibleBreakInput | None = strawberry.field(
-        default=strawberry.UNSET, description="null removes the break."
+        default=strawberry.UNSET, description="Null removes the break."
     )
     time_zone: str | None = strawberry.field(
         default=strawberry.UNSET, description="IANA name."

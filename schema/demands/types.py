@@ -41,7 +41,8 @@ Priority = Annotated[
 DemandStatus = Annotated[
     DemandStatusModel,
     strawberry.enum(
-        description="open → in_progress → waiting_on_customer → resolved → closed; "
+        description="Workflow: open → in_progress → waiting_on_customer → resolved "
+        "→ closed; "
         "in_progress may go straight to resolved, waiting_on_customer back to "
         "in_progress, and resolved or closed may be reopened (open)."
     ),

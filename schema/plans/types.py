@@ -26,7 +26,8 @@ from schema.visits import Visit
 PlanStatus = Annotated[
     PlanStatusModel,
     strawberry.enum(
-        description="running (computed in the background) → draft or failed; "
+        description="Lifecycle: running (computed in the background) → draft or "
+        "failed; "
         "draft → accepted or discarded."
     ),
 ]
@@ -120,13 +121,13 @@ class UnservedCustomer:
 
 @strawberry.type(description="The objective and its parts.")
 class PlanTotals:
-    objective: float = strawberry.field(description="value - travelCost.")
+    objective: float = strawberry.field(description="Value minus travelCost.")
     value: float = strawberry.field(description="Sum of the planned visits' values.")
     travel_minutes: float = strawberry.field(
         description="Minutes of travel on all routes together."
     )
     travel_cost: float = strawberry.field(
-        description="travelMinutes times the cost per minute."
+        description="The travelMinutes times the cost per minute."
     )
     visits: int = strawberry.field(description="New visits in the plan.")
     candidates: int = strawberry.field(description="Customers the planner chose from.")
@@ -174,7 +175,7 @@ class PlanChange:
         description="UTC start after (kept, moved, added)."
     )
     moved_minutes: float | None = strawberry.field(
-        description="after - before in minutes (kept, moved); negative is earlier."
+        description="Minutes from before to after (kept, moved); negative is earlier."
     )
     doc: strawberry.Private[Any]
 

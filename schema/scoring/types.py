@@ -62,7 +62,7 @@ class PeriodUnit(enum.Enum):
     )
     MONTH = strawberry.enum_value("month", description="A calendar month, UTC.")
     CUSTOM = strawberry.enum_value(
-        "custom", description="start to end, both included, at most 366 days."
+        "custom", description="From start to end, both included, at most 366 days."
     )
 
 
@@ -173,7 +173,8 @@ class EffectivenessReport:
 @strawberry.type(description="One part of a priority score.")
 class ScoreComponent:
     name: str = strawberry.field(
-        description="overdue, demands, trend, lifecycle, strategic or effectiveness."
+        description="One of overdue, demands, trend, lifecycle, strategic or "
+        "effectiveness."
     )
     value: float = strawberry.field(description="0 to 1.")
     weight: float = strawberry.field(description="Its weight in the settings.")
@@ -300,7 +301,7 @@ class TierCoverage:
         description="Never more than their target interval without a completed visit."
     )
     share: float | None = strawberry.field(
-        description="covered / customers; null if 0."
+        description="Share covered: covered / customers; null if 0."
     )
 
     @classmethod

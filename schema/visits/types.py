@@ -37,7 +37,8 @@ Purpose = Annotated[PurposeModel, strawberry.enum(description="Why the rep goes.
 VisitStatus = Annotated[
     VisitStatusModel,
     strawberry.enum(
-        description="planned → confirmed → checked_in → completed; cancelled or missed "
+        description="Lifecycle: planned → confirmed → checked_in → completed; "
+        "cancelled or missed "
         "before check-in."
     ),
 ]
