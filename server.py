@@ -117,6 +117,16 @@ class CountedWSHandler(KeepAliveWSHandler[Context, None]):
         async with contextlib.aclosing(shown()) as results:
             await super()._send_result_stream(operation, results)
 
+    async def _handle_pre_execution_error(
+        self, operation: Operation[Context, None], result: PreExecutionError
+    ) -> None:
+        # A document refused before it runs (a limit, a validation rule) gets
+        # its code as over HTTP; one that closes the connection (4400) stays.
+        if result.errors and not self._get_pre_execution_close_reason(result.errors[0]):
+            view: GraphQLView = self.view  # type: ignore[assignment]
+            result.errors = [view.shown_error(e) for e in result.errors]
+        await super()._handle_pre_execution_error(operation, result)
+
 
 class GraphQLView(GraphQL[Context, None]):
     """Strawberry's ASGI view with a fresh ``Context`` (and loaders) per request.
