@@ -211,7 +211,7 @@ def _insertion_start(
 ) -> Solution | None:
     """Routes by cheapest insertion for the searches to start from, on problems
     of :data:`WARM_START_MIN_CANDIDATES` candidates or more (there PyVRP's search
-    from empty routes took most of a minute to beat them; docs/planner.md).
+    from empty routes had not reached them after a minute; docs/planner.md).
 
     Problems with breaks or minimum gaps start empty: the backend models breaks
     as clients the insertion does not place, and gaps need their repair first.

@@ -113,8 +113,8 @@ TIE_BREAK = 0.5
 of the smallest value: shorter routes are preferred, never at a loss of value."""
 BLOCKED_NEIGHBOURS_MIN_CLIENTS = 2000
 """From this many PyVRP clients on, neighbourhoods are computed location by
-location: PyVRP's dense computation took 20 s and 1.9 GB for the 15,366 clients of
-a 2,500-visit week, ours 2-3 s (docs/planner.md)."""
+location: PyVRP's dense computation took 15-30 s and about 1.9 GB for the 15,366
+clients of a 2,500-visit week, this one 1-9 s (docs/planner.md)."""
 ROW_BLOCK = 512
 """Rows of the travel matrices computed at a time (bounds temporary memory)."""
 
@@ -257,9 +257,9 @@ class _Built:
     """The route segment of every vehicle type (see :mod:`.anchors`)."""
     model: Model
     prize_scale: float
-    t0: float = 0.0
+    t0: float
     """Problem time of integer time 0."""
-    time_scale: int = 1
+    time_scale: int
     """Integer time units per problem time unit."""
 
 
