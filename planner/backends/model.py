@@ -86,11 +86,16 @@ def merge_windows(
     return out
 
 
-def estimate_bytes(problem: Problem, model: Model) -> int:
-    """Rough peak memory of one search: a time matrix per routing profile plus one
-    travel-cost matrix, each held twice (NumPy while building, then the solver)."""
-    n = len(model.candidates) + 2 * len(problem.reps)
-    patterns = {
+PROFILE_MEMORY_LIMIT = 512 << 20
+"""Above this much memory for the solver's matrices (a travel-cost and a time
+matrix per routing profile), visit restrictions become load dimensions on one
+profile (:func:`restrictions_as_loads`)."""
+
+
+def forbidden_patterns(problem: Problem, model: Model) -> set[frozenset[int]]:
+    """The distinct sets of candidates (positions into ``model.candidates``) that
+    a modelled rep may not serve."""
+    return {
         frozenset(
             k
             for k, v in enumerate(model.candidates)
@@ -98,4 +103,28 @@ def estimate_bytes(problem: Problem, model: Model) -> int:
         )
         for ri in {ri for ri, _ in model.routes}
     }
-    return 2 * (len(patterns) + 1) * n * n * 8
+
+
+def restrictions_as_loads(num_points: int, num_profiles: int) -> bool:
+    """Whether restrictions are load dimensions rather than routing profiles.
+
+    A profile per restriction pattern copies both matrices once per pattern: at
+    5,000 candidates and three teams that is six matrices of 200 MB in the
+    solver, besides the NumPy ones it is built from. Load dimensions keep one
+    profile whatever the number of patterns; below
+    :data:`PROFILE_MEMORY_LIMIT` profiles are kept, since there a forbidden visit
+    costs the search time warp rather than load.
+    """
+    return num_profiles > 1 and 2 * num_profiles * num_points**2 * 8 > (
+        PROFILE_MEMORY_LIMIT
+    )
+
+
+def estimate_bytes(problem: Problem, model: Model) -> int:
+    """Rough peak memory of one search: a travel-cost and a time matrix per
+    routing profile, each held twice (NumPy while building, then the solver)."""
+    n = len(model.candidates) + 2 * len(problem.reps)
+    profiles = len(forbidden_patterns(problem, model))
+    if restrictions_as_loads(n, profiles):
+        profiles = 1
+    return 2 * (profiles + 1) * n * n * 8

@@ -15,7 +15,10 @@ This is the only module of the planner that imports PyVRP. The mapping:
   at most one of its windows is used;
 * a visit restricted to some reps is made unreachable (huge travel times) in the
   routing profiles of the other reps; reps with the same restrictions share a
-  profile;
+  profile. When those matrices would take too much memory
+  (:func:`planner.backends.model.restrictions_as_loads`), there is one profile
+  and a load dimension per set of reps barred from a visit instead: the visit
+  delivers one unit in it and the barred reps' vehicles have no capacity there;
 * value becomes the client prize; travel cost becomes the distance matrix. With
   no travel cost the distance matrix carries a small tie-break (shorter routes
   leave room for more visits) that is kept below the smallest value;
@@ -84,6 +87,7 @@ from planner.backends.model import (
     Progress,
     merge_windows,
     points,
+    restrictions_as_loads,
     travel_block,
 )
 from planner.problem import Problem
@@ -261,6 +265,9 @@ class _Built:
     """Problem time of integer time 0."""
     time_scale: int
     """Integer time units per problem time unit."""
+    barred: int = 0
+    """Load dimensions, the last ones, that keep visits off barred reps' vehicles
+    (see :func:`planner.backends.model.restrictions_as_loads`)."""
 
 
 def _regular_values(problem: Problem, model: Model) -> list[float]:
@@ -306,10 +313,12 @@ def _break_clients(
     problem: Problem,
     model: Model,
     dims: dict[int, int],
+    num_dims: int,
     location: int,
     scale: tuple[float, int, int],
 ) -> list[Client]:
-    """Required dummy clients, one per break of a modelled shift."""
+    """Required dummy clients, one per break of a modelled shift (``num_dims``
+    load dimensions in all)."""
     t0, time_scale, horizon = scale
     out = []
     for ri, si in model.routes:
@@ -321,7 +330,7 @@ def _break_clients(
                 horizon,
                 math.floor((brk.latest - brk.duration - t0) * time_scale + 1e-6),
             )
-            delivery = [0] * len(dims)
+            delivery = [0] * num_dims
             delivery[dims[ri]] = 1
             out.append(
                 Client(
@@ -395,7 +404,8 @@ def build(
     if dims:
         dur[-1, :] = dur[:, -1] = dist[-1, :] = dist[:, -1] = 0
 
-    # Profiles: reps with the same forbidden visits share one.
+    # Profiles: reps with the same forbidden visits share one; with too many
+    # large matrices the restrictions become load dimensions instead.
     forbidden_of: list[frozenset[int]] = []
     for ri in range(len(problem.reps)):
         rep = problem.reps[ri]
@@ -409,6 +419,22 @@ def build(
     profile_keys: dict[frozenset[int], int] = {}
     for ri, _ in model.routes:
         profile_keys.setdefault(forbidden_of[ri], len(profile_keys))
+    loads = restrictions_as_loads(n, len(profile_keys))
+    # The load dimension of every restricted candidate: one per set of modelled
+    # reps that may not serve it, after the break dimensions.
+    load_dim: dict[int, int] = {}
+    barred_dims: dict[frozenset[int], int] = {}
+    if loads:
+        modelled = sorted({ri for ri, _ in model.routes})
+        for k in range(len(model.candidates)):
+            barred = frozenset(ri for ri in modelled if k in forbidden_of[ri])
+            if barred:
+                load_dim[k] = barred_dims.setdefault(
+                    barred, len(dims) + len(barred_dims)
+                )
+        profile_keys = {frozenset(): 0}
+        forbidden_of = [frozenset()] * len(problem.reps)
+    num_dims = len(dims) + len(barred_dims)
     # pyvrp's stubs spell a matrix ``ndarray[int]``, a shape of ``int``; any array
     # type is accepted here and converted by pyvrp.
     durations: list[np.ndarray[Any, Any]] = []
@@ -455,6 +481,10 @@ def build(
                 profile=profile_keys[forbidden_of[ri]],
                 capacity=[
                     horizon + 1 if d == dims.get(ri) else 0 for d in range(len(dims))
+                ]
+                + [
+                    0 if ri in barred else len(model.candidates)
+                    for barred in barred_dims
                 ],
                 name=f"{rep.id}#{si}.{j}",
             )
@@ -482,13 +512,16 @@ def build(
         if len(scaled) > 1:
             group = len(groups)
             groups.append(ClientGroup(required=hard))
+        delivery = [0] * num_dims
+        if k in load_dim:
+            delivery[load_dim[k]] = 1
         for lo, hi in scaled:
             if group is not None:
                 groups[group].add_client(len(clients))
             clients.append(
                 Client(
                     location=nd + k,
-                    delivery=[0] * len(dims),
+                    delivery=delivery,
                     service_duration=math.ceil(visit.duration * time_scale - 1e-6),
                     tw_early=lo,
                     tw_late=hi,
@@ -500,13 +533,17 @@ def build(
             )
             client_visit.append(v)
     if dims:
-        dummies = _break_clients(problem, model, dims, n - 1, (t0, time_scale, horizon))
+        dummies = _break_clients(
+            problem, model, dims, num_dims, n - 1, (t0, time_scale, horizon)
+        )
         clients += dummies
         client_visit += [-1] * len(dummies)
     data = ProblemData(
         locations, clients, depots, vehicle_types, distances, durations, groups
     )
-    return _Built(data, client_visit, segs, model, prize_scale, t0, time_scale)
+    return _Built(
+        data, client_visit, segs, model, prize_scale, t0, time_scale, len(barred_dims)
+    )
 
 
 def _routes(built: _Built, sol: Solution) -> list[tuple[int, list[int]]]:
@@ -633,27 +670,45 @@ def _neighbours(data: ProblemData, size: int) -> dict[Activity, list[Activity]]:
     return compute_neighbours(data, NeighbourhoodParams(num_neighbours=size))
 
 
-def _penalties(data: ProblemData) -> PenaltyManager:
-    """Penalty manager whose time-warp penalty starts near prize per time unit.
+def _penalties(
+    data: ProblemData, kind: str = "prize", barred: int = 0
+) -> PenaltyManager:
+    """The search's penalty manager.
 
-    A unit of time warp should cost about what a unit of time can earn; starting
-    there (rather than PyVRP's fixed midpoint) lets the search balance feasible
-    and infeasible solutions from the first iterations.
+    With ``kind`` ``"prize"`` the time-warp penalty starts near prize per time
+    unit: a unit of time warp should cost about what a unit of time can earn;
+    starting there (rather than PyVRP's fixed midpoint, ``"midpoint"``) lets the
+    search balance feasible and infeasible solutions from the first iterations.
+
+    The last ``barred`` load dimensions keep visits off barred reps' vehicles
+    (:func:`planner.backends.model.restrictions_as_loads`); their unit of load
+    starts at the largest prize, so that a visit on a barred rep's route costs
+    more than it earns from the first iteration on, as a route profile's
+    forbidden edge (a horizon of time warp) does.
     """
-    prizes = sorted(c.prize for c in data.clients()) or [1]
-    dur = data.duration_matrix(0)
-    per_client = sorted(
-        c.service_duration + int(np.partition(dur[c.location], 1)[1])
-        for c in data.clients()
-    ) or [1]
-    rate = prizes[len(prizes) // 2] / max(1, per_client[len(per_client) // 2])
-    init = max(1e-6, rate)
-    params = PenaltyParams(
-        min_penalty=init * 1e-3,
-        max_penalty=max(init * 1e4, 1.0),
-        solutions_between_updates=100,
-    )
-    return PenaltyManager(([init] * data.num_load_dimensions, init, init), params)
+    if kind == "prize":
+        prizes = sorted(c.prize for c in data.clients()) or [1]
+        dur = data.duration_matrix(0)
+        per_client = sorted(
+            c.service_duration + int(np.partition(dur[c.location], 1)[1])
+            for c in data.clients()
+        ) or [1]
+        rate = prizes[len(prizes) // 2] / max(1, per_client[len(per_client) // 2])
+        init = max(1e-6, rate)
+        params = PenaltyParams(
+            min_penalty=init * 1e-3,
+            max_penalty=max(init * 1e4, 1.0),
+            solutions_between_updates=100,
+        )
+        loads, duration, distance = [init] * data.num_load_dimensions, init, init
+    else:
+        params = PenaltyParams()
+        loads, duration, distance = params.midpoint_penalties(data)
+    if barred:
+        top = float(max((c.prize for c in data.clients()), default=1))
+        loads = [*loads[: len(loads) - barred], *[top] * barred]
+        params = replace(params, max_penalty=max(params.max_penalty, top))
+    return PenaltyManager((loads, duration, distance), params)
 
 
 def run(
@@ -712,11 +767,7 @@ def run(
     for op in OPERATORS:
         if op.supports(data) and op.__name__ not in settings.skip_operators:
             ls.add_operator(op(data))
-    if settings.penalties == "prize":
-        pm = _penalties(data)
-    else:
-        penalty_params = PenaltyParams()
-        pm = PenaltyManager(penalty_params.midpoint_penalties(data), penalty_params)
+    pm = _penalties(data, settings.penalties, built.barred)
     patience = settings.restart_patience
     stop = _Stop(deadline, max_iterations, poll, patience=patience or math.inf)
     tracker = _Tracker(built, stop, pm.cost_evaluator(), report, share)
