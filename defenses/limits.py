@@ -4,12 +4,14 @@ Every limit is a Strawberry schema extension given to ``strawberry.Schema`` as a
 class or a factory, so each request gets fresh instances and no state is shared
 between concurrent requests. docs/security.md explains each number.
 
-The checks run in this order: the source length and token count while parsing;
+The checks run in this order: the source length and token count while parsing
+(each distinct text is parsed once, ``defenses.documents``);
 the length of every list argument (``defenses.inputs``), then the query cost,
 just before validation (it walks fragments once each, so a
 document that reuses fragments exponentially is refused before the validation
 rules expand it); then, as validation rules, depth, aliases, directives and
-introspection depth, plus introspection itself in production.
+introspection depth, plus introspection itself in production (each distinct
+text is validated once per set of rules).
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ from strawberry.extensions import (
 )
 
 from defenses.bounds import DOCUMENTS, LIST_BOUNDS, Argument, Items
+from defenses.documents import document_extensions
 from defenses.inputs import ListInputLimiter
 
 #: Characters in the query text (graphql-core counts code points).
@@ -467,8 +470,13 @@ def without_suggestions(message: str) -> str:
     return _SUGGESTION.sub("", message)
 
 
-#: The limits every request gets, as factories (threat 38: nothing shared).
+_parsed, _validated = document_extensions()
+
+#: The limits every request gets, as factories (threat 38: nothing shared but
+#: the documents parsed and found valid, ``defenses.documents``); the cache of
+#: valid documents comes last, after every limit that may refuse the request.
 SCHEMA_EXTENSIONS = (
+    _parsed,
     partial(MaxSourceLengthLimiter, MAX_SOURCE_LENGTH),
     partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
     ListInputLimiter,
@@ -478,4 +486,5 @@ SCHEMA_EXTENSIONS = (
     partial(MaxDirectivesLimiter, MAX_DIRECTIVES),
     IntrospectionDepthLimiter,
     DisableIntrospectionInProduction,
+    _validated,
 )
