@@ -12,10 +12,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import jwt
 from argon2 import PasswordHasher
@@ -220,29 +222,43 @@ async def _team(user: Rep) -> tuple[tuple[PydanticObjectId, ...], tuple[str, ...
     """A manager's team (themselves and their reps) and the territories it works."""
     if user.role != Role.MANAGER:
         return (), ()
-    reps = await Rep.find({"manager_id": user.id}).to_list()
-    ids = (stored_id(user), *(r.id for r in reps if r.id))
-    places = {t for t in (user.territory, *(r.territory for r in reps)) if t}
+    reps = await _reps_of(user.id)
+    ids = (stored_id(user), *(PydanticObjectId(r["_id"]) for r in reps))
+    places = {t for t in (user.territory, *(r.get("territory") for r in reps)) if t}
     return ids, tuple(sorted(places))
 
 
 async def _colleagues(user: Rep) -> tuple[PydanticObjectId, ...]:
     if user.role != Role.REP or user.manager_id is None:
         return ()
-    mates = await Rep.find({"manager_id": user.manager_id}).to_list()
-    return (user.manager_id, *(m.id for m in mates if m.id and m.id != user.id))
+    mates = await _reps_of(user.manager_id)
+    return (
+        user.manager_id,
+        *(PydanticObjectId(m["_id"]) for m in mates if m["_id"] != user.id),
+    )
+
+
+async def _reps_of(manager_id: PydanticObjectId | None) -> list[dict[str, Any]]:
+    """The id and territory of every rep of ``manager_id``: only what a principal
+    needs, so no whole rep is read and validated per request."""
+    found = Rep.get_motor_collection().find(
+        {"manager_id": manager_id}, {"_id": 1, "territory": 1}
+    )
+    return await found.to_list(None)
 
 
 async def principal_for(user: Rep) -> Principal:
     """The principal acting as ``user`` (with a manager's team, a rep's colleagues)."""
-    team, territories = await _team(user)
+    (team, territories), colleagues = await asyncio.gather(
+        _team(user), _colleagues(user)
+    )
     return Principal(
         user_id=user.id,
         role=user.role,
         territory=user.territory,
         team=team,
         team_territories=territories,
-        colleagues=await _colleagues(user),
+        colleagues=colleagues,
     )
 
 
@@ -258,8 +274,12 @@ async def _user_principal(auth: Auth, token: str) -> tuple[Principal, str]:
         raise Unauthenticated("the access token has expired; refresh it") from None
     except jwt.InvalidTokenError:
         raise Unauthenticated("the access token is not valid") from None
-    user = await Rep.get(PydanticObjectId(claims["sub"]))
-    session = await Session.get(PydanticObjectId(claims["sid"]))
+    # Read on every request, so that disabling a user or ending a session takes
+    # effect at once; the two reads go together.
+    user, session = await asyncio.gather(
+        Rep.get(PydanticObjectId(claims["sub"])),
+        Session.get(PydanticObjectId(claims["sid"])),
+    )
     if user is None or not user.active or session is None or session.revoked_at:
         raise Unauthenticated("the session has ended; sign in again")
     return await principal_for(user), claims["sid"]
