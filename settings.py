@@ -8,6 +8,12 @@ from pathlib import Path
 
 from defenses.connections import HEADER_TIMEOUT_S, MAX_PER_ADDRESS
 from defenses.http import CORS_HEADERS, MAX_BODY_BYTES, REQUEST_TIMEOUT_S
+from store_watch import (
+    PING_FAILURES,
+    PING_INTERVAL_MS,
+    PING_TIMEOUT_MS,
+    STORE_TIMEOUT_MS,
+)
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -59,6 +65,14 @@ class Settings:
             key may hold on one server process; more are refused (4403).
         ws_max_subscriptions: operations at once on one WebSocket connection;
             more get an error message.
+        store_timeout_ms: how long a request waits for a store it cannot reach
+            (server selection and connecting) before it fails with
+            STORE_UNAVAILABLE.
+        store_ping_interval_ms: how often the server pings the store.
+        store_ping_timeout_ms: a ping not answered in this time has failed.
+        store_ping_failures: failed pings in a row after which the store is
+            taken as down (``/healthz`` 503, requests STORE_UNAVAILABLE); the
+            first good ping takes it as up again.
     """
 
     mongodb_uri: str | None = None
@@ -81,6 +95,10 @@ class Settings:
     ws_init_timeout_s: float = 10.0
     ws_max_connections_per_user: int = 5
     ws_max_subscriptions: int = 20
+    store_timeout_ms: int = STORE_TIMEOUT_MS
+    store_ping_interval_ms: int = PING_INTERVAL_MS
+    store_ping_timeout_ms: int = PING_TIMEOUT_MS
+    store_ping_failures: int = PING_FAILURES
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -115,5 +133,17 @@ class Settings:
             ),
             ws_max_subscriptions=int(
                 os.environ.get("VISITPLAN_WS_MAX_SUBSCRIPTIONS", 20)
+            ),
+            store_timeout_ms=int(
+                os.environ.get("VISITPLAN_STORE_TIMEOUT_MS", STORE_TIMEOUT_MS)
+            ),
+            store_ping_interval_ms=int(
+                os.environ.get("VISITPLAN_STORE_PING_INTERVAL_MS", PING_INTERVAL_MS)
+            ),
+            store_ping_timeout_ms=int(
+                os.environ.get("VISITPLAN_STORE_PING_TIMEOUT_MS", PING_TIMEOUT_MS)
+            ),
+            store_ping_failures=int(
+                os.environ.get("VISITPLAN_STORE_PING_FAILURES", PING_FAILURES)
             ),
         )
