@@ -512,7 +512,9 @@ def create_app(
         try:
             if connect:
                 if store is None and settings.mongodb_uri is None:
-                    running = EmbeddedStore(settings.data_dir).start()
+                    running = EmbeddedStore(
+                        settings.data_dir, sync_on_commit=settings.store_sync_on_commit
+                    ).start()
                 running = store or running
                 uri = running.uri if running else str(settings.mongodb_uri)
                 client, _ = await open_database(

@@ -73,6 +73,8 @@ class Settings:
         store_ping_failures: failed pings in a row after which the store is
             taken as down (``/healthz`` 503, requests STORE_UNAVAILABLE); the
             first good ping takes it as up again.
+        store_sync_on_commit: the embedded store flushes each commit to disk
+            before acknowledging it, so acknowledged writes survive kill -9.
     """
 
     mongodb_uri: str | None = None
@@ -99,6 +101,7 @@ class Settings:
     store_ping_interval_ms: int = PING_INTERVAL_MS
     store_ping_timeout_ms: int = PING_TIMEOUT_MS
     store_ping_failures: int = PING_FAILURES
+    store_sync_on_commit: bool = True
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -146,4 +149,5 @@ class Settings:
             store_ping_failures=int(
                 os.environ.get("VISITPLAN_STORE_PING_FAILURES", PING_FAILURES)
             ),
+            store_sync_on_commit=_flag("VISITPLAN_STORE_SYNC_ON_COMMIT", True),
         )

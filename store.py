@@ -56,8 +56,10 @@ class EmbeddedStore:
     host: str = "127.0.0.1"
     port: int = 0
     startup_timeout: float = 30.0
-    #: Flush every commit to disk before acknowledging it (slower, crash-proof).
-    sync_on_commit: bool = False
+    #: Flush every commit to disk before acknowledging it, so that an
+    #: acknowledged write survives kill -9 of the store and a power cut. An
+    #: in-memory store (``:memory:``) has nothing to keep and never syncs.
+    sync_on_commit: bool = True
     _process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -85,7 +87,7 @@ class EmbeddedStore:
             "--log-level",
             "WARNING",
         ]
-        if self.sync_on_commit:
+        if self.sync_on_commit and storage != ":memory:":
             command.append("--sync-on-commit")
         log.info(
             "starting the embedded store on %s:%s (%s)", self.host, self.port, storage

@@ -128,7 +128,7 @@ async def test_a_killed_embedded_store_fails_fast_and_is_restarted(
 ) -> None:
     """Tests that a killed embedded store is 503 at once, restarted, data kept."""
     # given: the server on its own embedded store, with a customer written
-    store = EmbeddedStore(tmp_path / "db", sync_on_commit=True).start()
+    store = EmbeddedStore(tmp_path / "db").start()
     port = store.port
     release = hold_restarts(store)
     async with serving(SETTINGS, store) as (client, watch):
@@ -155,7 +155,7 @@ async def test_a_killed_mongodb_is_reported_and_used_again_when_back(
 ) -> None:
     """Tests that a killed MONGODB_URI store is 503 at once and used when back."""
     # given: a store the server only knows by its URI
-    store = EmbeddedStore(tmp_path / "db", sync_on_commit=True).start()
+    store = EmbeddedStore(tmp_path / "db").start()
     settings = dataclasses.replace(SETTINGS, mongodb_uri=store.uri)
     try:
         async with serving(settings) as (client, watch):
@@ -183,7 +183,7 @@ async def test_a_request_racing_the_watch_fails_in_about_a_second(
 ) -> None:
     """Tests that a request the watch has not stopped fails on the driver's timeout."""
     # given: a watch too slow to notice, so only the driver's timeouts act
-    store = EmbeddedStore(tmp_path / "db", sync_on_commit=True).start()
+    store = EmbeddedStore(tmp_path / "db").start()
     settings = dataclasses.replace(
         SETTINGS, mongodb_uri=store.uri, store_ping_interval_ms=600_000
     )
