@@ -518,12 +518,19 @@ def create_app(
                 running = store or running
                 uri = running.uri if running else str(settings.mongodb_uri)
                 client, _ = await open_database(
-                    uri, settings.database, settings.store_timeout_ms
+                    uri,
+                    settings.database,
+                    settings.store_timeout_ms,
+                    settings.store_connect_timeout_ms,
                 )
                 app.state.client = client
                 # Watches the store from now on, and restarts the embedded one
                 # (never a MongoDB of MONGODB_URI) when its process exits.
-                pinger = Pinger(uri, settings.store_ping_timeout_ms)
+                pinger = Pinger(
+                    uri,
+                    settings.store_ping_timeout_ms,
+                    settings.store_connect_timeout_ms,
+                )
                 watch = StoreWatch(
                     pinger,
                     interval_s=settings.store_ping_interval_ms / 1000,

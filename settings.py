@@ -12,6 +12,7 @@ from store_watch import (
     PING_FAILURES,
     PING_INTERVAL_MS,
     PING_TIMEOUT_MS,
+    STORE_CONNECT_TIMEOUT_MS,
     STORE_TIMEOUT_MS,
 )
 
@@ -65,9 +66,10 @@ class Settings:
             key may hold on one server process; more are refused (4403).
         ws_max_subscriptions: operations at once on one WebSocket connection;
             more get an error message.
-        store_timeout_ms: how long a request waits for a store it cannot reach
-            (server selection and connecting) before it fails with
-            STORE_UNAVAILABLE.
+        store_timeout_ms: how long a request waits for a usable store (the
+            driver's server selection) before it fails with STORE_UNAVAILABLE.
+        store_connect_timeout_ms: how long opening a connection to the store,
+            and each of the driver's heartbeats, may take.
         store_ping_interval_ms: how often the server pings the store.
         store_ping_timeout_ms: a ping not answered in this time has failed.
         store_ping_failures: failed pings in a row after which the store is
@@ -98,6 +100,7 @@ class Settings:
     ws_max_connections_per_user: int = 5
     ws_max_subscriptions: int = 20
     store_timeout_ms: int = STORE_TIMEOUT_MS
+    store_connect_timeout_ms: int = STORE_CONNECT_TIMEOUT_MS
     store_ping_interval_ms: int = PING_INTERVAL_MS
     store_ping_timeout_ms: int = PING_TIMEOUT_MS
     store_ping_failures: int = PING_FAILURES
@@ -139,6 +142,11 @@ class Settings:
             ),
             store_timeout_ms=int(
                 os.environ.get("VISITPLAN_STORE_TIMEOUT_MS", STORE_TIMEOUT_MS)
+            ),
+            store_connect_timeout_ms=int(
+                os.environ.get(
+                    "VISITPLAN_STORE_CONNECT_TIMEOUT_MS", STORE_CONNECT_TIMEOUT_MS
+                )
             ),
             store_ping_interval_ms=int(
                 os.environ.get("VISITPLAN_STORE_PING_INTERVAL_MS", PING_INTERVAL_MS)

@@ -23,7 +23,7 @@ from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
 from pymongo.errors import ConnectionFailure
 
 from models import DOCUMENT_MODELS
-from store_watch import STORE_TIMEOUT_MS
+from store_watch import STORE_CONNECT_TIMEOUT_MS, STORE_TIMEOUT_MS
 
 log = logging.getLogger(__name__)
 
@@ -169,25 +169,30 @@ def _short(error: Exception) -> str:
 STARTUP_TIMEOUT_MS = 10_000
 
 
-def connect(uri: str, timeout_ms: int = STORE_TIMEOUT_MS) -> AsyncIOMotorClient[Any]:
+def connect(
+    uri: str,
+    timeout_ms: int = STORE_TIMEOUT_MS,
+    connect_timeout_ms: int = STORE_CONNECT_TIMEOUT_MS,
+) -> AsyncIOMotorClient[Any]:
     """A Motor client that gives up on an unreachable store after ``timeout_ms``.
 
-    Both the wait for a usable server and the wait for a new connection are
-    bounded, so a request that runs while the store is gone fails in about
-    ``timeout_ms`` instead of the driver's 30 seconds. Reads are not bounded:
-    a long aggregation or a change stream's wait are not faults.
+    The wait for a usable server is bounded by ``timeout_ms``, so a request
+    that runs while the store is gone fails in about that time instead of the
+    driver's 30 seconds; opening a connection by ``connect_timeout_ms`` (see
+    ``store_watch.STORE_CONNECT_TIMEOUT_MS`` for why it is longer). Reads are
+    not bounded: a long aggregation or a change stream's wait are not faults.
     """
     return AsyncIOMotorClient(
         uri,
         serverSelectionTimeoutMS=timeout_ms,
-        connectTimeoutMS=timeout_ms,
+        connectTimeoutMS=connect_timeout_ms,
         tz_aware=True,
     )
 
 
 async def ping(uri: str, timeout_ms: int = STARTUP_TIMEOUT_MS) -> None:
     """Check that the MongoDB at ``uri`` answers, or raise ``StoreUnavailable``."""
-    client = connect(uri, timeout_ms)
+    client = connect(uri, timeout_ms, max(timeout_ms, STORE_CONNECT_TIMEOUT_MS))
     try:
         await client.admin.command("ping")
     except Exception as error:
@@ -216,14 +221,19 @@ async def _first_ping(client: AsyncIOMotorClient[Any]) -> None:
 
 
 async def open_database(
-    uri: str, database: str, timeout_ms: int = STORE_TIMEOUT_MS
+    uri: str,
+    database: str,
+    timeout_ms: int = STORE_TIMEOUT_MS,
+    connect_timeout_ms: int = STORE_CONNECT_TIMEOUT_MS,
 ) -> tuple[AsyncIOMotorClient[dict[str, Any]], AsyncIOMotorDatabase[dict[str, Any]]]:
     """Connect to ``uri``, check that it answers, and initialise Beanie on it.
 
     It waits up to 10 seconds for a store that is not reachable yet;
     ``timeout_ms`` bounds every later request's wait (see ``connect``).
     """
-    client: AsyncIOMotorClient[dict[str, Any]] = connect(uri, timeout_ms)
+    client: AsyncIOMotorClient[dict[str, Any]] = connect(
+        uri, timeout_ms, connect_timeout_ms
+    )
     try:
         await _first_ping(client)
     except Exception as error:

@@ -30,9 +30,14 @@ from pymongo import MongoClient
 
 log = logging.getLogger("visitplan.store")
 
-#: Milliseconds a request waits for a store it cannot reach (server selection
-#: and connecting) before it fails (``Settings.store_timeout_ms``).
+#: Milliseconds a request waits for a usable store (the driver's server
+#: selection) before it fails (``Settings.store_timeout_ms``).
 STORE_TIMEOUT_MS = 1000
+#: Milliseconds to open a connection (``Settings.store_connect_timeout_ms``).
+#: The driver's monitor also waits this long for each heartbeat and, past it,
+#: takes the server as gone and cancels the operations in flight, so it stays
+#: well above what a busy store may take to answer.
+STORE_CONNECT_TIMEOUT_MS = 5000
 #: How often the store is pinged (``Settings.store_ping_interval_ms``).
 PING_INTERVAL_MS = 250
 #: A ping not answered in this time has failed (``Settings.store_ping_timeout_ms``).
@@ -70,12 +75,17 @@ class Pinger:
     A server that is there but slow fails after ``timeout_ms``.
     """
 
-    def __init__(self, uri: str, timeout_ms: int = PING_TIMEOUT_MS) -> None:
+    def __init__(
+        self,
+        uri: str,
+        timeout_ms: int = PING_TIMEOUT_MS,
+        connect_timeout_ms: int = STORE_CONNECT_TIMEOUT_MS,
+    ) -> None:
         self.client: MongoClient[dict[str, Any]] = MongoClient(
             uri,
             serverSelectionTimeoutMS=0,
             heartbeatFrequencyMS=500,
-            connectTimeoutMS=timeout_ms,
+            connectTimeoutMS=connect_timeout_ms,
             socketTimeoutMS=timeout_ms,
         )
 

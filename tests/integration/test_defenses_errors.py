@@ -259,7 +259,7 @@ async def test_health_and_requests_answer_503_at_once_when_the_store_is_down(
     """Tests that /healthz and GraphQL answer 503 at once once pings fail."""
 
     # given: a server whose store stops answering after it connected
-    async def open_dead_store(uri, database, timeout_ms):
+    async def open_dead_store(uri, database, *timeouts):
         return AsyncIOMotorClient(DEAD_STORE), None
 
     monkeypatch.setattr(server, "open_database", open_dead_store)
