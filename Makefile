@@ -4,7 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-CLIENTS := tests/clients/graphql-ws/node_modules/.installed
+CLIENTS := tests/clients/graphql-ws/node_modules/.installed \
+	tests/clients/apollo/node_modules/.installed
 # The browser lane drives Debian's Chromium; Playwright never downloads a browser.
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -17,10 +18,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# The Node client of the subscription tests; only the tests need it.
-$(CLIENTS): tests/clients/graphql-ws/package-lock.json
-	cd tests/clients/graphql-ws && npm ci --silent
-	touch $(CLIENTS)
+# The Node clients of the tests (graphql-ws, Apollo Client); only the tests need
+# them.
+tests/clients/%/node_modules/.installed: tests/clients/%/package-lock.json
+	cd tests/clients/$* && npm ci --silent
+	touch $@
 
 $(CHROMIUM):
 	$(SUDO) apt-get update

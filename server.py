@@ -10,7 +10,7 @@ import logging
 import math
 import secrets
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -29,10 +29,9 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
-    BaseGraphQLTransportWSHandler,
-)
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import Operation
 from strawberry.types import ExecutionResult
+from strawberry.types.execution import PreExecutionError
 
 import graphql_http
 import ide
@@ -40,6 +39,7 @@ import log_privacy
 from defenses import http as http_limits
 from defenses import logs
 from defenses.limits import production_rules, without_suggestions
+from defenses.websocket import KeepAliveWSHandler
 from graphql_http import RequestRefused
 from resolvers import persisted
 from resolvers.access import Unauthenticated
@@ -99,10 +99,10 @@ def _finite(text: str) -> float:
     return value
 
 
-class CountedWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
-    """The ``graphql-transport-ws`` handler, giving back the connection's slot
-    in the per-user count when it closes, and closing a connection whose
-    credential no longer holds (4403, as a refused ``connection_init``)."""
+class CountedWSHandler(KeepAliveWSHandler[Context, None]):
+    """The ``graphql-transport-ws`` handler, pinging the client and closing a
+    connection whose credential no longer holds (``defenses.websocket``), and
+    giving back the connection's slot in the per-user count when it closes."""
 
     async def handle(self) -> None:
         """Serve the connection until it closes."""
@@ -111,6 +111,37 @@ class CountedWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         finally:
             view: GraphQLView = self.view  # type: ignore[assignment]
             view.release(self.context)
+
+    async def _send_result_stream(
+        self, operation: Operation[Context, None], result_source: Any
+    ) -> None:
+        # Errors raised while an operation runs get the codes and the masking
+        # of HTTP answers, which Strawberry applies in process_result only.
+        # Errors of the document itself stay as they are: a syntax error
+        # must still close the connection with 4400.
+        view: GraphQLView = self.view  # type: ignore[assignment]
+
+        async def shown() -> AsyncGenerator[Any, None]:
+            async for result in result_source:
+                if result.errors and not isinstance(result, PreExecutionError):
+                    result.errors = [
+                        view.shown_error(e) if e.original_error else e
+                        for e in result.errors
+                    ]
+                yield result
+
+        async with contextlib.aclosing(shown()) as results:
+            await super()._send_result_stream(operation, results)
+
+    async def _handle_pre_execution_error(
+        self, operation: Operation[Context, None], result: PreExecutionError
+    ) -> None:
+        # A document refused before it runs (a limit, a validation rule) gets
+        # its code as over HTTP; one that closes the connection (4400) stays.
+        if result.errors and not self._get_pre_execution_close_reason(result.errors[0]):
+            view: GraphQLView = self.view  # type: ignore[assignment]
+            result.errors = [view.shown_error(e) for e in result.errors]
+        await super()._handle_pre_execution_error(operation, result)
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -143,6 +174,9 @@ class GraphQLView(GraphQL[Context, None]):
         #: Open WebSocket connections per user (or API key) in this process.
         self.max_ws_per_user: int | None = None
         self.ws_open: dict[str, int] = {}
+        #: Keep-alive of WebSocket connections (``defenses.websocket``).
+        self.ws_ping_interval_s = 15.0
+        self.ws_pong_timeout_s = 10.0
 
     graphql_transport_ws_handler_class = CountedWSHandler
 
@@ -177,6 +211,19 @@ class GraphQLView(GraphQL[Context, None]):
         context.credential = token.strip()
         context.auth_error = None
         return None
+
+    async def credential_holds(self, context: Context) -> bool:
+        """Whether a connection's credential still identifies its caller; a
+        store that does not answer keeps the connection open."""
+        if context.credential is None:
+            return True
+        try:
+            await identify(self.auth, context.credential)
+        except Unauthenticated:
+            return False
+        except Exception as error:  # an outage is not the client's fault
+            log.warning("credential check failed: %s", type(error).__name__)
+        return True
 
     def release(self, context: Context) -> None:
         """Give back a closed connection's slot in the per-user count."""
@@ -357,7 +404,7 @@ class GraphQLView(GraphQL[Context, None]):
         self, request: Any, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
         if result.errors:
-            result.errors = [self._shown(e) for e in result.errors]
+            result.errors = [self.shown_error(e) for e in result.errors]
             if self.production:
                 for error in result.errors:
                     error.message = without_suggestions(error.message)
@@ -372,7 +419,10 @@ class GraphQLView(GraphQL[Context, None]):
             answer.pop("data", None)  # nothing ran: the draft wants no data entry
         return answer
 
-    def _shown(self, error: GraphQLError) -> GraphQLError:
+    def shown_error(self, error: GraphQLError) -> GraphQLError:
+        """``error`` as the client sees it: a client's error with its code, an
+        unavailable store as STORE_UNAVAILABLE, anything else logged and
+        coded INTERNAL_SERVER_ERROR (its message masked with ``mask_errors``)."""
         if _store_unavailable(error):
             log.warning("store unavailable: %s", type(error.original_error).__name__)
             return GraphQLError(
@@ -496,6 +546,8 @@ def create_app(
     view.time_budget = settings.request_timeout_s
     view.max_ws_per_user = settings.ws_max_connections_per_user
     view.max_subscriptions_per_connection = settings.ws_max_subscriptions
+    view.ws_ping_interval_s = settings.ws_ping_interval_s
+    view.ws_pong_timeout_s = settings.ws_pong_timeout_s
     logs.install()
     log_privacy.install()
 

@@ -66,6 +66,11 @@ class Settings:
             key may hold on one server process; more are refused (4403).
         ws_max_subscriptions: operations at once on one WebSocket connection;
             more get an error message.
+        ws_ping_interval_s: the server pings each acknowledged WebSocket this
+            often, first checking that its credential still holds (else 4403);
+            0 sends no pings.
+        ws_pong_timeout_s: a ping not answered with a pong this long after it
+            was sent closes the connection (4408).
         store_timeout_ms: how long a request waits for a usable store (the
             driver's server selection) before it fails with STORE_UNAVAILABLE.
         store_connect_timeout_ms: how long opening a connection to the store,
@@ -99,6 +104,8 @@ class Settings:
     ws_init_timeout_s: float = 10.0
     ws_max_connections_per_user: int = 5
     ws_max_subscriptions: int = 20
+    ws_ping_interval_s: float = 15.0
+    ws_pong_timeout_s: float = 10.0
     store_timeout_ms: int = STORE_TIMEOUT_MS
     store_connect_timeout_ms: int = STORE_CONNECT_TIMEOUT_MS
     store_ping_interval_ms: int = PING_INTERVAL_MS
@@ -140,6 +147,8 @@ class Settings:
             ws_max_subscriptions=int(
                 os.environ.get("VISITPLAN_WS_MAX_SUBSCRIPTIONS", 20)
             ),
+            ws_ping_interval_s=float(os.environ.get("VISITPLAN_WS_PING_INTERVAL", 15)),
+            ws_pong_timeout_s=float(os.environ.get("VISITPLAN_WS_PONG_TIMEOUT", 10)),
             store_timeout_ms=int(
                 os.environ.get("VISITPLAN_STORE_TIMEOUT_MS", STORE_TIMEOUT_MS)
             ),

@@ -42,6 +42,13 @@ SEED_STRIDE = 1_000_003
 MAX_SEED = 2**31 - 1
 PARALLEL_MEMORY_LIMIT = 1 << 30
 """Above this estimated memory per search, a single search runs (no second copy)."""
+WARM_START_MIN_CANDIDATES = 1000
+"""From this many candidates on, the searches start from cheapest insertion
+(:func:`_insertion_start`) rather than from empty routes."""
+WARM_START_SHARE = 0.4
+"""At most this share of the time limit goes to the insertion start."""
+PROGRESS_EVERY = 1.0
+"""Seconds between progress reports of the insertion start."""
 
 
 class Infeasible(Exception):
@@ -140,15 +147,16 @@ def _search(
     max_iterations: int | None,
     progress: Callable[[tuple[int, float], float], None],
     settings: list[backend.Settings],
+    start: Solution | None = None,
 ) -> list[Solution]:
     """Run one backend search per seed and settings: the first here, the others in
-    children."""
+    children, all from ``start`` when given."""
 
     def handle(now: float, sol: Solution) -> None:
         progress(_score(problem, model, sol), now)
 
     children = [
-        Child((problem, model, s, deadline, max_iterations, chosen))
+        Child((problem, model, s, deadline, max_iterations, chosen, start))
         for s, chosen in zip(seeds[1:], settings[1:], strict=True)
     ]
 
@@ -179,6 +187,7 @@ def _search(
             share=share if exchange else None,
             fetch=fetch if exchange else None,
             settings=settings[0],
+            start=start,
         )
     except BaseException:
         for child in children:
@@ -190,6 +199,48 @@ def _search(
         if sol is not None:
             sols.append(sol)
     return sols
+
+
+def _insertion_start(
+    problem: Problem,
+    model: Model,
+    begin: float,
+    time_limit: float,
+    max_iterations: int | None,
+    progress: Callable[[tuple[int, float], float], None],
+) -> Solution | None:
+    """Routes by cheapest insertion for the searches to start from, on problems
+    of :data:`WARM_START_MIN_CANDIDATES` candidates or more (there PyVRP's search
+    from empty routes had not reached them after a minute; docs/planner.md).
+
+    Problems with breaks or minimum gaps start empty: the backend models breaks
+    as clients the insertion does not place, and gaps need their repair first.
+    With an iteration budget the insertion runs to completion (reproducible);
+    otherwise it stops after :data:`WARM_START_SHARE` of the time limit with what
+    it has inserted. ``progress`` hears of the routes so far every
+    :data:`PROGRESS_EVERY` seconds.
+    """
+    if len(model.candidates) < WARM_START_MIN_CANDIDATES or problem.has_gaps:
+        return None
+    if any(problem.reps[ri].shift_breaks(si) for ri, si in model.routes):
+        return None
+    until = (
+        math.inf
+        if max_iterations is not None
+        else begin + WARM_START_SHARE * time_limit
+    )
+    routes: dict[int, list[int]] = {}
+    last = [time.monotonic()]
+
+    def report() -> None:
+        # The routes are feasible after every insertion: a plan to show early.
+        now = time.monotonic()
+        if now - last[0] >= PROGRESS_EVERY:
+            last[0] = now
+            progress(_score(problem, model, list(routes.items())), now)
+
+    _polish(problem, model, routes, until, on_insert=report)
+    return [(k, visits) for k, visits in sorted(routes.items()) if visits] or None
 
 
 def _required_fit(problem: Problem, model: Model) -> bool:
@@ -277,8 +328,11 @@ def _polish(
     routes: dict[int, list[int]],
     deadline: float,
     gaps: Gaps | None = None,
+    on_insert: Callable[[], None] | None = None,
 ) -> tuple[Problem, set[int]]:
     """Insert unserved candidates where they fit and pay off (cheapest position).
+
+    ``on_insert`` is called after every insertion.
 
     With ``gaps``, an insertion must keep occurrences of a customer apart: an
     occurrence is scheduled with its windows narrowed to start far enough from
@@ -335,6 +389,8 @@ def _polish(
             _, k, pos, t, s = best
             routes[k].insert(pos, v)
             travel[k] = t
+            if on_insert is not None:
+                on_insert()
             if gaps is not None:
                 gaps.set_route(k, routes[k], s)
                 # The occurrence keeps the windows that hold it apart.
@@ -407,7 +463,14 @@ def solve(
             searches=len(seeds),
         )
         end = deadline - reserve
-        sols = _search(problem, model, seeds, end, max_iterations, progress, settings)
+        start = _insertion_start(
+            problem, model, begin, time_limit, max_iterations, progress
+        )
+        if start:
+            progress(_score(problem, model, start), time.monotonic())
+        sols = _search(
+            problem, model, seeds, end, max_iterations, progress, settings, start
+        )
     rebuilt = [_rebuild(problem, model, s) for s in sols] or [{}]
     routes = max(
         rebuilt, key=lambda r: _score(problem, model, [(k, v) for k, v in r.items()])

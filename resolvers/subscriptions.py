@@ -94,14 +94,16 @@ async def _changes(
     options: dict[str, Any] = {"full_document": "updateLookup"}
     if after is not None:
         options["resume_after"] = decode_token(after)
-    operations = ["insert", "update", "replace"]
-    pipeline = [{"$match": {"operationType": {"$in": operations}}}]
+    match: dict[str, Any] = {"operationType": {"$in": ["insert", "update", "replace"]}}
+    if "_id" in topic:  # one row: the store passes on its changes only
+        match["documentKey._id"] = topic["_id"]
     collection = model.get_motor_collection()
-    async with collection.watch(pipeline, **options) as stream:
+    async with collection.watch([{"$match": match}], **options) as stream:
         async for change in stream:
             who = await current_principal(ctx)
             key = change["documentKey"]["_id"]
-            query = access.restrict({"_id": key, **topic}, rule(who))
+            # The changed row's id last: a topic's own ``_id`` must not replace it.
+            query = access.restrict({**topic, "_id": key}, rule(who))
             row = await model.find_one(query)
             if row is None:
                 continue

@@ -5,7 +5,13 @@ from __future__ import annotations
 import logging
 
 import strawberry
-from graphql import GraphQLError, GraphQLObjectType
+from graphql import (
+    GraphQLEnumType,
+    GraphQLError,
+    GraphQLInputObjectType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+)
 from strawberry import relay
 from strawberry.types import ExecutionContext
 
@@ -13,17 +19,46 @@ from defenses.limits import SCHEMA_EXTENSIONS
 from resolvers import access
 from schema.audit import AuditQueries, AuditTrail
 from schema.auth import AccessGuard, AuthMutations, AuthQueries
+from schema.base import WEEKDAY_VALUES
 from schema.calendar_tokens import CalendarTokenMutations, CalendarTokenQueries
 from schema.customers import CustomerMutations, CustomerQueries
+from schema.customers.types import CHANNEL_VALUES, LIFECYCLE_STATUS_VALUES, TIER_VALUES
 from schema.demands import DemandMutations, DemandQueries
+from schema.demands.types import (
+    DEMAND_STATUS_VALUES,
+    DEMAND_TYPE_VALUES,
+    PRIORITY_VALUES,
+)
 from schema.errors import ERRORS, EXCEPTION_HANDLERS, shown
 from schema.plans import PlanMutations, PlanQueries
+from schema.plans.types import PLAN_STATUS_VALUES
 from schema.privacy import PrivacyMutations
-from schema.reps import RepMutations, RepQueries
+from schema.reps import ROLE_VALUES, RepMutations, RepQueries
 from schema.scalars import SCALAR_OVERRIDES
 from schema.scoring import ScoringMutations, ScoringQueries
 from schema.subscriptions import Subscription
 from schema.visits import VisitMutations, VisitQueries
+from schema.visits.types import (
+    GEOFENCE_STATUS_VALUES,
+    PURPOSE_VALUES,
+    VISIT_STATUS_VALUES,
+)
+
+#: Descriptions of the values of the enums defined in models/, by GraphQL name.
+ENUM_VALUES: dict[str, dict[str, str]] = {
+    "Weekday": WEEKDAY_VALUES,
+    "Role": ROLE_VALUES,
+    "Tier": TIER_VALUES,
+    "LifecycleStatus": LIFECYCLE_STATUS_VALUES,
+    "Channel": CHANNEL_VALUES,
+    "DemandType": DEMAND_TYPE_VALUES,
+    "Priority": PRIORITY_VALUES,
+    "DemandStatus": DEMAND_STATUS_VALUES,
+    "Purpose": PURPOSE_VALUES,
+    "VisitStatus": VISIT_STATUS_VALUES,
+    "GeofenceStatus": GEOFENCE_STATUS_VALUES,
+    "PlanStatus": PLAN_STATUS_VALUES,
+}
 
 
 @strawberry.type(description="Everything a client can read.")
@@ -109,3 +144,32 @@ def _mark_personal() -> None:
 
 
 _mark_personal()
+
+
+def _describe_enum_values() -> None:
+    """Describe the values of the enums the models define, which cannot carry
+    GraphQL descriptions themselves; each dict must name every value."""
+    for name, values in ENUM_VALUES.items():
+        enum_type = schema._schema.type_map[name]
+        assert isinstance(enum_type, GraphQLEnumType), name
+        assert set(values) == set(enum_type.values), name
+        for value, description in values.items():
+            enum_type.values[value].description = description
+
+
+def _describe_mutation_inputs() -> None:
+    """Describe each mutation's one ``input`` argument by its input type's
+    description, so the two never disagree."""
+    mutation = schema._schema.type_map["Mutation"]
+    assert isinstance(mutation, GraphQLObjectType)
+    for field in mutation.fields.values():
+        arg = field.args.get("input")
+        if arg is None or arg.description:
+            continue
+        of = arg.type.of_type if isinstance(arg.type, GraphQLNonNull) else arg.type
+        assert isinstance(of, GraphQLInputObjectType), of
+        arg.description = of.description
+
+
+_describe_enum_values()
+_describe_mutation_inputs()

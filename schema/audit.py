@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from inspect import isawaitable
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from graphql import (
@@ -25,7 +25,7 @@ from models.audit import AuditRecord as AuditRecordModel
 from models.common import plain_json
 from models.rep import Role
 from resolvers import access, audit
-from schema.base import Info, offset_after
+from schema.base import PAGE_SIZE, Info, offset_after
 from schema.errors import top_level
 
 
@@ -139,19 +139,30 @@ def _outcome(value: Any) -> str:
 
 @strawberry.type(description="One changed field; personal values read [redacted].")
 class AuditChange:
-    collection: str
-    document_id: strawberry.ID | None
-    action: str = strawberry.field(description="created, updated or erased.")
-    field: str
-    before: JSON | None
-    after: JSON | None
+    collection: str = strawberry.field(
+        description="The collection of the changed document (customers, visits, ...)."
+    )
+    document_id: strawberry.ID | None = strawberry.field(
+        description="The changed document's database id (not a global id)."
+    )
+    action: str = strawberry.field(description="One of created, updated or erased.")
+    field: str = strawberry.field(
+        description="The stored field that changed, in snake_case."
+    )
+    before: JSON | None = strawberry.field(
+        description="The value before; null on creation. Times are ISO 8601 "
+        "strings; values of fields that are not plain read [redacted]."
+    )
+    after: JSON | None = strawberry.field(
+        description="The value after, as before is shown."
+    )
 
 
 @strawberry.type(
     description="One mutation request: who, when, what, with what outcome."
 )
 class AuditRecord:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The record's database id.")
     at: datetime = strawberry.field(description="UTC.")
     actor_id: strawberry.ID | None = strawberry.field(
         description="The user (or key's creator)."
@@ -163,7 +174,9 @@ class AuditRecord:
     outcomes: list[str] = strawberry.field(
         description="Result type or error code of each."
     )
-    changes: list[AuditChange]
+    changes: list[AuditChange] = strawberry.field(
+        description="Every field the request changed, per document."
+    )
 
     @classmethod
     def from_document(cls, doc: AuditRecordModel) -> AuditRecord:
@@ -203,10 +216,27 @@ class AuditQueries:
     async def audit_records(
         self,
         info: Info,
-        document_id: strawberry.ID | None = None,
-        actor_id: strawberry.ID | None = None,
-        first: int = 20,
-        after: str | None = None,
+        document_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="Only the requests that changed this document "
+                "(database or global id)."
+            ),
+        ] = None,
+        actor_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="Only this user's requests (database or global id)."
+            ),
+        ] = None,
+        first: Annotated[int, strawberry.argument(description=PAGE_SIZE)] = 20,
+        after: Annotated[
+            str | None,
+            strawberry.argument(
+                description='A cursor, base64 of "offset:N": start after the N-th '
+                "record (from 0); null starts at the newest."
+            ),
+        ] = None,
     ) -> list[AuditRecord]:
         from resolvers import audit_log
 

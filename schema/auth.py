@@ -87,7 +87,7 @@ class AuthSession:
     expires_at: datetime = strawberry.field(
         description="When accessToken expires (UTC)."
     )
-    user: Rep
+    user: Rep = strawberry.field(description="The user signed in.")
 
 
 def _session(tokens: resolve.Tokens) -> AuthSession:
@@ -104,24 +104,32 @@ def _session(tokens: resolve.Tokens) -> AuthSession:
     "and by its creator's rules (docs/access.md)."
 )
 class ApiScope(enum.Enum):
-    CUSTOMERS_READ = "customers:read"
+    _value_: str  # enum_value hides from mypy that values are strings
+
+    CUSTOMERS_READ = strawberry.enum_value(
+        "customers:read", description="Read customers and their contacts."
+    )
     CUSTOMERS_WRITE = strawberry.enum_value(
         "customers:write",
         description="Create and change customers (upsertCustomer too), their "
         "contacts, owners and territories.",
     )
-    DEMANDS_READ = "demands:read"
+    DEMANDS_READ = strawberry.enum_value(
+        "demands:read", description="Read customers' demands."
+    )
     DEMANDS_WRITE = strawberry.enum_value(
         "demands:write",
         description="Create, change and move demands (upsertDemand too).",
     )
-    VISITS_READ = "visits:read"
+    VISITS_READ = strawberry.enum_value(
+        "visits:read", description="Read visits and their outcomes."
+    )
     VISITS_WRITE = strawberry.enum_value(
         "visits:write",
         description="Plan, change, confirm, pin, cancel and record visits "
         "(upsertVisit too); check-ins and check-outs stay the rep's.",
     )
-    PLANS_READ = "plans:read"
+    PLANS_READ = strawberry.enum_value("plans:read", description="Read visit plans.")
 
 
 @strawberry.type(
@@ -129,12 +137,18 @@ class ApiScope(enum.Enum):
 )
 class ApiKey(relay.Node):
     id: relay.NodeID[str]
-    name: str
+    name: str = strawberry.field(
+        description="Whose key it is, e.g. the partner's name."
+    )
     prefix: str = strawberry.field(description="Identifies the key in logs and lists.")
-    scopes: list[ApiScope]
-    created_at: datetime
-    expires_at: datetime
-    revoked_at: datetime | None
+    scopes: list[ApiScope] = strawberry.field(description="What the key may do.")
+    created_at: datetime = strawberry.field(description="UTC.")
+    expires_at: datetime = strawberry.field(
+        description="UTC; from then on the key is refused."
+    )
+    revoked_at: datetime | None = strawberry.field(
+        description="UTC; null while the key is not revoked."
+    )
 
     @classmethod
     def from_document(cls, doc: models.ApiKey) -> ApiKey:
@@ -162,13 +176,13 @@ class CreateApiKeyInput:
     name: str = strawberry.field(
         description="Whose key it is, e.g. the partner's name."
     )
-    scopes: list[ApiScope]
+    scopes: list[ApiScope] = strawberry.field(description="At least one.")
     days: int = strawberry.field(default=90, description="Lifetime, 1 to 366 days.")
 
 
 @strawberry.type(description="The new key and its secret, shown this once.")
 class ApiKeyCreated:
-    key: ApiKey
+    key: ApiKey = strawberry.field(description="The new key.")
     secret: str = strawberry.field(
         description="Send as 'Authorization: Bearer <secret>'."
     )
@@ -176,7 +190,7 @@ class ApiKeyCreated:
 
 @strawberry.type(description="The key after the change.")
 class ApiKeyPayload:
-    key: ApiKey
+    key: ApiKey = strawberry.field(description="The key as now stored.")
 
 
 CreateApiKeyResult = Annotated[
@@ -211,19 +225,46 @@ class AuthMutations:
         "and too many failures are errors with extensions.code "
         "UNAUTHENTICATED or RATE_LIMITED."
     )
-    async def sign_in(self, info: Info, email: str, password: str) -> AuthSession:
+    async def sign_in(
+        self,
+        info: Info,
+        email: Annotated[str, strawberry.argument(description="The user's email.")],
+        password: Annotated[
+            str, strawberry.argument(description="The user's password.")
+        ],
+    ) -> AuthSession:
         ctx = info.context
         return _session(await resolve.sign_in(ctx.auth, email, password, ctx.address))
 
     @strawberry.mutation(description="Swap a refresh token for a new session pair.")
-    async def refresh_session(self, info: Info, refresh_token: str) -> AuthSession:
+    async def refresh_session(
+        self,
+        info: Info,
+        refresh_token: Annotated[
+            str,
+            strawberry.argument(
+                description="The refreshToken of the latest session pair; it is "
+                "used up."
+            ),
+        ],
+    ) -> AuthSession:
         return _session(await resolve.refresh_session(info.context.auth, refresh_token))
 
     @strawberry.mutation(
         description="End the session of the access token in use, or of "
         "the refresh token given. Always true."
     )
-    async def sign_out(self, info: Info, refresh_token: str | None = None) -> bool:
+    async def sign_out(
+        self,
+        info: Info,
+        refresh_token: Annotated[
+            str | None,
+            strawberry.argument(
+                description="A session's refresh token; null: the session of "
+                "the access token in use."
+            ),
+        ] = None,
+    ) -> bool:
         await resolve.sign_out(info.context.session_id, refresh_token)
         return True
 
@@ -244,7 +285,13 @@ class AuthMutations:
         )
 
     @strawberry.mutation(description="Revoke an API key at once.")
-    async def revoke_api_key(self, info: Info, id: strawberry.ID) -> RevokeApiKeyResult:
+    async def revoke_api_key(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID, strawberry.argument(description="The key's global id.")
+        ],
+    ) -> RevokeApiKeyResult:
         async def run() -> models.ApiKey:
             from schema.base import raw_id
 

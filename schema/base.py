@@ -26,11 +26,26 @@ T = TypeVar("T")
 
 @strawberry.enum(description="Why a mutation was refused.")
 class ErrorCode(enum.Enum):
-    VALIDATION = "VALIDATION"
-    NOT_FOUND = "NOT_FOUND"
-    CONFLICT = "CONFLICT"
-    INVALID_TRANSITION = "INVALID_TRANSITION"
-    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    VALIDATION = strawberry.enum_value(
+        "VALIDATION", description="The input breaks a rule (ValidationError)."
+    )
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND",
+        description="A referenced object does not exist or you may not see it "
+        "(NotFoundError).",
+    )
+    CONFLICT = strawberry.enum_value(
+        "CONFLICT",
+        description="A stale revision, or a clash with another object (ConflictError).",
+    )
+    INVALID_TRANSITION = strawberry.enum_value(
+        "INVALID_TRANSITION",
+        description="The status change is not allowed (InvalidTransitionError).",
+    )
+    IDEMPOTENCY_KEY_REUSED = strawberry.enum_value(
+        "IDEMPOTENCY_KEY_REUSED",
+        description="The idempotency key was used before with other input.",
+    )
 
 
 @strawberry.interface(
@@ -149,6 +164,30 @@ def to_data(value: Any) -> Any:
 
 
 Weekday = Annotated[WeekdayModel, strawberry.enum(description="Day of the week.")]
+WEEKDAY_VALUES = {
+    "MONDAY": "Monday (ISO weekday 1).",
+    "TUESDAY": "Tuesday.",
+    "WEDNESDAY": "Wednesday.",
+    "THURSDAY": "Thursday.",
+    "FRIDAY": "Friday.",
+    "SATURDAY": "Saturday.",
+    "SUNDAY": "Sunday (ISO weekday 7).",
+}
+
+#: The paging arguments of every list.
+PAGE_SIZE = "Page size: 1 to 100 items (default 20)."
+PAGE_AFTER = (
+    "Start after the item with this cursor (an edge's cursor or "
+    "pageInfo.endCursor); null starts at the first item."
+)
+First = Annotated[int | None, strawberry.argument(description=PAGE_SIZE)]
+After = Annotated[str | None, strawberry.argument(description=PAGE_AFTER)]
+
+#: The description of every object's ``stamp``.
+STAMP = "Who created and last changed the object, and when."
+
+#: The description of ``revision`` in inputs that change an object.
+REVISION = "The revision read; a stale one is refused (CONFLICT). Null skips the check."
 
 _SYSTEM = (
     "The partner's system: a lowercase letter, then up to 31 lowercase letters, "
@@ -180,6 +219,19 @@ class ExternalIdInput:
     def to_data(self) -> dict[str, str]:
         """As the model's data."""
         return {"system": self.system, "id": self.id}
+
+
+#: The arguments every look-up of one object by id takes.
+LookupId = Annotated[
+    relay.GlobalID | None,
+    strawberry.argument(description="The object's global id; give this or externalId."),
+]
+LookupExternalId = Annotated[
+    ExternalIdInput | None,
+    strawberry.argument(
+        description="The object's id in a partner's system; give this or id."
+    ),
+]
 
 
 @strawberry.interface(description="What an upsert did.")
@@ -287,7 +339,7 @@ class TimeRangeInput:
     description="The hours of one weekday; gaps between intervals are breaks."
 )
 class DayHours:
-    weekday: Weekday
+    weekday: Weekday = strawberry.field(description="The weekday these hours are for.")
     intervals: list[TimeRange] = strawberry.field(description="Empty when closed.")
 
     @classmethod
@@ -304,7 +356,7 @@ class DayHours:
 
 @strawberry.input(description="The hours of one weekday; a weekday left out is closed.")
 class DayHoursInput:
-    weekday: Weekday
+    weekday: Weekday = strawberry.field(description="The weekday these hours are for.")
     intervals: list[TimeRangeInput] = strawberry.field(
         description="At most a few per day."
     )
@@ -350,16 +402,22 @@ def _rep_gid(oid: Any) -> strawberry.ID | None:
 
 @strawberry.type(description="An item of a page, with the cursor to page after it.")
 class Edge(Generic[T]):
-    cursor: str
-    node: T
+    cursor: str = strawberry.field(
+        description="Opaque; pass as after to get the items that follow this one."
+    )
+    node: T = strawberry.field(description="The item.")
 
 
 @strawberry.type(
     description="A page of results (at most 100), in Relay's connection form."
 )
 class Connection(Generic[T]):
-    edges: list[Edge[T]]
-    page_info: relay.PageInfo
+    edges: list[Edge[T]] = strawberry.field(
+        description="The items of this page with their cursors, in the list's order."
+    )
+    page_info: relay.PageInfo = strawberry.field(
+        description="Whether more pages follow, and the cursors to fetch them."
+    )
     count_all: strawberry.Private[Callable[[], Awaitable[int]]]
 
     @strawberry.field(description="The items of this page, without cursors.")

@@ -37,7 +37,7 @@ class CalendarToken:
 
 @strawberry.type(description="The new token's feed address, shown this once.")
 class CalendarTokenCreated:
-    calendar_token: CalendarToken
+    calendar_token: CalendarToken = strawberry.field(description="The new token.")
     url: str = strawberry.field(
         description="Subscribe to this address in a calendar app; it holds the "
         "secret token, so keep it private. Creating a token again replaces it."
@@ -46,7 +46,9 @@ class CalendarTokenCreated:
 
 @strawberry.type(description="The token after the change.")
 class CalendarTokenPayload:
-    calendar_token: CalendarToken
+    calendar_token: CalendarToken = strawberry.field(
+        description="The token as now stored."
+    )
 
 
 CreateCalendarTokenResult = Annotated[

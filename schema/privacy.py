@@ -22,6 +22,10 @@ class PersonalDataExport:
     )
 
 
+CustomerId = Annotated[
+    relay.GlobalID, strawberry.argument(description="The customer whose data it is.")
+]
+
 ExportPersonalDataResult = Annotated[
     PersonalDataExport | MutationError,
     strawberry.union("ExportPersonalDataResult", description="The export, or why not."),
@@ -35,7 +39,7 @@ class PrivacyMutations:
         "(admins only; recorded in the audit trail)."
     )
     async def export_personal_data(
-        self, info: Info, customer_id: relay.GlobalID
+        self, info: Info, customer_id: CustomerId
     ) -> ExportPersonalDataResult:
         async def run() -> dict[str, Any]:
             raw = raw_id(customer_id, "Customer", "customerId")
@@ -49,7 +53,7 @@ class PrivacyMutations:
         "(admins only; recorded in the audit trail)."
     )
     async def erase_personal_data(
-        self, info: Info, customer_id: relay.GlobalID
+        self, info: Info, customer_id: CustomerId
     ) -> CustomerResult:
         async def run() -> Any:
             raw = raw_id(customer_id, "Customer", "customerId")

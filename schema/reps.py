@@ -14,14 +14,20 @@ from resolvers import reps as resolve
 from resolvers.common import revision_of
 from schema.base import (
     EXTERNAL_IDS,
+    REVISION,
+    STAMP,
+    After,
     Connection,
     DayHours,
     DayHoursInput,
     ExternalId,
     ExternalIdInput,
+    First,
     GeoPoint,
     GeoPointInput,
     Info,
+    LookupExternalId,
+    LookupId,
     Stamp,
     attempt,
     load_nodes,
@@ -33,6 +39,15 @@ from schema.base import (
 from schema.errors import MutationError
 
 Role = Annotated[RoleModel, strawberry.enum(description="What a user may do.")]
+ROLE_VALUES = {
+    "ADMIN": "Sees and changes everything, users included.",
+    "MANAGER": "Sees their team: the reps they manage and their customers, "
+    "visits, plans and demands.",
+    "REP": "Sees the customers they own or whose territory they work, those "
+    "customers' demands, and their own visits and plans.",
+    "PARTNER": "Reaches the data only through an API key: its scopes, within "
+    "its creator's rows.",
+}
 
 
 @strawberry.type(description="A pause taken on every working day it fits in.")
@@ -59,9 +74,9 @@ class Rep(relay.Node):
     revision: str = strawberry.field(
         description="Send back with updates (optimistic locking)."
     )
-    name: str
-    email: str = strawberry.field()
-    role: Role
+    name: str = strawberry.field(description="Full name, 1 to 200 characters.")
+    email: str = strawberry.field(description="Sign-in email, in lower case.")
+    role: Role = strawberry.field(description="What the user may do.")
     home: GeoPoint | None = strawberry.field(
         description="Where the working day starts."
     )
@@ -75,13 +90,17 @@ class Rep(relay.Node):
         description="A pause planned on every working day it fits in; gaps "
         "between a day's working intervals are fixed breaks."
     )
-    territory: str | None
-    active: bool
+    territory: str | None = strawberry.field(
+        description="The territory the rep works; they see its customers. Null: none."
+    )
+    active: bool = strawberry.field(
+        description="False: the account is disabled and cannot sign in."
+    )
     external_ids: list[ExternalId] = strawberry.field(
         description="The user's ids in partners' systems (a CRM's user id), "
         "which upserts may name owners, assignees and reps by."
     )
-    stamp: Stamp
+    stamp: Stamp = strawberry.field(description=STAMP)
     manager_ref: strawberry.Private[Any]
 
     @classmethod
@@ -123,15 +142,26 @@ class Rep(relay.Node):
 
 @strawberry.input(description="A new rep or other user.")
 class CreateRepInput:
-    name: str
+    name: str = strawberry.field(description="Full name, 1 to 200 characters.")
     email: str = strawberry.field(description="Unique; stored in lower case.")
-    role: Role = RoleModel.REP
-    home: GeoPointInput | None = None
-    working_hours: list[DayHoursInput] = strawberry.field(default_factory=list)
-    flexible_break: FlexibleBreakInput | None = None
+    role: Role = strawberry.field(default=RoleModel.REP, description="Default REP.")
+    home: GeoPointInput | None = strawberry.field(
+        default=None, description="Where the working day starts and ends."
+    )
+    working_hours: list[DayHoursInput] = strawberry.field(
+        default_factory=list,
+        description="Local times per weekday (timeZone); a weekday left out is off.",
+    )
+    flexible_break: FlexibleBreakInput | None = strawberry.field(
+        default=None, description="A pause planned on every working day it fits in."
+    )
     time_zone: str = strawberry.field(default="UTC", description="IANA name.")
-    territory: str | None = None
-    manager_id: relay.GlobalID | None = None
+    territory: str | None = strawberry.field(
+        default=None, description="The territory the rep works; null: none."
+    )
+    manager_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="The user who manages this one; null: none."
+    )
     password: str | None = strawberry.field(
         default=None, description="At least 12 characters; without it, no sign-in."
     )
@@ -147,20 +177,38 @@ class CreateRepInput:
 
 @strawberry.input(description="Changes to a rep; fields left out stay as they are.")
 class UpdateRepInput:
-    id: relay.GlobalID
-    revision: str | None = None
-    name: str | None = strawberry.UNSET
-    email: str | None = strawberry.UNSET
-    role: Role | None = strawberry.UNSET
-    home: GeoPointInput | None = strawberry.UNSET
-    working_hours: list[DayHoursInput] | None = strawberry.UNSET
-    flexible_break: FlexibleBreakInput | None = strawberry.field(
-        default=strawberry.UNSET, description="null removes the break."
+    id: relay.GlobalID = strawberry.field(description="The user to change.")
+    revision: str | None = strawberry.field(default=None, description=REVISION)
+    name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="1 to 200 characters."
     )
-    time_zone: str | None = strawberry.UNSET
-    territory: str | None = strawberry.UNSET
-    manager_id: relay.GlobalID | None = strawberry.UNSET
-    active: bool | None = strawberry.UNSET
+    email: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Unique; admins only."
+    )
+    role: Role | None = strawberry.field(
+        default=strawberry.UNSET, description="Admins only."
+    )
+    home: GeoPointInput | None = strawberry.field(
+        default=strawberry.UNSET, description="Null removes the home location."
+    )
+    working_hours: list[DayHoursInput] | None = strawberry.field(
+        default=strawberry.UNSET, description="Replaces the whole week."
+    )
+    flexible_break: FlexibleBreakInput | None = strawberry.field(
+        default=strawberry.UNSET, description="Null removes the break."
+    )
+    time_zone: str | None = strawberry.field(
+        default=strawberry.UNSET, description="IANA name."
+    )
+    territory: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Admins only; null: none."
+    )
+    manager_id: relay.GlobalID | None = strawberry.field(
+        default=strawberry.UNSET, description="Admins only; null: none."
+    )
+    active: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="False disables sign-in; admins only."
+    )
     external_ids: list[ExternalIdInput] | None = strawberry.field(
         default=strawberry.UNSET,
         description=f"{EXTERNAL_IDS} Replaces the list; admins only.",
@@ -177,7 +225,7 @@ class UpdateRepInput:
 
 @strawberry.type(description="The rep after the change.")
 class RepPayload:
-    rep: Rep
+    rep: Rep = strawberry.field(description="The user as now stored.")
 
 
 RepResult = Annotated[
@@ -222,8 +270,8 @@ class RepQueries:
     async def rep(
         self,
         info: Info,
-        id: relay.GlobalID | None = None,
-        external_id: ExternalIdInput | None = None,
+        id: LookupId = None,
+        external_id: LookupExternalId = None,
     ) -> Rep | None:
         doc = await one_of(info, id, external_id, "Rep", resolve.get_rep, models.Rep)
         return None if doc is None else Rep.from_document(doc)
@@ -232,10 +280,16 @@ class RepQueries:
     async def reps(
         self,
         info: Info,
-        territory: str | None = None,
-        manager_id: relay.GlobalID | None = None,
-        first: int | None = 20,
-        after: str | None = None,
+        territory: Annotated[
+            str | None,
+            strawberry.argument(description="Only the reps of this territory."),
+        ] = None,
+        manager_id: Annotated[
+            relay.GlobalID | None,
+            strawberry.argument(description="Only the reps this user manages."),
+        ] = None,
+        first: First = 20,
+        after: After = None,
     ) -> Connection[Rep]:
         async def run() -> Any:
             manager = raw_id(manager_id, "Rep", "managerId") if manager_id else None

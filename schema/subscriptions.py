@@ -28,9 +28,14 @@ S = TypeVar("S")
 
 @strawberry.enum(description="What happened to the row.")
 class ChangeOperation(enum.Enum):
-    INSERT = "insert"
-    UPDATE = "update"
-    REPLACE = "replace"
+    INSERT = strawberry.enum_value("insert", description="The row was created.")
+    UPDATE = strawberry.enum_value(
+        "update", description="Some of the row's fields were changed."
+    )
+    REPLACE = strawberry.enum_value(
+        "replace",
+        description="The row was written anew as a whole; a change like UPDATE.",
+    )
 
 
 @strawberry.type(description="A visit was created or changed.")
@@ -88,8 +93,13 @@ class Subscription:
     async def visits_changed(
         self,
         info: Info,
-        rep_id: relay.GlobalID,
-        day: date,
+        rep_id: Annotated[
+            relay.GlobalID, strawberry.argument(description="Whose visits.")
+        ],
+        day: Annotated[
+            date,
+            strawberry.argument(description="The UTC day the visits are planned on."),
+        ],
         after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
     ) -> AsyncGenerator[VisitEvent, None]:
         rep = _oid(rep_id, "Rep", "repId")
@@ -111,7 +121,9 @@ class Subscription:
     async def visit_plan_updated(
         self,
         info: Info,
-        id: relay.GlobalID,
+        id: Annotated[
+            relay.GlobalID, strawberry.argument(description="The plan to follow.")
+        ],
         after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
     ) -> AsyncGenerator[VisitPlanEvent, None]:
         plan = _oid(id, "VisitPlan", "id")
@@ -149,7 +161,9 @@ class Subscription:
     async def customer_changed(
         self,
         info: Info,
-        id: relay.GlobalID,
+        id: Annotated[
+            relay.GlobalID, strawberry.argument(description="The customer to follow.")
+        ],
         after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
     ) -> AsyncGenerator[CustomerEvent, None]:
         customer = _oid(id, "Customer", "id")

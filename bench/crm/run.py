@@ -108,11 +108,14 @@ def summary(csv_path: Path, md_path: Path) -> None:
     rows = _rows(csv_path)
     best: dict[tuple[str, str], list[float]] = {}
     bad: dict[tuple[str, str], int] = {}
+    by_seed: dict[tuple[str, str, str], float] = {}
     for r in rows:
         key = (r["instance"], r["solver"])
         ok = r["feasible"] == "1" and r["missing_required"] == "0"
         best.setdefault(key, []).append(float(r["objective"]) if ok else float("nan"))
         bad[key] = bad.get(key, 0) + (not ok)
+        if ok:
+            by_seed[(r["instance"], r["solver"], r["seed"])] = float(r["objective"])
     instances = sorted({r["instance"] for r in rows})
     lines = [
         "# Planner on CRM-shaped problems",
@@ -124,17 +127,17 @@ def summary(csv_path: Path, md_path: Path) -> None:
         "negative means the planner is better. Mean over the seeds run; "
         "a baseline whose plans all failed the check or missed a required "
         "visit is marked infeasible and left out of its mean gap. "
-        "`-`: not run (the plain models have no breaks; the plain models "
-        "were not run on the large shape).",
+        "`-`: not run (the plain models have no breaks; plain OR-Tools "
+        "was not run on the large shape). Seeds: runs of the planner.",
         "",
-        "| instance | limit s | planner | plain PyVRP | gap % "
+        "| instance | limit s | seeds | planner | plain PyVRP | gap % "
         "| plain OR-Tools | gap % |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     gaps: dict[str, list[float]] = {"pyvrp": [], "ortools": []}
     for name in instances:
         p = best.get((name, "planner"), [])
-        cells = [name, f"{LIMITS.get(shape_of(name), 0):g}"]
+        cells = [name, f"{LIMITS.get(shape_of(name), 0):g}", str(len(p))]
         p = [x for x in p if not math.isnan(x)]
         pm = statistics.fmean(p) if p else float("nan")
         cells.append(f"{pm:,.1f}" if p else "-")
@@ -160,6 +163,7 @@ def summary(csv_path: Path, md_path: Path) -> None:
                 f"- Against {label}: mean gap {statistics.fmean(g):+.2f} %, "
                 f"worst {max(g):+.2f} % over {len(g)} instances."
             )
+    lines.append(_seed_by_seed(by_seed))
     failures = {k: n for k, n in bad.items() if n}
     lines.append(
         "- Runs whose plan failed the check or missed a required visit: "
@@ -170,6 +174,34 @@ def summary(csv_path: Path, md_path: Path) -> None:
         + "."
     )
     md_path.write_text("\n".join(lines) + "\n")
+
+
+def _seed_by_seed(by_seed: dict[tuple[str, str, str], float]) -> str:
+    """One line: the planner against plain PyVRP run by run (same instance and
+    seed), so that a mean over seeds cannot hide a run it lost."""
+    gaps = []
+    for (name, solver, seed), base in by_seed.items():
+        mine = by_seed.get((name, "planner", seed))
+        if solver == "pyvrp" and mine is not None:
+            gaps.append((100 * (base - mine) / abs(base), name, seed))
+    if not gaps:
+        return "- Run by run against plain PyVRP: no pairs."
+    behind = [g for g in gaps if g[0] > 0]
+    worst = max(gaps)
+    return (
+        f"- Run by run against plain PyVRP (same instance and seed): behind on "
+        f"{len(behind)} of {len(gaps)} runs, worst {worst[0]:+.2f} % "
+        f"({worst[1]}, seed {worst[2]})"
+        + (
+            "; behind on "
+            + ", ".join(
+                f"{n} seed {s} ({g:+.2f} %)" for g, n, s in sorted(behind, reverse=True)
+            )
+            if behind
+            else ""
+        )
+        + "."
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

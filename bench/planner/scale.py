@@ -1,6 +1,7 @@
 """Scale benchmark: time to a first feasible plan and peak memory.
 
-Generates CRM-like problems (12 reps x 5 day shifts, haversine distances in a
+Generates CRM-like problems (by default 12 reps x 5 day shifts; ``--shape``
+chooses others, such as 50 reps x 10 days; haversine distances in a
 22 km x 22 km city area, times in minutes, realistic opening windows, some visits
 restricted to a team of reps, a few required visits) with 250 to 5,000
 candidate visits, plans each in a fresh process and records the time of the
@@ -10,7 +11,7 @@ process and its search child).
 Usage (from the repository root)::
 
     nice -n 10 python bench/planner/scale.py [--sizes 250,1000,2500,5000]
-        [--time-limit 60] [--out docs/benchmarks/planner_scale]
+        [--shapes 12x5,50x10] [--time-limit 60] [--out docs/benchmarks/planner_scale]
 """
 
 from __future__ import annotations
@@ -42,33 +43,37 @@ def _point(rng: random.Random) -> list[float]:
     ]
 
 
-def generate(n: int, seed: int = 7) -> dict[str, Any]:
-    """Return a version-1 problem dict with ``n`` candidate visits."""
+def generate(
+    n: int, seed: int = 7, *, num_reps: int = 12, days: int = 5
+) -> dict[str, Any]:
+    """Return a version-1 problem dict with ``n`` candidate visits for
+    ``num_reps`` reps working ``days`` days (weekdays; weekends left out)."""
     rng = random.Random(seed)
     reps = []
-    for r in range(12):
+    workdays = [d for d in range(days + 2 * (days // 5)) if d % 7 < 5][:days]
+    for r in range(num_reps):
         home = _point(rng)
         reps.append(
             {
                 "id": f"rep{r + 1:02d}",
                 "start": home,
                 "end": home,
-                "shifts": [[d * DAY + 480, d * DAY + 1080] for d in range(5)],
+                "shifts": [[d * DAY + 480, d * DAY + 1080] for d in workdays],
             }
         )
-    teams = [[reps[r]["id"] for r in range(t, 12, TEAMS)] for t in range(TEAMS)]
+    teams = [[reps[r]["id"] for r in range(t, num_reps, TEAMS)] for t in range(TEAMS)]
     visits = []
     for i in range(n):
         kind = rng.random()
         if kind < 0.4:  # any time
             windows = []
         elif kind < 0.7:  # open Monday to Friday, 9:00-17:00
-            windows = [[d * DAY + 540, d * DAY + 1020] for d in range(5)]
+            windows = [[d * DAY + 540, d * DAY + 1020] for d in workdays]
         elif kind < 0.9:  # mornings, two days a week
-            days = sorted(rng.sample(range(5), 2))
-            windows = [[d * DAY + 540, d * DAY + 720] for d in days]
+            chosen = sorted(rng.sample(workdays, 2 * max(1, len(workdays) // 5)))
+            windows = [[d * DAY + 540, d * DAY + 720] for d in chosen]
         else:  # one appointment slot
-            d, h = rng.randrange(5), rng.randrange(540, 960, 30)
+            d, h = rng.choice(workdays), rng.randrange(540, 960, 30)
             windows = [[d * DAY + h, d * DAY + h + 60]]
         visits.append(
             {
@@ -83,7 +88,7 @@ def generate(n: int, seed: int = 7) -> dict[str, Any]:
         )
     return {
         "version": 1,
-        "name": f"scale-{n}",
+        "name": f"scale-{n}-{num_reps}x{days}",
         "metric": "haversine",
         "speed": 0.4,  # km per minute, 24 km/h in town
         "travel_cost": 0.01,
@@ -92,12 +97,13 @@ def generate(n: int, seed: int = 7) -> dict[str, Any]:
     }
 
 
-def run_one(n: int, time_limit: float) -> dict[str, Any]:
+def run_one(n: int, shape: str, time_limit: float) -> dict[str, Any]:
     """Plan one generated problem in this process and return the figures."""
     from planner import evaluate, problem_from_dict, solve
 
+    num_reps, days = (int(x) for x in shape.split("x"))
     start = time.monotonic()
-    problem = problem_from_dict(generate(n))
+    problem = problem_from_dict(generate(n, num_reps=num_reps, days=days))
     loaded = time.monotonic() - start
     first: list[float] = []
 
@@ -111,6 +117,7 @@ def run_one(n: int, time_limit: float) -> dict[str, Any]:
     child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {
         "visits": n,
+        "shape": shape,
         "load_s": round(loaded, 2),
         "first_feasible_s": round(first[0], 2) if first else None,
         "total_s": round(time.monotonic() - start, 2),
@@ -127,23 +134,34 @@ def main() -> int:
     """Run every size in a fresh process and write the CSV and Markdown tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="250,1000,2500,5000")
+    parser.add_argument(
+        "--shapes", default="12x5", help="reps x days, comma-separated (12x5,50x10)"
+    )
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--shape", default="12x5", help=argparse.SUPPRESS)
     parser.add_argument(
         "--out", type=Path, default=ROOT / "docs" / "benchmarks" / "planner_scale"
     )
     args = parser.parse_args()
     if args.one is not None:
-        print(json.dumps(run_one(args.one, args.time_limit)))
+        print(json.dumps(run_one(args.one, args.shape, args.time_limit)))
         return 0
     rows = []
-    for n in (int(x) for x in args.sizes.split(",")):
+    runs = [
+        (n, shape)
+        for shape in args.shapes.split(",")
+        for n in map(int, args.sizes.split(","))
+    ]
+    for n, shape in runs:
         out = subprocess.run(
             [
                 sys.executable,
                 __file__,
                 "--one",
                 str(n),
+                "--shape",
+                shape,
                 "--time-limit",
                 str(args.time_limit),
             ],
@@ -161,17 +179,18 @@ def main() -> int:
     lines = [
         f"# Planner scale benchmark ({args.time_limit:g} s limit)",
         "",
-        "Generated by `bench/planner/scale.py` (12 reps x 5 day shifts, haversine, "
-        "minutes). Peak memory is the maximum resident set of the planning process "
-        "plus that of its search child.",
+        "Generated by `bench/planner/scale.py` (reps x day shifts as in the shape "
+        "column, haversine, minutes). Peak memory is the maximum resident set of the "
+        "planning process plus that of its search child.",
         "",
-        "| visits | first feasible (s) | total (s) | served | objective | feasible "
-        "| peak MiB (planner + child) |",
-        "| ---: | ---: | ---: | ---: | ---: | :---: | ---: |",
+        "| visits | reps x days | first feasible (s) | total (s) | served | objective "
+        "| feasible | peak MiB (planner + child) |",
+        "| ---: | :---: | ---: | ---: | ---: | ---: | :---: | ---: |",
     ]
     for r in rows:
         lines.append(
-            f"| {r['visits']} | {r['first_feasible_s']} | {r['total_s']} | "
+            f"| {r['visits']} | {r['shape']} | {r['first_feasible_s']} | "
+            f"{r['total_s']} | "
             f"{r['served']} | {r['objective']:g} | {r['feasible']} | "
             f"{r['peak_mib_total']} ({r['peak_mib_planner']} + {r['peak_mib_child']}) |"
         )

@@ -40,12 +40,13 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 from pyvrp import (
+    Activity,
     Client,
     ClientGroup,
     CostEvaluator,
@@ -75,6 +76,8 @@ from pyvrp.search import (
     compute_neighbours,
 )
 
+from planner.backends import neighbours
+from planner.backends import start as warm_start
 from planner.backends.anchors import Segment, anchors, join, segments
 from planner.backends.model import (
     Model,
@@ -108,6 +111,10 @@ PRIZE_TOP = 100_000
 TIE_BREAK = 0.5
 """With no travel cost, all routes' travel together may cost at most this share
 of the smallest value: shorter routes are preferred, never at a loss of value."""
+BLOCKED_NEIGHBOURS_MIN_CLIENTS = 2000
+"""From this many PyVRP clients on, neighbourhoods are computed location by
+location: PyVRP's dense computation took 15-30 s and about 1.9 GB for the 15,366
+clients of a 2,500-visit week, this one 1-9 s (docs/planner.md)."""
 ROW_BLOCK = 512
 """Rows of the travel matrices computed at a time (bounds temporary memory)."""
 
@@ -250,6 +257,10 @@ class _Built:
     """The route segment of every vehicle type (see :mod:`.anchors`)."""
     model: Model
     prize_scale: float
+    t0: float
+    """Problem time of integer time 0."""
+    time_scale: int
+    """Integer time units per problem time unit."""
 
 
 def _regular_values(problem: Problem, model: Model) -> list[float]:
@@ -495,7 +506,7 @@ def build(
     data = ProblemData(
         locations, clients, depots, vehicle_types, distances, durations, groups
     )
-    return _Built(data, client_visit, segs, model, prize_scale)
+    return _Built(data, client_visit, segs, model, prize_scale, t0, time_scale)
 
 
 def _routes(built: _Built, sol: Solution) -> list[tuple[int, list[int]]]:
@@ -612,6 +623,16 @@ def _ruin(data: ProblemData, sol: Solution, rng: random.Random) -> Solution:
     return Solution(data, routes)
 
 
+def _neighbours(data: ProblemData, size: int) -> dict[Activity, list[Activity]]:
+    """Every client's granular neighbourhood: PyVRP's own below
+    :data:`BLOCKED_NEIGHBOURS_MIN_CLIENTS` clients, the same proximity computed
+    location by location (:mod:`planner.backends.neighbours`) above it."""
+    size = min(size, max(1, data.num_clients - 1))
+    if data.num_clients >= BLOCKED_NEIGHBOURS_MIN_CLIENTS:
+        return neighbours.compute(data, size)
+    return compute_neighbours(data, NeighbourhoodParams(num_neighbours=size))
+
+
 def _penalties(data: ProblemData) -> PenaltyManager:
     """Penalty manager whose time-warp penalty starts near prize per time unit.
 
@@ -647,6 +668,7 @@ def run(
     share: Callable[[Shared], None] | None = None,
     fetch: Callable[[], Shared | None] | None = None,
     settings: Settings | None = None,
+    start: Sequence[tuple[int, Sequence[int]]] | None = None,
 ) -> list[tuple[int, list[int]]]:
     """Solve ``model`` with PyVRP's iterated local search.
 
@@ -662,6 +684,8 @@ def run(
         fetch: Returns the best of the parallel searches (or ``None``); when this
             search restarts, it restarts from that one if it is better than its own.
         settings: The search settings (default: :func:`settings_for`).
+        start: Feasible routes ``(route position, visit indices)`` to start from
+            (see :mod:`planner.backends.start`) rather than empty routes.
 
     Returns:
         The best feasible solution found as ``(route position, visit indices)``.
@@ -679,13 +703,10 @@ def run(
     )
     data = built.data
     rng = RandomNumberGenerator(seed=seed)
-    nbh = NeighbourhoodParams(
-        num_neighbours=min(settings.num_neighbours, max(1, data.num_clients - 1))
-    )
     ls = LocalSearch(
         data,
         rng,
-        compute_neighbours(data, nbh),
+        _neighbours(data, settings.num_neighbours),
         PerturbationManager(PerturbationParams(*settings.perturbations)),
     )
     for op in OPERATORS:
@@ -699,12 +720,17 @@ def run(
     patience = settings.restart_patience
     stop = _Stop(deadline, max_iterations, poll, patience=patience or math.inf)
     tracker = _Tracker(built, stop, pm.cost_evaluator(), report, share)
-    first = (
-        Solution.make_random(data, rng)
-        if settings.start == "random"
-        else Solution(data, [])
-    )
-    init = ls(first, pm.max_cost_evaluator(), exhaustive=True)
+    if start:
+        first = warm_start.solution(problem, built, start)
+        tracker.offer(first)
+        init = ls(first, pm.cost_evaluator(), exhaustive=True)
+    else:
+        first = (
+            Solution.make_random(data, rng)
+            if settings.start == "random"
+            else Solution(data, [])
+        )
+        init = ls(first, pm.max_cost_evaluator(), exhaustive=True)
     tracker.offer(init)
     shuffle = random.Random(seed)
     params = IteratedLocalSearchParams(

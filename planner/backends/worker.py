@@ -1,15 +1,14 @@
 """A second search in a child process, so that two cores work on one problem.
 
 The parent starts a Python child running :func:`main`, writes a job
-``(problem, model, seed, deadline, max_iterations)`` to its stdin and reads
-messages from its stdout: ``("progress", now, routes, shared)`` for every new
-best and ``("done", now, routes, None)`` at the end. While the child runs, the
-parent may send it ``("best", shared)``, the best of the other searches, which
-the child restarts from when it is better than its own (see
+``(problem, model, seed, deadline, max_iterations, settings, start)`` to its
+stdin and reads messages from its stdout: ``("progress", now, routes, shared)``
+for every new best and ``("done", now, routes, None)`` at the end. While the
+child runs, the parent may send it ``("best", shared)``, the best of the other
+searches, which the child restarts from when it is better than its own (see
 :func:`planner.backends.pyvrp.run`). Every message is a length-prefixed pickle.
-A plain child
-process (rather than ``multiprocessing``) needs no ``__main__`` guard in the
-caller and is safe to start from a threaded server.
+A plain child process (rather than ``multiprocessing``) needs no ``__main__``
+guard in the caller and is safe to start from a threaded server.
 """
 
 from __future__ import annotations
@@ -154,7 +153,7 @@ def main() -> None:
     job = _receive(inbox)
     if job is None:
         return
-    problem, model, seed, deadline, max_iterations, settings = job
+    problem, model, seed, deadline, max_iterations, settings, start = job
     latest: list[Any] = [None]
 
     def listen() -> None:
@@ -185,6 +184,7 @@ def main() -> None:
         share=share,
         fetch=lambda: latest[0],
         settings=settings,
+        start=start,
     )
 
     _send(out, ("done", time.monotonic(), routes, None))

@@ -13,6 +13,7 @@ from models.customer import Tier as TierModel
 from resolvers.customers import CustomerFilter, CustomFieldCondition
 from schema.base import (
     EXTERNAL_IDS,
+    REVISION,
     DayHoursInput,
     ExternalIdInput,
     GeoPointInput,
@@ -22,13 +23,36 @@ from schema.base import (
 )
 from schema.customers.types import Channel, LifecycleStatus, Tier
 
+_LEGAL_NAME = "Registered name, at most 300 characters."
+_TAGS = "Free labels, at most 50."
+_ADDRESSES = "At most 20; the first is where visits go."
+_OPENING_HOURS = "Local times (timeZone) per weekday; a weekday left out is closed."
+_OWNER = (
+    "The owning rep. Reps create customers for themselves and never change the "
+    "owner; managers give them to their team; admins to anyone (null: none)."
+)
+_TERRITORY = (
+    "The sales territory (null: none); reps may give only their own, managers "
+    "their team's, admins any."
+)
+_CUSTOM_FIELDS = "Custom attributes, at most 100, each key once."
+_CONTACT_ID = "The contact's id (Contact.id)."
+
 
 @strawberry.input(one_of=True, description="One custom value; set exactly one field.")
 class CustomValueInput:
-    string: str | None = strawberry.UNSET
-    number: float | None = strawberry.UNSET
-    bool: bool | None = strawberry.UNSET
-    date: datetime | None = strawberry.UNSET
+    string: str | None = strawberry.field(
+        default=strawberry.UNSET, description="A text value."
+    )
+    number: float | None = strawberry.field(
+        default=strawberry.UNSET, description="A number value."
+    )
+    bool: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="A yes/no value."
+    )
+    date: datetime | None = strawberry.field(
+        default=strawberry.UNSET, description="A date-time value, with a time zone."
+    )
 
     def to_data(self) -> Any:
         """The one value that was set."""
@@ -43,20 +67,24 @@ class CustomFieldInput:
     key: str = strawberry.field(
         description="Letters, digits and _, at most 64 characters."
     )
-    value: CustomValueInput
+    value: CustomValueInput = strawberry.field(description="The value.")
 
 
 @strawberry.input(description="A person at the customer.")
 class ContactInput:
-    name: str
-    role: str | None = None
+    name: str = strawberry.field(description="Full name, 1 to 200 characters.")
+    role: str | None = strawberry.field(
+        default=None, description="Job title or role, at most 200 characters."
+    )
     phones: list[str] = strawberry.field(
         default_factory=list, description="At most 10."
     )
     emails: list[str] = strawberry.field(
         default_factory=list, description="At most 10."
     )
-    preferred_channel: Channel | None = None
+    preferred_channel: Channel | None = strawberry.field(
+        default=None, description="Null: no preference."
+    )
     external_ids: list[ExternalIdInput] = strawberry.field(
         default_factory=list,
         description=f"{EXTERNAL_IDS} Upserts keep the id of the contact "
@@ -66,11 +94,21 @@ class ContactInput:
 
 @strawberry.input(description="Changes to a contact; fields left out stay as they are.")
 class ContactChangesInput:
-    name: str | None = strawberry.UNSET
-    role: str | None = strawberry.UNSET
-    phones: list[str] | None = strawberry.UNSET
-    emails: list[str] | None = strawberry.UNSET
-    preferred_channel: Channel | None = strawberry.UNSET
+    name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="1 to 200 characters."
+    )
+    role: str | None = strawberry.field(
+        default=strawberry.UNSET, description="At most 200 characters."
+    )
+    phones: list[str] | None = strawberry.field(
+        default=strawberry.UNSET, description="At most 10; replaces the list."
+    )
+    emails: list[str] | None = strawberry.field(
+        default=strawberry.UNSET, description="At most 10; replaces the list."
+    )
+    preferred_channel: Channel | None = strawberry.field(
+        default=strawberry.UNSET, description="How the contact prefers to be reached."
+    )
     external_ids: list[ExternalIdInput] | None = strawberry.field(
         default=strawberry.UNSET, description=EXTERNAL_IDS
     )
@@ -78,33 +116,47 @@ class ContactChangesInput:
 
 @strawberry.input(description="A labelled address; its location is required.")
 class AddressInput:
-    label: str = "main"
-    street: str = ""
-    city: str = ""
-    postal_code: str = ""
-    country: str = ""
+    label: str = strawberry.field(
+        default="main", description="What the address is; 1 to 100 characters."
+    )
+    street: str = strawberry.field(default="", description="At most 300 characters.")
+    city: str = strawberry.field(default="", description="At most 100 characters.")
+    postal_code: str = strawberry.field(
+        default="", description="At most 20 characters."
+    )
+    country: str = strawberry.field(default="", description="At most 100 characters.")
     location: GeoPointInput = strawberry.field(description="Where visits go.")
 
 
 @strawberry.input(description="A new customer.")
 class CreateCustomerInput:
     name: str = strawberry.field(description="1 to 200 characters.")
-    legal_name: str | None = None
-    tier: Tier = TierModel.C
-    status: LifecycleStatus = LifecycleStatusModel.LEAD
-    tags: list[str] = strawberry.field(default_factory=list)
-    contacts: list[ContactInput] = strawberry.field(default_factory=list)
-    addresses: list[AddressInput] = strawberry.field(default_factory=list)
+    legal_name: str | None = strawberry.field(default=None, description=_LEGAL_NAME)
+    tier: Tier = strawberry.field(default=TierModel.C, description="Default C.")
+    status: LifecycleStatus = strawberry.field(
+        default=LifecycleStatusModel.LEAD, description="Default LEAD."
+    )
+    tags: list[str] = strawberry.field(default_factory=list, description=_TAGS)
+    contacts: list[ContactInput] = strawberry.field(
+        default_factory=list, description="People at the customer, at most 100."
+    )
+    addresses: list[AddressInput] = strawberry.field(
+        default_factory=list, description=_ADDRESSES
+    )
     time_zone: str = strawberry.field(default="UTC", description="IANA name.")
-    opening_hours: list[DayHoursInput] = strawberry.field(default_factory=list)
-    owner_id: relay.GlobalID | None = None
-    territory: str | None = None
+    opening_hours: list[DayHoursInput] = strawberry.field(
+        default_factory=list, description=_OPENING_HOURS
+    )
+    owner_id: relay.GlobalID | None = strawberry.field(default=None, description=_OWNER)
+    territory: str | None = strawberry.field(default=None, description=_TERRITORY)
     visit_interval_days: int | None = strawberry.field(
         default=None,
         description="Days between visits aimed at, 1 to 3650; null takes the "
         "tier's target.",
     )
-    custom_fields: list[CustomFieldInput] = strawberry.field(default_factory=list)
+    custom_fields: list[CustomFieldInput] = strawberry.field(
+        default_factory=list, description=_CUSTOM_FIELDS
+    )
     external_ids: list[ExternalIdInput] = strawberry.field(
         default_factory=list, description=EXTERNAL_IDS
     )
@@ -119,27 +171,46 @@ class CreateCustomerInput:
     description="Changes to a customer; fields left out stay as they are."
 )
 class UpdateCustomerInput:
-    id: relay.GlobalID
-    revision: str | None = strawberry.field(
-        default=None,
-        description="The revision read; a stale one is refused (CONFLICT).",
+    id: relay.GlobalID = strawberry.field(description="The customer to change.")
+    revision: str | None = strawberry.field(default=None, description=REVISION)
+    name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="1 to 200 characters."
     )
-    name: str | None = strawberry.UNSET
-    legal_name: str | None = strawberry.UNSET
-    tier: Tier | None = strawberry.UNSET
-    status: LifecycleStatus | None = strawberry.UNSET
-    tags: list[str] | None = strawberry.UNSET
-    addresses: list[AddressInput] | None = strawberry.UNSET
-    time_zone: str | None = strawberry.UNSET
-    opening_hours: list[DayHoursInput] | None = strawberry.UNSET
-    owner_id: relay.GlobalID | None = strawberry.UNSET
-    territory: str | None = strawberry.UNSET
+    legal_name: str | None = strawberry.field(
+        default=strawberry.UNSET, description=_LEGAL_NAME
+    )
+    tier: Tier | None = strawberry.field(
+        default=strawberry.UNSET, description="Commercial tier."
+    )
+    status: LifecycleStatus | None = strawberry.field(
+        default=strawberry.UNSET, description="Relationship stage."
+    )
+    tags: list[str] | None = strawberry.field(
+        default=strawberry.UNSET, description=f"{_TAGS} Replaces the list."
+    )
+    addresses: list[AddressInput] | None = strawberry.field(
+        default=strawberry.UNSET, description=f"{_ADDRESSES} Replaces the list."
+    )
+    time_zone: str | None = strawberry.field(
+        default=strawberry.UNSET, description="IANA name."
+    )
+    opening_hours: list[DayHoursInput] | None = strawberry.field(
+        default=strawberry.UNSET, description=f"{_OPENING_HOURS} Replaces the week."
+    )
+    owner_id: relay.GlobalID | None = strawberry.field(
+        default=strawberry.UNSET, description=_OWNER
+    )
+    territory: str | None = strawberry.field(
+        default=strawberry.UNSET, description=_TERRITORY
+    )
     visit_interval_days: int | None = strawberry.field(
         default=strawberry.UNSET,
         description="Days between visits aimed at, 1 to 3650; null returns to "
         "the tier's target.",
     )
-    custom_fields: list[CustomFieldInput] | None = strawberry.UNSET
+    custom_fields: list[CustomFieldInput] | None = strawberry.field(
+        default=strawberry.UNSET, description=f"{_CUSTOM_FIELDS} Replaces the list."
+    )
     external_ids: list[ExternalIdInput] | None = strawberry.field(
         default=strawberry.UNSET, description=f"{EXTERNAL_IDS} Replaces the list."
     )
@@ -152,20 +223,32 @@ class UpdateCustomerInput:
 )
 class UpsertCustomerInput(UpsertKeyInput):
     name: str = strawberry.field(description="1 to 200 characters.")
-    legal_name: str | None = strawberry.UNSET
-    tier: Tier | None = strawberry.UNSET
-    status: LifecycleStatus | None = strawberry.UNSET
-    tags: list[str] | None = strawberry.UNSET
+    legal_name: str | None = strawberry.field(
+        default=strawberry.UNSET, description=_LEGAL_NAME
+    )
+    tier: Tier | None = strawberry.field(
+        default=strawberry.UNSET, description="Commercial tier; C on creation."
+    )
+    status: LifecycleStatus | None = strawberry.field(
+        default=strawberry.UNSET, description="Relationship stage; LEAD on creation."
+    )
+    tags: list[str] | None = strawberry.field(
+        default=strawberry.UNSET, description=f"{_TAGS} Replaces the list."
+    )
     contacts: list[ContactInput] | None = strawberry.field(
         default=strawberry.UNSET,
         description="Replaces the list; a contact keeps its id when it has one "
         "of the externalIds of a contact sent, or equals it in every field.",
     )
-    addresses: list[AddressInput] | None = strawberry.UNSET
+    addresses: list[AddressInput] | None = strawberry.field(
+        default=strawberry.UNSET, description=f"{_ADDRESSES} Replaces the list."
+    )
     time_zone: str | None = strawberry.field(
         default=strawberry.UNSET, description="IANA name."
     )
-    opening_hours: list[DayHoursInput] | None = strawberry.UNSET
+    opening_hours: list[DayHoursInput] | None = strawberry.field(
+        default=strawberry.UNSET, description=f"{_OPENING_HOURS} Replaces the week."
+    )
     owner_id: relay.GlobalID | None = strawberry.field(
         default=strawberry.UNSET,
         description="The owner (null: none); with the same rules as "
@@ -177,41 +260,51 @@ class UpsertCustomerInput(UpsertKeyInput):
         "externalIds), instead of ownerId; NOT_FOUND when no rep you may see "
         "has it.",
     )
-    territory: str | None = strawberry.UNSET
+    territory: str | None = strawberry.field(
+        default=strawberry.UNSET, description=_TERRITORY
+    )
     visit_interval_days: int | None = strawberry.field(
         default=strawberry.UNSET,
         description="Days between visits aimed at, 1 to 3650; null takes the "
         "tier's target.",
     )
-    custom_fields: list[CustomFieldInput] | None = strawberry.UNSET
+    custom_fields: list[CustomFieldInput] | None = strawberry.field(
+        default=strawberry.UNSET, description=f"{_CUSTOM_FIELDS} Replaces the list."
+    )
 
 
 @strawberry.input(description="Which customer, at which revision.")
 class ArchiveCustomerInput:
-    id: relay.GlobalID
-    revision: str | None = None
+    id: relay.GlobalID = strawberry.field(description="The customer to archive.")
+    revision: str | None = strawberry.field(default=None, description=REVISION)
 
 
 @strawberry.input(description="A contact to add to a customer.")
 class AddContactInput:
-    customer_id: relay.GlobalID
-    revision: str | None = None
-    contact: ContactInput
+    customer_id: relay.GlobalID = strawberry.field(description="The customer.")
+    revision: str | None = strawberry.field(
+        default=None, description=f"The customer's revision. {REVISION}"
+    )
+    contact: ContactInput = strawberry.field(description="The contact to add.")
 
 
 @strawberry.input(description="Changes to one contact of a customer.")
 class UpdateContactInput:
-    customer_id: relay.GlobalID
-    contact_id: strawberry.ID
-    revision: str | None = None
-    changes: ContactChangesInput
+    customer_id: relay.GlobalID = strawberry.field(description="The customer.")
+    contact_id: strawberry.ID = strawberry.field(description=_CONTACT_ID)
+    revision: str | None = strawberry.field(
+        default=None, description=f"The customer's revision. {REVISION}"
+    )
+    changes: ContactChangesInput = strawberry.field(description="The fields to change.")
 
 
 @strawberry.input(description="A contact to remove from a customer.")
 class RemoveContactInput:
-    customer_id: relay.GlobalID
-    contact_id: strawberry.ID
-    revision: str | None = None
+    customer_id: relay.GlobalID = strawberry.field(description="The customer.")
+    contact_id: strawberry.ID = strawberry.field(description=_CONTACT_ID)
+    revision: str | None = strawberry.field(
+        default=None, description=f"The customer's revision. {REVISION}"
+    )
 
 
 @strawberry.input(description="A circle on the map.")
@@ -227,8 +320,10 @@ class NearInput:
     description="A condition on a custom field: equals, or a min/max range."
 )
 class CustomFieldConditionInput:
-    key: str
-    equals: CustomValueInput | None = None
+    key: str = strawberry.field(description="The custom field's key.")
+    equals: CustomValueInput | None = strawberry.field(
+        default=None, description="The value it must have."
+    )
     min: float | None = strawberry.field(
         default=None, description="Numbers at least this."
     )
@@ -245,9 +340,16 @@ class CustomFieldConditionInput:
 
 @strawberry.input(description="Customer criteria; all that are set must hold.")
 class CustomerFilterInput:
-    owner_ids: list[relay.GlobalID] | None = None
-    territories: list[str] | None = None
-    tiers: list[Tier] | None = None
+    owner_ids: list[relay.GlobalID] | None = strawberry.field(
+        default=None,
+        description="Owned by one of these reps (reps you may not see match none).",
+    )
+    territories: list[str] | None = strawberry.field(
+        default=None, description="In one of these territories."
+    )
+    tiers: list[Tier] | None = strawberry.field(
+        default=None, description="In one of these tiers."
+    )
     statuses: list[LifecycleStatus] | None = strawberry.field(
         default=None, description="Without it, archived customers are left out."
     )
@@ -257,7 +359,9 @@ class CustomerFilterInput:
     tags_any: list[str] | None = strawberry.field(
         default=None, description="Has one of them."
     )
-    custom_fields: list[CustomFieldConditionInput] | None = None
+    custom_fields: list[CustomFieldConditionInput] | None = strawberry.field(
+        default=None, description="Meets every one of these conditions."
+    )
     external_id: ExternalIdInput | None = strawberry.field(
         default=None, description="Has this id in a partner's system."
     )

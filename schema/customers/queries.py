@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
-from strawberry import relay
 
 import models
 from resolvers import customers as resolve
 from resolvers.customers import Near
 from schema.base import (
+    After,
     Connection,
-    ExternalIdInput,
+    First,
     Info,
+    LookupExternalId,
+    LookupId,
     offset_after,
     one_of,
 )
@@ -30,8 +32,8 @@ class CustomerQueries:
     async def customer(
         self,
         info: Info,
-        id: relay.GlobalID | None = None,
-        external_id: ExternalIdInput | None = None,
+        id: LookupId = None,
+        external_id: LookupExternalId = None,
     ) -> Customer | None:
         doc = await one_of(
             info, id, external_id, "Customer", resolve.get_customer, models.Customer
@@ -47,12 +49,33 @@ class CustomerQueries:
     async def customers(
         self,
         info: Info,
-        filter: CustomerFilterInput | None = None,
-        search: str | None = None,
-        near: NearInput | None = None,
-        order_by: CustomerOrder | None = None,
-        first: int | None = 20,
-        after: str | None = None,
+        filter: Annotated[
+            CustomerFilterInput | None,
+            strawberry.argument(description="Only the customers that match."),
+        ] = None,
+        search: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Words that must each start a word of the name, "
+                "legal name, a tag or a contact's name; case and accents are "
+                "ignored, and at most 8 words count."
+            ),
+        ] = None,
+        near: Annotated[
+            NearInput | None,
+            strawberry.argument(
+                description="Only the customers whose first address lies in this "
+                "circle."
+            ),
+        ] = None,
+        order_by: Annotated[
+            CustomerOrder | None,
+            strawberry.argument(
+                description="The order; default NAME_ASC, or DISTANCE with near."
+            ),
+        ] = None,
+        first: First = 20,
+        after: After = None,
     ) -> Connection[Customer]:
         async def run() -> Any:
             return await resolve.list_customers(

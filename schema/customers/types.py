@@ -17,6 +17,7 @@ from resolvers import customers as resolve
 from resolvers.common import revision_of
 from resolvers.errors import Invalid
 from schema.base import (
+    STAMP,
     DayHours,
     ExternalId,
     GeoPoint,
@@ -42,24 +43,55 @@ LifecycleStatus = Annotated[
 Channel = Annotated[
     ChannelModel, strawberry.enum(description="How a contact prefers to be reached.")
 ]
+TIER_VALUES = {
+    "A": "The most important customers; visited most often.",
+    "B": "Customers of middle importance.",
+    "C": "The least important customers; the default.",
+}
+LIFECYCLE_STATUS_VALUES = {
+    "LEAD": "A prospect, not yet buying; the default.",
+    "ACTIVE": "A buying customer.",
+    "DORMANT": "A customer who has stopped buying for now.",
+    "CHURNED": "A former customer; left out of planning by default.",
+    "ARCHIVED": "Archived (archiveCustomer): hidden from lists unless the "
+    "filter's statuses names it; history kept.",
+}
+CHANNEL_VALUES = {
+    "PHONE": "A phone call.",
+    "EMAIL": "An email.",
+    "SMS": "A text message.",
+    "IN_PERSON": "Face to face, at a visit.",
+}
 
 
 @strawberry.enum(description="Orders for the customer list.")
 class CustomerOrder(enum.Enum):
-    NAME_ASC = "NAME_ASC"
-    NAME_DESC = "NAME_DESC"
-    UPDATED_DESC = "UPDATED_DESC"
-    DISTANCE = "DISTANCE"
+    NAME_ASC = strawberry.enum_value(
+        "NAME_ASC", description="By name, A to Z; the default without near."
+    )
+    NAME_DESC = strawberry.enum_value("NAME_DESC", description="By name, Z to A.")
+    UPDATED_DESC = strawberry.enum_value(
+        "UPDATED_DESC", description="Most recently changed first."
+    )
+    DISTANCE = strawberry.enum_value(
+        "DISTANCE",
+        description="Nearest to near's centre first; the default with near; "
+        "NAME_ASC without near.",
+    )
 
 
 @strawberry.type(description="A person at the customer.")
 class Contact:
     id: strawberry.ID = strawberry.field(description="Unique within the customer.")
-    name: str
-    role: str | None
-    phones: list[str]
-    emails: list[str]
-    preferred_channel: Channel | None
+    name: str = strawberry.field(description="Full name, 1 to 200 characters.")
+    role: str | None = strawberry.field(
+        description="Job title or role at the customer, at most 200 characters."
+    )
+    phones: list[str] = strawberry.field(description="At most 10.")
+    emails: list[str] = strawberry.field(description="At most 10.")
+    preferred_channel: Channel | None = strawberry.field(
+        description="How the contact prefers to be reached; null: no preference."
+    )
     external_ids: list[ExternalId] = strawberry.field(
         description="The contact's ids in partners' systems."
     )
@@ -67,11 +99,15 @@ class Contact:
 
 @strawberry.type(description="A labelled address with its location.")
 class Address:
-    label: str
-    street: str
-    city: str
-    postal_code: str
-    country: str
+    label: str = strawberry.field(
+        description='What the address is, e.g. "main"; 1 to 100 characters.'
+    )
+    street: str = strawberry.field(description="At most 300 characters; may be empty.")
+    city: str = strawberry.field(description="At most 100 characters; may be empty.")
+    postal_code: str = strawberry.field(
+        description="At most 20 characters; may be empty."
+    )
+    country: str = strawberry.field(description="At most 100 characters; may be empty.")
     location: GeoPoint | None = strawberry.field(
         description="Where visits go; null while the address is not geocoded "
         "(imported without coordinates), and the planner then skips the customer "
@@ -81,11 +117,16 @@ class Address:
 
 @strawberry.type(description="A custom attribute; exactly one value field is set.")
 class CustomField:
-    key: str
-    string: str | None = None
-    number: float | None = None
-    bool: bool | None = None
-    date: datetime | None = None
+    key: str = strawberry.field(
+        description="Letters, digits and _, starting with a letter; at most 64 "
+        "characters; unique within the customer."
+    )
+    string: str | None = strawberry.field(default=None, description="A text value.")
+    number: float | None = strawberry.field(default=None, description="A number value.")
+    bool: bool | None = strawberry.field(default=None, description="A yes/no value.")
+    date: datetime | None = strawberry.field(
+        default=None, description="A date-time value, UTC."
+    )
 
 
 def _custom(field: models.customer.CustomField) -> CustomField:
@@ -105,30 +146,38 @@ class Customer(relay.Node):
     revision: str = strawberry.field(
         description="Send back with updates (optimistic locking)."
     )
-    name: str
-    legal_name: str | None
-    tier: Tier
-    status: LifecycleStatus
+    name: str = strawberry.field(description="Display name, 1 to 200 characters.")
+    legal_name: str | None = strawberry.field(
+        description="Registered name, at most 300 characters."
+    )
+    tier: Tier = strawberry.field(description="Commercial tier.")
+    status: LifecycleStatus = strawberry.field(description="Relationship stage.")
     tags: list[str]
     contacts: list[Contact] = strawberry.field(description="People at the customer.")
-    addresses: list[Address]
+    addresses: list[Address] = strawberry.field(
+        description="At most 20; the first is where visits go."
+    )
     time_zone: str = strawberry.field(
         description="IANA time zone of the opening hours."
     )
     opening_hours: list[DayHours] = strawberry.field(
         description="Local times, per weekday."
     )
-    territory: str | None
+    territory: str | None = strawberry.field(
+        description="The sales territory; its reps see the customer. Null: none."
+    )
     visit_interval_days: int | None = strawberry.field(
         description="Days between visits aimed at (1 to 3650); null takes the "
         "tier's target from the scoring settings. Planning keeps two visits of "
         "the customer at least 70 % of it apart."
     )
-    custom_fields: list[CustomField]
+    custom_fields: list[CustomField] = strawberry.field(
+        description="Custom attributes, at most 100."
+    )
     external_ids: list[ExternalId] = strawberry.field(
         description="The customer's ids in partners' systems (CRMs)."
     )
-    stamp: Stamp
+    stamp: Stamp = strawberry.field(description=STAMP)
     owner_ref: strawberry.Private[Any]
 
     @classmethod
@@ -201,7 +250,11 @@ class Customer(relay.Node):
 
     @strawberry.field(description="The latest visits, newest first (last: 1 to 50).")
     async def last_visits(
-        self, info: Info, last: int = 5
+        self,
+        info: Info,
+        last: Annotated[
+            int, strawberry.argument(description="How many, 1 to 50 (default 5).")
+        ] = 5,
     ) -> list[Annotated[Visit, strawberry.lazy("schema.visits")]]:
         from beanie import PydanticObjectId
 
@@ -225,7 +278,7 @@ class Customer(relay.Node):
 
 @strawberry.type(description="The customer after the change.")
 class CustomerPayload:
-    customer: Customer
+    customer: Customer = strawberry.field(description="The customer as now stored.")
 
 
 def customer_payload(doc: models.Customer) -> CustomerPayload:
@@ -240,7 +293,7 @@ CustomerResult = Annotated[
 
 @strawberry.type(description="The customer after an upsert, and what it did.")
 class UpsertCustomerPayload(UpsertOutcome):
-    customer: Customer
+    customer: Customer = strawberry.field(description="The customer as now stored.")
 
 
 upsert_customer_payload = upsert_payload(

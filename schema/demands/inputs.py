@@ -12,6 +12,7 @@ from models.demand import Priority as PriorityModel
 from resolvers.demands import DemandFilter
 from schema.base import (
     EXTERNAL_IDS,
+    REVISION,
     ExternalIdInput,
     UpsertOfCustomerInput,
     raw_id,
@@ -20,18 +21,26 @@ from schema.base import (
 )
 from schema.demands.types import DemandStatus, DemandType, Priority
 
+_TYPE = "The kind of need."
+_DESCRIPTION = "Free text, at most 10,000 characters."
+_PRIORITY = "How soon it needs attention; NORMAL by default."
+
 
 @strawberry.input(description="A new demand of a customer; it starts open.")
 class CreateDemandInput:
-    customer_id: relay.GlobalID
-    type: DemandType
+    customer_id: relay.GlobalID = strawberry.field(description="Whose need it is.")
+    type: DemandType = strawberry.field(description=_TYPE)
     title: str = strawberry.field(description="1 to 200 characters.")
-    description: str = ""
-    priority: Priority = PriorityModel.NORMAL
+    description: str = strawberry.field(default="", description=_DESCRIPTION)
+    priority: Priority = strawberry.field(
+        default=PriorityModel.NORMAL, description=_PRIORITY
+    )
     due: datetime | None = strawberry.field(
         default=None, description="With a time zone."
     )
-    assignee_id: relay.GlobalID | None = None
+    assignee_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="Who works on it; null: nobody."
+    )
     external_ids: list[ExternalIdInput] = strawberry.field(
         default_factory=list, description=EXTERNAL_IDS
     )
@@ -53,19 +62,20 @@ _ASSIGNEE = (
     "status moves with transitionDemand."
 )
 class UpdateDemandInput:
-    id: relay.GlobalID
-    revision: str | None = strawberry.field(
-        default=None,
-        description="The revision read; a stale one is refused (CONFLICT).",
+    id: relay.GlobalID = strawberry.field(description="The demand to change.")
+    revision: str | None = strawberry.field(default=None, description=REVISION)
+    type: DemandType | None = strawberry.field(
+        default=strawberry.UNSET, description=_TYPE
     )
-    type: DemandType | None = strawberry.UNSET
     title: str | None = strawberry.field(
         default=strawberry.UNSET, description="1 to 200 characters."
     )
     description: str | None = strawberry.field(
         default=strawberry.UNSET, description="At most 10,000 characters."
     )
-    priority: Priority | None = strawberry.UNSET
+    priority: Priority | None = strawberry.field(
+        default=strawberry.UNSET, description="How soon it needs attention."
+    )
     due: datetime | None = strawberry.field(
         default=strawberry.UNSET, description="With a time zone; null: no due date."
     )
@@ -83,10 +93,14 @@ class UpdateDemandInput:
     "Fields left out stay as they are (or take their defaults)."
 )
 class UpsertDemandInput(UpsertOfCustomerInput):
-    type: DemandType
+    type: DemandType = strawberry.field(description=_TYPE)
     title: str = strawberry.field(description="1 to 200 characters.")
-    description: str | None = strawberry.UNSET
-    priority: Priority | None = strawberry.UNSET
+    description: str | None = strawberry.field(
+        default=strawberry.UNSET, description=_DESCRIPTION
+    )
+    priority: Priority | None = strawberry.field(
+        default=strawberry.UNSET, description=_PRIORITY
+    )
     due: datetime | None = strawberry.field(
         default=strawberry.UNSET, description="With a time zone; null: no due date."
     )
@@ -102,31 +116,50 @@ class UpsertDemandInput(UpsertOfCustomerInput):
 
 @strawberry.input(description="A follow-up demand created from a visit's outcome.")
 class FollowUpInput:
-    type: DemandType
-    title: str
-    description: str = ""
-    priority: Priority = PriorityModel.NORMAL
-    due: datetime | None = None
-    assignee_id: relay.GlobalID | None = None
+    type: DemandType = strawberry.field(description=_TYPE)
+    title: str = strawberry.field(description="1 to 200 characters.")
+    description: str = strawberry.field(default="", description=_DESCRIPTION)
+    priority: Priority = strawberry.field(
+        default=PriorityModel.NORMAL, description=_PRIORITY
+    )
+    due: datetime | None = strawberry.field(
+        default=None, description="With a time zone; null: no due date."
+    )
+    assignee_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="Who works on it; null: nobody."
+    )
 
 
 @strawberry.input(description="Move a demand to another status.")
 class TransitionDemandInput:
-    id: relay.GlobalID
-    to: DemandStatus
+    id: relay.GlobalID = strawberry.field(description="The demand to move.")
+    to: DemandStatus = strawberry.field(
+        description="The status to move to; see DemandStatus for the moves allowed "
+        "(else INVALID_TRANSITION)."
+    )
     comment: str | None = strawberry.field(
         default=None, description="At most 2000 chars."
     )
-    revision: str | None = None
+    revision: str | None = strawberry.field(default=None, description=REVISION)
 
 
 @strawberry.input(description="Demand criteria; all that are set must hold.")
 class DemandFilterInput:
-    customer_ids: list[relay.GlobalID] | None = None
-    assignee_ids: list[relay.GlobalID] | None = None
-    statuses: list[DemandStatus] | None = None
-    priorities: list[Priority] | None = None
-    types: list[DemandType] | None = None
+    customer_ids: list[relay.GlobalID] | None = strawberry.field(
+        default=None, description="Of one of these customers."
+    )
+    assignee_ids: list[relay.GlobalID] | None = strawberry.field(
+        default=None, description="Assigned to one of these users."
+    )
+    statuses: list[DemandStatus] | None = strawberry.field(
+        default=None, description="In one of these statuses."
+    )
+    priorities: list[Priority] | None = strawberry.field(
+        default=None, description="With one of these priorities."
+    )
+    types: list[DemandType] | None = strawberry.field(
+        default=None, description="Of one of these types."
+    )
     due_after: datetime | None = strawberry.field(
         default=None, description="Inclusive."
     )

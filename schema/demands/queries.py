@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
-from strawberry import relay
 
 import models
 from resolvers import demands as resolve
 from schema.base import (
+    After,
     Connection,
-    ExternalIdInput,
+    First,
     Info,
+    LookupExternalId,
+    LookupId,
     offset_after,
     one_of,
 )
@@ -27,8 +31,8 @@ class DemandQueries:
     async def demand(
         self,
         info: Info,
-        id: relay.GlobalID | None = None,
-        external_id: ExternalIdInput | None = None,
+        id: LookupId = None,
+        external_id: LookupExternalId = None,
     ) -> Demand | None:
         doc = await one_of(
             info, id, external_id, "Demand", resolve.get_demand, models.Demand
@@ -39,10 +43,16 @@ class DemandQueries:
     async def demands(
         self,
         info: Info,
-        filter: DemandFilterInput | None = None,
-        order_by: DemandOrder | None = None,
-        first: int | None = 20,
-        after: str | None = None,
+        filter: Annotated[
+            DemandFilterInput | None,
+            strawberry.argument(description="Only the demands that match."),
+        ] = None,
+        order_by: Annotated[
+            DemandOrder | None,
+            strawberry.argument(description="The order; default CREATED_DESC."),
+        ] = None,
+        first: First = 20,
+        after: After = None,
     ) -> Connection[Demand]:
         page = await resolve.list_demands(
             info.context,

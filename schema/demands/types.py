@@ -16,6 +16,7 @@ from models.demand import Priority as PriorityModel
 from resolvers import demands as resolve
 from resolvers.common import revision_of
 from schema.base import (
+    STAMP,
     ExternalId,
     Info,
     Stamp,
@@ -40,23 +41,53 @@ Priority = Annotated[
 DemandStatus = Annotated[
     DemandStatusModel,
     strawberry.enum(
-        description="open → in_progress → waiting_on_customer → resolved → closed; "
+        description="Workflow: open → in_progress → waiting_on_customer → resolved "
+        "→ closed; "
         "in_progress may go straight to resolved, waiting_on_customer back to "
         "in_progress, and resolved or closed may be reopened (open)."
     ),
 ]
 
 
+DEMAND_TYPE_VALUES = {
+    "PRODUCT_INQUIRY": "Questions about a product or an offer.",
+    "COMPLAINT": "Something went wrong and the customer says so.",
+    "SERVICE_REQUEST": "The customer asks for service or repair.",
+    "RENEWAL": "A contract or subscription is up for renewal.",
+    "TRAINING": "The customer wants training.",
+    "OTHER": "Anything else; the title says what.",
+}
+PRIORITY_VALUES = {
+    "LOW": "Can wait; 1 point in the priority score by default.",
+    "NORMAL": "The default; 2 points by default.",
+    "HIGH": "Soon; 4 points by default.",
+    "URGENT": "At once; 8 points by default.",
+}
+DEMAND_STATUS_VALUES = {
+    "OPEN": "New or reopened; not yet worked on.",
+    "IN_PROGRESS": "Being worked on.",
+    "WAITING_ON_CUSTOMER": "Waiting for the customer's answer.",
+    "RESOLVED": "Done; may be closed or reopened.",
+    "CLOSED": "Finished; may be reopened.",
+}
+
+
 @strawberry.enum(description="Orders for the demand list.")
 class DemandOrder(enum.Enum):
-    CREATED_DESC = "CREATED_DESC"
-    DUE_ASC = "DUE_ASC"
+    _value_: str  # enum_value hides from mypy that values are strings
+
+    CREATED_DESC = strawberry.enum_value(
+        "CREATED_DESC", description="Newest first; the default."
+    )
+    DUE_ASC = strawberry.enum_value(
+        "DUE_ASC", description="Earliest due date first; no due date first of all."
+    )
 
 
 @strawberry.type(description="One recorded status change.")
 class DemandTransition:
     from_status: DemandStatus | None = strawberry.field(description="Null on creation.")
-    to_status: DemandStatus
+    to_status: DemandStatus = strawberry.field(description="The status reached.")
     at: datetime = strawberry.field(description="UTC.")
     by: strawberry.Private[Any]
     comment: str | None = strawberry.field()
@@ -74,17 +105,19 @@ class Demand(relay.Node):
     revision: str = strawberry.field(
         description="Send back with changes (optimistic locking)."
     )
-    type: DemandType
+    type: DemandType = strawberry.field(description="The kind of need.")
     title: str
     description: str = strawberry.field(description="Free text (may name people).")
-    priority: Priority
+    priority: Priority = strawberry.field(description="How soon it needs attention.")
     due: datetime | None = strawberry.field(description="UTC.")
-    status: DemandStatus
+    status: DemandStatus = strawberry.field(
+        description="Where it stands; changed by transitionDemand."
+    )
     history: list[DemandTransition] = strawberry.field(description="Oldest first.")
     external_ids: list[ExternalId] = strawberry.field(
         description="The demand's ids in partners' systems (CRMs)."
     )
-    stamp: Stamp
+    stamp: Stamp = strawberry.field(description=STAMP)
     doc: strawberry.Private[Any]
 
     @classmethod
@@ -145,7 +178,7 @@ class Demand(relay.Node):
 
 @strawberry.type(description="The demand after the change.")
 class DemandPayload:
-    demand: Demand
+    demand: Demand = strawberry.field(description="The demand as now stored.")
 
 
 def demand_payload(doc: models.Demand) -> DemandPayload:
@@ -164,7 +197,7 @@ DemandResult = Annotated[
 
 @strawberry.type(description="The demand after an upsert, and what it did.")
 class UpsertDemandPayload(UpsertOutcome):
-    demand: Demand
+    demand: Demand = strawberry.field(description="The demand as now stored.")
 
 
 upsert_demand_payload = upsert_payload(

@@ -61,7 +61,7 @@ class PlanVisitsInput:
 
 @strawberry.input(description="Accept a draft plan: its visits are created.")
 class AcceptVisitPlanInput:
-    id: relay.GlobalID
+    id: relay.GlobalID = strawberry.field(description="The plan, in status DRAFT.")
     purpose: Purpose = strawberry.field(
         default=PurposeModel.FOLLOW_UP, description="Purpose of the created visits."
     )
@@ -69,12 +69,12 @@ class AcceptVisitPlanInput:
 
 @strawberry.input(description="Discard a draft plan.")
 class DiscardVisitPlanInput:
-    id: relay.GlobalID
+    id: relay.GlobalID = strawberry.field(description="The plan, in status DRAFT.")
 
 
 @strawberry.input(description="Re-plan the rest of a rep's day.")
 class ReplanDayInput:
-    rep_id: relay.GlobalID
+    rep_id: relay.GlobalID = strawberry.field(description="Whose day to re-plan.")
     day: date = strawberry.field(description="The rep's local date; today, usually.")
     time_limit_seconds: float = strawberry.field(
         default=1.2, description="0.2-30 seconds."

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry import relay
 
@@ -13,7 +15,13 @@ from schema.plans.types import VisitPlan
 @strawberry.type
 class PlanQueries:
     @strawberry.field(description="One visit plan by id; null when there is none.")
-    async def visit_plan(self, info: Info, id: relay.GlobalID) -> VisitPlan | None:
+    async def visit_plan(
+        self,
+        info: Info,
+        id: Annotated[
+            relay.GlobalID, strawberry.argument(description="The plan's global id.")
+        ],
+    ) -> VisitPlan | None:
         if id.type_name != "VisitPlan":
             return None
         doc = await resolve.get_plan(info.context, id.node_id)

@@ -13,6 +13,7 @@ import models
 from models.plan import PlanStatus as PlanStatusModel
 from resolvers import plans as resolve
 from schema.base import (
+    STAMP,
     Info,
     Stamp,
     load_nodes,
@@ -25,10 +26,18 @@ from schema.visits import Visit
 PlanStatus = Annotated[
     PlanStatusModel,
     strawberry.enum(
-        description="running (computed in the background) → draft or failed; "
+        description="Lifecycle: running (computed in the background) → draft or "
+        "failed; "
         "draft → accepted or discarded."
     ),
 ]
+PLAN_STATUS_VALUES = {
+    "RUNNING": "Being computed in the background; progress shows how far.",
+    "FAILED": "The computation failed; error says why. Nothing was created.",
+    "DRAFT": "Computed and waiting to be accepted or discarded.",
+    "ACCEPTED": "Accepted: its visits were created (createdVisits).",
+    "DISCARDED": "Discarded; no visits were created.",
+}
 
 
 async def _customer(info: Info, customer_id: Any) -> Customer | None:
@@ -44,7 +53,10 @@ class PlannedStop:
     travel_minutes: float = strawberry.field(
         description="Travel from the previous stop."
     )
-    value: float = strawberry.field(description="The value of visiting this customer.")
+    value: float = strawberry.field(
+        description="The value of this visit: the customer's priority score (0 to "
+        "100), less for a further visit in the same plan; 0 for fixed stops."
+    )
     reason: str = strawberry.field(description="Why it is in the plan, in plain words.")
     fixed: bool = strawberry.field(
         description="Already in the calendar; kept as it is."
@@ -76,8 +88,10 @@ class PlannedRoute:
         description="UTC departure from the start point."
     )
     back: datetime = strawberry.field(description="UTC return to the home location.")
-    travel_minutes: float
-    stops: list[PlannedStop]
+    travel_minutes: float = strawberry.field(
+        description="Minutes of travel on the route, the way home included."
+    )
+    stops: list[PlannedStop] = strawberry.field(description="The visits, in order.")
     breaks: list[PlannedBreak] = strawberry.field(
         description="The rep's breaks on this route, in time order."
     )
@@ -91,7 +105,10 @@ class PlannedRoute:
 
 @strawberry.type(description="A candidate the plan leaves out, and why.")
 class UnservedCustomer:
-    value: float
+    value: float = strawberry.field(
+        description="What visiting the customer would have been worth "
+        "(priority score, 0 to 100)."
+    )
     reason: str = strawberry.field(
         description="Why it is not in the plan, in plain words."
     )
@@ -104,11 +121,13 @@ class UnservedCustomer:
 
 @strawberry.type(description="The objective and its parts.")
 class PlanTotals:
-    objective: float = strawberry.field(description="value - travelCost.")
+    objective: float = strawberry.field(description="Value minus travelCost.")
     value: float = strawberry.field(description="Sum of the planned visits' values.")
-    travel_minutes: float
+    travel_minutes: float = strawberry.field(
+        description="Minutes of travel on all routes together."
+    )
     travel_cost: float = strawberry.field(
-        description="travelMinutes times the cost per minute."
+        description="The travelMinutes times the cost per minute."
     )
     visits: int = strawberry.field(description="New visits in the plan.")
     candidates: int = strawberry.field(description="Customers the planner chose from.")
@@ -116,10 +135,10 @@ class PlanTotals:
 
 @strawberry.type(description="How the plan was computed.")
 class SolverStats:
-    name: str
-    seconds: float
-    seed: int
-    time_limit: float
+    name: str = strawberry.field(description="The solver that made the plan.")
+    seconds: float = strawberry.field(description="Seconds the solver ran.")
+    seed: int = strawberry.field(description="The random seed it was given.")
+    time_limit: float = strawberry.field(description="Its time limit, in seconds.")
 
 
 @strawberry.type(description="How far the search of a running plan has got.")
@@ -134,15 +153,21 @@ class PlanProgress:
 
 @strawberry.enum(description="What a re-plan does to a visit or customer.")
 class PlanChangeKind(enum.Enum):
-    KEPT = "kept"
-    MOVED = "moved"
-    ADDED = "added"
-    DROPPED = "dropped"
+    KEPT = strawberry.enum_value(
+        "kept", description="An existing visit stays (moved under a minute)."
+    )
+    MOVED = strawberry.enum_value(
+        "moved", description="An existing visit moves by a minute or more."
+    )
+    ADDED = strawberry.enum_value("added", description="A new visit is added.")
+    DROPPED = strawberry.enum_value(
+        "dropped", description="An existing visit no longer fits and is left out."
+    )
 
 
 @strawberry.type(description="One change a re-plan makes to the rep's day.")
 class PlanChange:
-    kind: PlanChangeKind
+    kind: PlanChangeKind = strawberry.field(description="What happens to the visit.")
     before: datetime | None = strawberry.field(
         description="UTC start before (kept, moved, dropped)."
     )
@@ -150,7 +175,7 @@ class PlanChange:
         description="UTC start after (kept, moved, added)."
     )
     moved_minutes: float | None = strawberry.field(
-        description="after - before in minutes (kept, moved); negative is earlier."
+        description="Minutes from before to after (kept, moved); negative is earlier."
     )
     doc: strawberry.Private[Any]
 
@@ -169,22 +194,26 @@ class PlanChange:
 @strawberry.type(description="Proposed routes for some reps over some days.")
 class VisitPlan(relay.Node):
     id: relay.NodeID[str]
-    status: PlanStatus
+    status: PlanStatus = strawberry.field(description="Where the plan stands.")
     is_replan: bool = strawberry.field(description="Made by replanDay.")
     changes: list[PlanChange] = strawberry.field(
         description="For a re-plan: what is kept, moved, added and dropped."
     )
-    first_day: date
-    last_day: date
-    routes: list[PlannedRoute]
-    unserved: list[UnservedCustomer]
-    totals: PlanTotals
-    solver: SolverStats
+    first_day: date = strawberry.field(description="First day planned, inclusive.")
+    last_day: date = strawberry.field(description="Last day planned, inclusive.")
+    routes: list[PlannedRoute] = strawberry.field(
+        description="The routes, each one rep's working day."
+    )
+    unserved: list[UnservedCustomer] = strawberry.field(
+        description="Candidates left out, and why."
+    )
+    totals: PlanTotals = strawberry.field(description="The objective and its parts.")
+    solver: SolverStats = strawberry.field(description="How the plan was computed.")
     error: str | None = strawberry.field(description="Why a FAILED plan failed.")
     progress: PlanProgress | None = strawberry.field(
         description="While RUNNING: the best plan found so far (noted every 2 s)."
     )
-    stamp: Stamp
+    stamp: Stamp = strawberry.field(description=STAMP)
     doc: strawberry.Private[models.VisitPlan]
 
     @classmethod
@@ -271,7 +300,7 @@ class VisitPlan(relay.Node):
 
 @strawberry.type(description="The plan after the change.")
 class VisitPlanPayload:
-    plan: VisitPlan
+    plan: VisitPlan = strawberry.field(description="The plan as it now is.")
 
 
 def plan_payload(doc: models.VisitPlan) -> VisitPlanPayload:

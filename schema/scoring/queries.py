@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -56,11 +56,32 @@ class ScoringQueries:
     async def effectiveness(
         self,
         info: Info,
-        group_by: EffectivenessGroupBy,
-        period: PeriodInput,
-        filter: EffectivenessFilterInput | None = None,
-        include_travel: bool = False,
-        limit: int = 50,
+        group_by: Annotated[
+            EffectivenessGroupBy,
+            strawberry.argument(description="What the groups are."),
+        ],
+        period: Annotated[
+            PeriodInput,
+            strawberry.argument(description="The consecutive periods to report."),
+        ],
+        filter: Annotated[
+            EffectivenessFilterInput | None,
+            strawberry.argument(
+                description="Which completed visits count; default all you may see."
+            ),
+        ] = None,
+        include_travel: Annotated[
+            bool,
+            strawberry.argument(
+                description="True: T also holds the estimated travel to each visit."
+            ),
+        ] = False,
+        limit: Annotated[
+            int,
+            strawberry.argument(
+                description="Most groups returned, 1 to 100 (default 50)."
+            ),
+        ] = 50,
     ) -> EffectivenessReport:
         async def run() -> eff.Report:
             scope = eff.Scope(
@@ -95,7 +116,11 @@ class ScoringQueries:
 
     @strawberry.field(description="A customer's priority score; null if not visible.")
     async def customer_priority(
-        self, info: Info, customer_id: relay.GlobalID
+        self,
+        info: Info,
+        customer_id: Annotated[
+            relay.GlobalID, strawberry.argument(description="The customer.")
+        ],
     ) -> CustomerPriority | None:
         async def run() -> Any:
             return await prio.priority_of(
@@ -112,9 +137,18 @@ class ScoringQueries:
     async def customer_priorities(
         self,
         info: Info,
-        owner_id: relay.GlobalID | None = None,
-        tier: Tier | None = None,
-        limit: int = 20,
+        owner_id: Annotated[
+            relay.GlobalID | None,
+            strawberry.argument(description="Only the customers this rep owns."),
+        ] = None,
+        tier: Annotated[
+            Tier | None,
+            strawberry.argument(description="Only the customers of this tier."),
+        ] = None,
+        limit: Annotated[
+            int,
+            strawberry.argument(description="How many, 1 to 100 (default 20)."),
+        ] = 20,
     ) -> list[CustomerPriority]:
         async def run() -> Any:
             return await prio.ranked(
@@ -134,10 +168,24 @@ class ScoringQueries:
     async def recommendations(
         self,
         info: Info,
-        rep_id: relay.GlobalID,
-        date: date,
-        limit: int = 10,
-        near: GeoPointInput | None = None,
+        rep_id: Annotated[
+            relay.GlobalID,
+            strawberry.argument(description="The rep to recommend visits to."),
+        ],
+        date: Annotated[
+            date,
+            strawberry.argument(description="The day, in the rep's time zone."),
+        ],
+        limit: Annotated[
+            int,
+            strawberry.argument(description="How many, 1 to 50 (default 10)."),
+        ] = 10,
+        near: Annotated[
+            GeoPointInput | None,
+            strawberry.argument(
+                description="Rank by distance from this place instead of the rep's day."
+            ),
+        ] = None,
     ) -> list[Recommendation]:
         async def run() -> Any:
             return await rec.recommend(
@@ -157,10 +205,24 @@ class ScoringQueries:
     async def coverage(
         self,
         info: Info,
-        first_day: date,
-        last_day: date,
-        group_by: CoverageGroupBy = CoverageGroupBy.REP,
-        rep_ids: list[relay.GlobalID] | None = None,
+        first_day: Annotated[
+            date,
+            strawberry.argument(description="First UTC day of the period, included."),
+        ],
+        last_day: Annotated[
+            date,
+            strawberry.argument(
+                description="Last UTC day, included; the period is at most 366 days."
+            ),
+        ],
+        group_by: Annotated[
+            CoverageGroupBy,
+            strawberry.argument(description="Per owner rep (default) or team."),
+        ] = CoverageGroupBy.REP,
+        rep_ids: Annotated[
+            list[relay.GlobalID] | None,
+            strawberry.argument(description="Only the customers these reps own."),
+        ] = None,
     ) -> list[Coverage]:
         async def run() -> Any:
             return await cov.coverage(

@@ -17,30 +17,53 @@ from resolvers.scoring import recommendations as rec
 from schema.customers import Customer, Tier
 from schema.errors import MutationError
 from schema.reps import Rep
+from schema.scoring.descriptions import (
+    DEMAND_POINTS,
+    LIFECYCLE,
+    SETTINGS,
+    TARGETS,
+    WEIGHTS,
+)
 
 
 @strawberry.enum(description="What effectiveness is grouped by.")
 class EffectivenessGroupBy(enum.Enum):
-    ALL = "all"
-    REP = "rep"
-    TEAM = "team"
-    CUSTOMER = "customer"
-    TIER = "tier"
-    PURPOSE = "purpose"
+    _value_: str  # enum_value hides from mypy that values are strings
+
+    ALL = strawberry.enum_value("all", description="One group of all visits.")
+    REP = strawberry.enum_value("rep", description="One group per rep.")
+    TEAM = strawberry.enum_value(
+        "team",
+        description="One group per manager's team; a rep without a manager is "
+        "their own team.",
+    )
+    CUSTOMER = strawberry.enum_value("customer", description="One group per customer.")
+    TIER = strawberry.enum_value("tier", description="One group per customer tier.")
+    PURPOSE = strawberry.enum_value("purpose", description="One group per purpose.")
 
 
 @strawberry.enum(description="How coverage is grouped.")
 class CoverageGroupBy(enum.Enum):
-    REP = "rep"
-    TEAM = "team"
+    _value_: str  # enum_value hides from mypy that values are strings
+
+    REP = strawberry.enum_value("rep", description="One row per owner rep.")
+    TEAM = strawberry.enum_value(
+        "team", description="One row per team (the owner reps' manager)."
+    )
 
 
 @strawberry.enum(description="The length of one period (UTC days, ISO weeks, months).")
 class PeriodUnit(enum.Enum):
-    DAY = "day"
-    WEEK = "week"
-    MONTH = "month"
-    CUSTOM = "custom"
+    _value_: str  # enum_value hides from mypy that values are strings
+
+    DAY = strawberry.enum_value("day", description="A calendar day, UTC.")
+    WEEK = strawberry.enum_value(
+        "week", description="An ISO week, from Monday 00:00 UTC."
+    )
+    MONTH = strawberry.enum_value("month", description="A calendar month, UTC.")
+    CUSTOM = strawberry.enum_value(
+        "custom", description="From start to end, both included, at most 366 days."
+    )
 
 
 @strawberry.type(description="E = ΣR / ΣT of a group in one period, with its counts.")
@@ -135,8 +158,12 @@ class EffectivenessGroup:
 
 @strawberry.type(description="Effectiveness grouped one way over consecutive periods.")
 class EffectivenessReport:
-    group_by: EffectivenessGroupBy
-    include_travel: bool
+    group_by: EffectivenessGroupBy = strawberry.field(
+        description="What the groups are, as asked."
+    )
+    include_travel: bool = strawberry.field(
+        description="Whether T holds estimated travel, as asked."
+    )
     groups: list[EffectivenessGroup] = strawberry.field(
         description="Highest E first (at most `limit`)."
     )
@@ -146,7 +173,8 @@ class EffectivenessReport:
 @strawberry.type(description="One part of a priority score.")
 class ScoreComponent:
     name: str = strawberry.field(
-        description="overdue, demands, trend, lifecycle, strategic or effectiveness."
+        description="One of overdue, demands, trend, lifecycle, strategic or "
+        "effectiveness."
     )
     value: float = strawberry.field(description="0 to 1.")
     weight: float = strawberry.field(description="Its weight in the settings.")
@@ -160,9 +188,12 @@ class ScoreComponent:
 
 @strawberry.type(description="A customer's priority score (0-100) and its parts.")
 class CustomerPriority:
-    customer: Customer
+    customer: Customer = strawberry.field(description="The customer scored.")
     score: float = strawberry.field(description="0 to 100; 0 when churned/archived.")
-    components: list[ScoreComponent]
+    components: list[ScoreComponent] = strawberry.field(
+        description="The six parts: overdue, demands, trend, lifecycle, strategic "
+        "and effectiveness."
+    )
     reasons: list[str] = strawberry.field(
         description="What stands out, in plain words."
     )
@@ -222,7 +253,7 @@ class Slot:
 
 @strawberry.type(description="A customer the rep should visit, and why.")
 class Recommendation:
-    customer: Customer
+    customer: Customer = strawberry.field(description="The customer to visit.")
     rank: float = strawberry.field(
         description="Priority score less the distance penalty; the list's order."
     )
@@ -234,7 +265,9 @@ class Recommendation:
     slot: Slot | None = strawberry.field(
         description="Best free slot within the opening hours; null if none fits."
     )
-    priority: CustomerPriority
+    priority: CustomerPriority = strawberry.field(
+        description="The customer's priority score and its parts."
+    )
 
     @classmethod
     def of(cls, r: rec.Recommendation) -> Recommendation:
@@ -261,12 +294,14 @@ class Recommendation:
 @strawberry.type(description="Customers of a tier and how many were covered.")
 class TierCoverage:
     tier: Tier | None = strawberry.field(description="Null for all tiers together.")
-    customers: int
+    customers: int = strawberry.field(
+        description="Lead, active and dormant customers counted."
+    )
     covered: int = strawberry.field(
         description="Never more than their target interval without a completed visit."
     )
     share: float | None = strawberry.field(
-        description="covered / customers; null if 0."
+        description="Share covered: covered / customers; null if 0."
     )
 
     @classmethod
@@ -284,9 +319,9 @@ class TierCoverage:
 @strawberry.type(description="Coverage of one rep's or team's customers.")
 class Coverage:
     key: str | None = strawberry.field(description="The rep's or manager's id.")
-    label: str
+    label: str = strawberry.field(description="A name to show.")
     tiers: list[TierCoverage] = strawberry.field(description="A, B and C.")
-    total: TierCoverage
+    total: TierCoverage = strawberry.field(description="All tiers together.")
     unverified_check_ins: int = strawberry.field(
         description="Completed visits in the period, of these customers, whose "
         "check-in was not VERIFIED; they count towards coverage all the same."
@@ -295,34 +330,34 @@ class Coverage:
 
 @strawberry.type(description="Weights of the priority components (any scale, ≥ 0).")
 class PriorityWeights:
-    overdue: float
-    demands: float
-    trend: float
-    lifecycle: float
-    strategic: float
-    effectiveness: float
+    overdue: float = strawberry.field(description=WEIGHTS["overdue"])
+    demands: float = strawberry.field(description=WEIGHTS["demands"])
+    trend: float = strawberry.field(description=WEIGHTS["trend"])
+    lifecycle: float = strawberry.field(description=WEIGHTS["lifecycle"])
+    strategic: float = strawberry.field(description=WEIGHTS["strategic"])
+    effectiveness: float = strawberry.field(description=WEIGHTS["effectiveness"])
 
 
 @strawberry.type(description="Target visit interval per tier, days (1 to 3650).")
 class TierTargets:
-    a: int
-    b: int
-    c: int
+    a: int = strawberry.field(description=TARGETS["a"])
+    b: int = strawberry.field(description=TARGETS["b"])
+    c: int = strawberry.field(description=TARGETS["c"])
 
 
 @strawberry.type(description="Points of one open demand by priority (0 to 1000).")
 class DemandPoints:
-    urgent: float
-    high: float
-    normal: float
-    low: float
+    urgent: float = strawberry.field(description=DEMAND_POINTS["urgent"])
+    high: float = strawberry.field(description=DEMAND_POINTS["high"])
+    normal: float = strawberry.field(description=DEMAND_POINTS["normal"])
+    low: float = strawberry.field(description=DEMAND_POINTS["low"])
 
 
 @strawberry.type(description="Lifecycle component per status, 0 to 1.")
 class LifecycleFactors:
-    lead: float
-    active: float
-    dormant: float
+    lead: float = strawberry.field(description=LIFECYCLE["lead"])
+    active: float = strawberry.field(description=LIFECYCLE["active"])
+    dormant: float = strawberry.field(description=LIFECYCLE["dormant"])
 
 
 @strawberry.type(
@@ -330,42 +365,37 @@ class LifecycleFactors:
 )
 class ScoringSettings:
     revision: str = strawberry.field(description="Send back with updates.")
-    weights: PriorityWeights
-    target_days: TierTargets
-    overdue_cap: float = strawberry.field(
-        description="Days since the last visit / target at which overdue is full."
+    weights: PriorityWeights = strawberry.field(description=SETTINGS["weights"])
+    target_days: TierTargets = strawberry.field(description=SETTINGS["target_days"])
+    overdue_cap: float = strawberry.field(description=SETTINGS["overdue_cap"])
+    never_visited: float = strawberry.field(description=SETTINGS["never_visited"])
+    demand_points: DemandPoints = strawberry.field(
+        description=SETTINGS["demand_points"]
     )
-    never_visited: float = strawberry.field(description="Overdue value, never visited.")
-    demand_points: DemandPoints
-    demand_age_days: int = strawberry.field(description="Age (days) doubling a demand.")
-    demand_cap: float = strawberry.field(description="Demand points that fill it.")
-    trend_visits: int = strawberry.field(description="Results per half of the trend.")
-    lifecycle: LifecycleFactors
-    strategic_tags: list[str]
-    effectiveness_days: int = strawberry.field(description="Window of the loop, days.")
-    faster_ratio: float = strawberry.field(
-        description="Relative E suggesting more visits."
+    demand_age_days: int = strawberry.field(description=SETTINGS["demand_age_days"])
+    demand_cap: float = strawberry.field(description=SETTINGS["demand_cap"])
+    trend_visits: int = strawberry.field(description=SETTINGS["trend_visits"])
+    lifecycle: LifecycleFactors = strawberry.field(description=SETTINGS["lifecycle"])
+    strategic_tags: list[str] = strawberry.field(description=SETTINGS["strategic_tags"])
+    effectiveness_days: int = strawberry.field(
+        description=SETTINGS["effectiveness_days"]
     )
-    slower_ratio: float = strawberry.field(description="Relative E suggesting fewer.")
-    speed_kmh: float = strawberry.field(description="Travel speed, km/h.")
-    road_factor: float = strawberry.field(description="Road km per great-circle km.")
-    visit_minutes: float = strawberry.field(description="Length of recommended visits.")
-    km_penalty: float = strawberry.field(description="Rank points lost per km.")
-    max_km_penalty: float = strawberry.field(description="At most this many.")
+    faster_ratio: float = strawberry.field(description=SETTINGS["faster_ratio"])
+    slower_ratio: float = strawberry.field(description=SETTINGS["slower_ratio"])
+    speed_kmh: float = strawberry.field(description=SETTINGS["speed_kmh"])
+    road_factor: float = strawberry.field(description=SETTINGS["road_factor"])
+    visit_minutes: float = strawberry.field(description=SETTINGS["visit_minutes"])
+    km_penalty: float = strawberry.field(description=SETTINGS["km_penalty"])
+    max_km_penalty: float = strawberry.field(description=SETTINGS["max_km_penalty"])
     check_in_radius_m: float = strawberry.field(
-        description="Metres from the nearest customer address within which a "
-        "check-in is VERIFIED (10 to 100,000)."
+        description=SETTINGS["check_in_radius_m"]
     )
     check_in_early_minutes: int = strawberry.field(
-        description="How many minutes before its planned start a visit may be "
-        "checked in (0 to 1440)."
+        description=SETTINGS["check_in_early_minutes"]
     )
-    max_visit_minutes: int = strawberry.field(
-        description="Longest visit, check-in to check-out, minutes (15 to 1440)."
-    )
+    max_visit_minutes: int = strawberry.field(description=SETTINGS["max_visit_minutes"])
     min_counted_minutes: float = strawberry.field(
-        description="A shorter visit counts this many minutes in T of "
-        "effectiveness (0 to 240)."
+        description=SETTINGS["min_counted_minutes"]
     )
 
     @classmethod
@@ -400,7 +430,9 @@ class ScoringSettings:
 
 @strawberry.type(description="The settings after the change.")
 class ScoringSettingsPayload:
-    settings: ScoringSettings
+    settings: ScoringSettings = strawberry.field(
+        description="The settings as now stored."
+    )
 
 
 UpdateScoringSettingsResult = Annotated[

@@ -10,6 +10,7 @@ from strawberry import relay
 from resolvers.visits import VisitFilter
 from schema.base import (
     EXTERNAL_IDS,
+    REVISION,
     ExternalIdInput,
     GeoPointInput,
     UpsertOfCustomerInput,
@@ -18,13 +19,25 @@ from schema.base import (
 from schema.demands import FollowUpInput
 from schema.visits.types import Purpose, VisitStatus
 
+_PURPOSE_TEXT = "Free text beside the purpose, at most 500 characters."
+_AGENDA = "What the visit is for, at most 10,000 characters."
+_VISIT = "The visit."
+
 
 @strawberry.input(description="Visit criteria; all that are set must hold.")
 class VisitFilterInput:
-    rep_ids: list[relay.GlobalID] | None = None
-    customer_ids: list[relay.GlobalID] | None = None
-    statuses: list[VisitStatus] | None = None
-    purposes: list[Purpose] | None = None
+    rep_ids: list[relay.GlobalID] | None = strawberry.field(
+        default=None, description="Made by one of these reps."
+    )
+    customer_ids: list[relay.GlobalID] | None = strawberry.field(
+        default=None, description="To one of these customers."
+    )
+    statuses: list[VisitStatus] | None = strawberry.field(
+        default=None, description="In one of these statuses."
+    )
+    purposes: list[Purpose] | None = strawberry.field(
+        default=None, description="With one of these purposes."
+    )
     starts_after: datetime | None = strawberry.field(
         default=None, description="Inclusive."
     )
@@ -54,11 +67,11 @@ class VisitFilterInput:
 
 @strawberry.input(description="A visit to put in a rep's calendar.")
 class PlanVisitInput:
-    customer_id: relay.GlobalID
-    rep_id: relay.GlobalID
-    purpose: Purpose
-    purpose_text: str | None = None
-    agenda: str = ""
+    customer_id: relay.GlobalID = strawberry.field(description="Whom to visit.")
+    rep_id: relay.GlobalID = strawberry.field(description="Who visits.")
+    purpose: Purpose = strawberry.field(description="Why the rep goes.")
+    purpose_text: str | None = strawberry.field(default=None, description=_PURPOSE_TEXT)
+    agenda: str = strawberry.field(default="", description=_AGENDA)
     planned_start: datetime = strawberry.field(description="With a time zone.")
     planned_end: datetime = strawberry.field(
         description="After plannedStart, within 12 h."
@@ -95,9 +108,11 @@ class UpsertVisitInput(UpsertOfCustomerInput):
         default=strawberry.UNSET,
         description="The rep by their id in the partner's system, instead of repId.",
     )
-    purpose: Purpose
-    purpose_text: str | None = strawberry.UNSET
-    agenda: str | None = strawberry.UNSET
+    purpose: Purpose = strawberry.field(description="Why the rep goes.")
+    purpose_text: str | None = strawberry.field(
+        default=strawberry.UNSET, description=_PURPOSE_TEXT
+    )
+    agenda: str | None = strawberry.field(default=strawberry.UNSET, description=_AGENDA)
     planned_start: datetime = strawberry.field(description="With a time zone.")
     planned_end: datetime = strawberry.field(
         description="After plannedStart, within 12 h. New times are checked "
@@ -107,21 +122,26 @@ class UpsertVisitInput(UpsertOfCustomerInput):
         default=strawberry.UNSET,
         description="Demands of this customer the visit is about (replaces the list).",
     )
-    pinned: bool | None = strawberry.UNSET
+    pinned: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="True: planVisits and replanDay keep its exact time.",
+    )
 
 
 @strawberry.input(description="New times for a visit that has not started.")
 class RescheduleVisitInput:
-    id: relay.GlobalID
-    revision: str | None = None
-    planned_start: datetime
-    planned_end: datetime
+    id: relay.GlobalID = strawberry.field(description=_VISIT)
+    revision: str | None = strawberry.field(default=None, description=REVISION)
+    planned_start: datetime = strawberry.field(description="With a time zone.")
+    planned_end: datetime = strawberry.field(
+        description="After plannedStart, within 12 h."
+    )
 
 
 @strawberry.input(description="Pin a visit to its time, or release it.")
 class PinVisitInput:
-    id: relay.GlobalID
-    revision: str | None = None
+    id: relay.GlobalID = strawberry.field(description=_VISIT)
+    revision: str | None = strawberry.field(default=None, description=REVISION)
     pinned: bool = strawberry.field(
         description="True: planVisits and replanDay keep its exact time."
     )
@@ -129,14 +149,14 @@ class PinVisitInput:
 
 @strawberry.input(description="Which visit, at which revision.")
 class VisitRefInput:
-    id: relay.GlobalID
-    revision: str | None = None
+    id: relay.GlobalID = strawberry.field(description=_VISIT)
+    revision: str | None = strawberry.field(default=None, description=REVISION)
 
 
 @strawberry.input(description="A check-in or check-out.")
 class PresenceInput:
-    id: relay.GlobalID
-    revision: str | None = None
+    id: relay.GlobalID = strawberry.field(description=_VISIT)
+    revision: str | None = strawberry.field(default=None, description=REVISION)
     at: datetime | None = strawberry.field(default=None, description="Default: now.")
     location: GeoPointInput | None = strawberry.field(
         default=None,
@@ -146,16 +166,18 @@ class PresenceInput:
 
 @strawberry.input(description="Cancel a visit, saying why.")
 class CancelVisitInput:
-    id: relay.GlobalID
-    revision: str | None = None
+    id: relay.GlobalID = strawberry.field(description=_VISIT)
+    revision: str | None = strawberry.field(default=None, description=REVISION)
     reason: str = strawberry.field(description="Required, at most 2000 characters.")
 
 
 @strawberry.input(description="The outcome of a completed visit.")
 class RecordOutcomeInput:
-    id: relay.GlobalID
-    revision: str | None = None
-    notes: str = ""
+    id: relay.GlobalID = strawberry.field(description="The completed visit.")
+    revision: str | None = strawberry.field(default=None, description=REVISION)
+    notes: str = strawberry.field(
+        default="", description="What happened, at most 10,000 characters."
+    )
     result: float = strawberry.field(description="Result score R, 0 to 10.")
     follow_ups: list[FollowUpInput] = strawberry.field(
         default_factory=list,

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
-from strawberry import relay
 
 import models
 from resolvers import visits as resolve
 from schema.base import (
+    After,
     Connection,
-    ExternalIdInput,
+    First,
     Info,
+    LookupExternalId,
+    LookupId,
     offset_after,
     one_of,
 )
@@ -27,8 +31,8 @@ class VisitQueries:
     async def visit(
         self,
         info: Info,
-        id: relay.GlobalID | None = None,
-        external_id: ExternalIdInput | None = None,
+        id: LookupId = None,
+        external_id: LookupExternalId = None,
     ) -> Visit | None:
         doc = await one_of(
             info, id, external_id, "Visit", resolve.get_visit, models.Visit
@@ -42,10 +46,16 @@ class VisitQueries:
     async def visits(
         self,
         info: Info,
-        filter: VisitFilterInput | None = None,
-        order_by: VisitOrder | None = None,
-        first: int | None = 20,
-        after: str | None = None,
+        filter: Annotated[
+            VisitFilterInput | None,
+            strawberry.argument(description="Only the visits that match."),
+        ] = None,
+        order_by: Annotated[
+            VisitOrder | None,
+            strawberry.argument(description="The order; default PLANNED_START_ASC."),
+        ] = None,
+        first: First = 20,
+        after: After = None,
     ) -> Connection[Visit]:
         page = await resolve.list_visits(
             info.context,

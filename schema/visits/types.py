@@ -16,6 +16,7 @@ from models.visit import VisitStatus as VisitStatusModel
 from resolvers import visits as resolve
 from resolvers.common import revision_of
 from schema.base import (
+    STAMP,
     ExternalId,
     GeoPoint,
     Info,
@@ -36,16 +37,49 @@ Purpose = Annotated[PurposeModel, strawberry.enum(description="Why the rep goes.
 VisitStatus = Annotated[
     VisitStatusModel,
     strawberry.enum(
-        description="planned → confirmed → checked_in → completed; cancelled or missed "
+        description="Lifecycle: planned → confirmed → checked_in → completed; "
+        "cancelled or missed "
         "before check-in."
     ),
 ]
 
 
+PURPOSE_VALUES = {
+    "INTRO": "A first meeting.",
+    "FOLLOW_UP": "Following up an earlier contact or visit.",
+    "DEMO": "Showing a product.",
+    "NEGOTIATION": "Negotiating an offer or contract.",
+    "SERVICE": "Service or support on site.",
+    "RELATIONSHIP": "Keeping the relationship warm.",
+    "COLLECTION": "Collecting a payment.",
+    "OTHER": "Anything else; purposeText says what.",
+}
+VISIT_STATUS_VALUES = {
+    "PLANNED": "In the calendar, not confirmed yet (confirmVisit).",
+    "CONFIRMED": "Confirmed with the customer.",
+    "CHECKED_IN": "The rep has arrived (checkInVisit).",
+    "COMPLETED": "The rep has left (checkOutVisit); final.",
+    "CANCELLED": "Called off before check-in (cancelVisit); final.",
+    "MISSED": "Did not take place (markVisitMissed); final.",
+}
+GEOFENCE_STATUS_VALUES = {
+    "VERIFIED": "Within the check-in radius of one of the customer's addresses.",
+    "OUTSIDE_RADIUS": "Farther than the check-in radius from every address.",
+    "NO_LOCATION": "No location was sent, or the customer has no address to "
+    "compare with.",
+}
+
+
 @strawberry.enum(description="Orders for the visit list.")
 class VisitOrder(enum.Enum):
-    PLANNED_START_ASC = "PLANNED_START_ASC"
-    PLANNED_START_DESC = "PLANNED_START_DESC"
+    _value_: str  # enum_value hides from mypy that values are strings
+
+    PLANNED_START_ASC = strawberry.enum_value(
+        "PLANNED_START_ASC", description="Earliest planned start first; the default."
+    )
+    PLANNED_START_DESC = strawberry.enum_value(
+        "PLANNED_START_DESC", description="Latest planned start first."
+    )
 
 
 GeofenceStatus = Annotated[
@@ -62,7 +96,9 @@ GeofenceStatus = Annotated[
 @strawberry.type(description="A check-in or check-out.")
 class Presence:
     at: datetime = strawberry.field(description="UTC.")
-    location: GeoPoint | None
+    location: GeoPoint | None = strawberry.field(
+        description="Where the rep was; null when no location was sent."
+    )
     distance_m: float | None = strawberry.field(
         description="Metres from the nearest address of the customer."
     )
@@ -79,7 +115,7 @@ class Outcome:
     result: float = strawberry.field(
         description="Result score R, 0 (nothing) to 10 (best); see docs/visits.md."
     )
-    recorded_at: datetime
+    recorded_at: datetime = strawberry.field(description="UTC.")
     follow_up_refs: strawberry.Private[list[Any]]
 
     @strawberry.field(description="Demands created from this outcome.")
@@ -94,14 +130,14 @@ class Visit(relay.Node):
     revision: str = strawberry.field(
         description="Send back with changes (optimistic locking)."
     )
-    purpose: Purpose
+    purpose: Purpose = strawberry.field(description="Why the rep goes.")
     purpose_text: str | None = strawberry.field(
         description="Free text beside the purpose."
     )
     agenda: str = strawberry.field()
     planned_start: datetime = strawberry.field(description="UTC.")
     planned_end: datetime = strawberry.field(description="UTC.")
-    status: VisitStatus
+    status: VisitStatus = strawberry.field(description="Where the visit stands.")
     cancel_reason: str | None = strawberry.field()
     check_in: Presence | None = strawberry.field(
         description="Where and when the rep arrived."
@@ -116,14 +152,16 @@ class Visit(relay.Node):
     duration_minutes: float | None = strawberry.field(
         description="Actual duration T, check-in to check-out, in minutes."
     )
-    outcome: Outcome | None
+    outcome: Outcome | None = strawberry.field(
+        description="What the visit produced; null until recordVisitOutcome."
+    )
     pinned: bool = strawberry.field(
         description="Kept at its exact time by planVisits and replanDay."
     )
     external_ids: list[ExternalId] = strawberry.field(
         description="The visit's ids in partners' systems (CRMs)."
     )
-    stamp: Stamp
+    stamp: Stamp = strawberry.field(description=STAMP)
     doc: strawberry.Private[Any]
 
     @classmethod
@@ -206,7 +244,7 @@ class Visit(relay.Node):
 
 @strawberry.type(description="The visit after the change.")
 class VisitPayload:
-    visit: Visit
+    visit: Visit = strawberry.field(description="The visit as now stored.")
 
 
 def visit_payload(doc: models.Visit) -> VisitPayload:
@@ -221,7 +259,7 @@ VisitResult = Annotated[
 
 @strawberry.type(description="The visit after an upsert, and what it did.")
 class UpsertVisitPayload(UpsertOutcome):
-    visit: Visit
+    visit: Visit = strawberry.field(description="The visit as now stored.")
 
 
 upsert_visit_payload = upsert_payload(UpsertVisitPayload, "visit", Visit.from_document)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from strawberry import relay
+
+from models import VisitPlan
+from models.plan import PlanTotals, SolverStats
 
 CREATE_CUSTOMER = """
 mutation Create($input: CreateCustomerInput!) {
@@ -146,3 +150,20 @@ def hours(start: str, end: str) -> list[dict]:
     return [
         {"weekday": d, "intervals": [{"start": start, "end": end}]} for d in WEEKDAYS
     ]
+
+
+def empty_plan(rep_ids: list[Any], day: date, **fields: Any) -> VisitPlan:
+    """A visit plan of one day with no routes (not stored), as one is while
+    it is computed; ``fields`` set the rest."""
+    totals = PlanTotals(
+        objective=0, value=0, travel_minutes=0, travel_cost=0, visits=0, candidates=0
+    )
+    solver = SolverStats(name="planner", seconds=0, seed=1, time_limit=60)
+    return VisitPlan(
+        rep_ids=rep_ids,
+        first_day=day,
+        last_day=day,
+        totals=totals,
+        solver=solver,
+        **fields,
+    )

@@ -6,20 +6,19 @@ Security checklist rows 8, 15, 17, 18, 19, 33, 35 and 37.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import socket
 
 import httpx
 import pytest
-import uvicorn
 from websockets.asyncio.client import connect
 
 from defenses.http import BodySizeLimit
 from resolvers import customers
+from resolvers import subscriptions as events
 from server import create_app
 from settings import Settings
-from tests.conftest import TEST_SECRET, signed_in_client
+from tests.conftest import TEST_SECRET, make_user, signed_in_client
+from tests.integration.ws_support import access_token, connected, serving
 
 QUERY = "{ customers(first: 1) { totalCount } }"
 MB = 1024 * 1024
@@ -100,26 +99,6 @@ async def test_a_chunked_body_is_cut_at_the_first_chunk_over_the_limit():
     # then
     assert sent["chunks"] == 2 * MB // len(chunk) + 1
     assert answer[0]["status"] == 413
-
-
-@contextlib.asynccontextmanager
-async def serving(app):
-    """Run ``app`` with uvicorn on a free loopback port; yield the port."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False)
-    )
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        while not server.started:  # noqa: ASYNC110 - uvicorn offers only a flag
-            await asyncio.sleep(0.01)
-        yield port
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()
 
 
 async def test_a_chunked_upload_gets_413_as_soon_as_it_passes_the_limit(db):
@@ -435,3 +414,58 @@ async def test_a_websocket_without_a_credential_is_closed_with_4403():
         await ws.wait_closed()
     # then
     assert ws.close_code == 4403
+
+
+FOLLOW = """
+subscription { customerChanged(id: "Q3VzdG9tZXI6NjAwMDAwMDAwMDAwMDAwMDAwMDAwMDAw") {
+  operation } }
+"""
+
+
+@pytest.mark.parametrize(
+    ("production", "message"),
+    [(True, "Unexpected error."), (False, "at mongodb://db.internal:27017")],
+)
+async def test_a_subscriptions_unexpected_error_is_coded_and_masked_in_production(
+    db, monkeypatch, production, message
+):
+    """Tests that an error raised while a subscription runs reaches the
+    WebSocket client as over HTTP: coded INTERNAL_SERVER_ERROR, its message
+    masked in production."""
+
+    # given
+    async def broken(*args):
+        raise RuntimeError("at mongodb://db.internal:27017")
+        yield
+
+    monkeypatch.setattr(events, "customer_changed", broken)
+    user = await make_user("admin", email="follower@example.com")
+    settings = Settings(secret=TEST_SECRET, production=production)
+    app = create_app(settings, connect=False)
+    async with serving(app) as port, connected(port, await access_token(user)) as ws:
+        # when
+        await ws.subscribe("1", FOLLOW)
+        first, second = await ws.receive(), await ws.receive()
+    # then
+    assert first["payload"] == {
+        "data": None,
+        "errors": [
+            {"message": message, "extensions": {"code": "INTERNAL_SERVER_ERROR"}}
+        ],
+    }
+    assert second == {"id": "1", "type": "complete"}
+
+
+async def test_a_subscription_document_that_does_not_parse_closes_with_4400(db):
+    """Tests that a syntax error in a subscribe message still closes the
+    connection with 4400, as the protocol asks, rather than an error message."""
+    # given
+    user = await make_user("admin", email="typo@example.com")
+    app = create_app(Settings(secret=TEST_SECRET), connect=False)
+    async with serving(app) as port, connected(port, await access_token(user)) as ws:
+        # when
+        await ws.subscribe("1", "subscription { customerChanged(")
+        code, messages = await ws.closed()
+    # then
+    assert code == 4400
+    assert messages == []

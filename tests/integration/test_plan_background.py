@@ -12,8 +12,9 @@ from strawberry.relay import to_base64
 
 from models import Visit, VisitPlan
 from models.common import utc_now
-from models.plan import PlanStatus, PlanTotals, SolverStats
+from models.plan import PlanStatus
 from resolvers.plans.jobs import FAILED, STOPPED
+from tests.integration.factories import empty_plan
 from tests.integration.test_plan_mutations import ACCEPT, DISCARD, MONDAY, plan_day
 
 READ = """
@@ -240,21 +241,7 @@ async def test_stopping_the_server_marks_running_plans_failed(
 async def left_running(age_s: float) -> tuple[VisitPlan, str]:
     """Store a plan that has been running for ``age_s`` seconds, computed by no
     server here; return it and its global id."""
-    doc = VisitPlan(
-        status=PlanStatus.RUNNING,
-        rep_ids=[],
-        first_day=utc_now().date(),
-        last_day=utc_now().date(),
-        totals=PlanTotals(
-            objective=0,
-            value=0,
-            travel_minutes=0,
-            travel_cost=0,
-            visits=0,
-            candidates=1,
-        ),
-        solver=SolverStats(name="planner", seconds=0, seed=1, time_limit=60),
-    )
+    doc = empty_plan([], utc_now().date(), status=PlanStatus.RUNNING)
     doc.stamp.created_at = utc_now() - timedelta(seconds=age_s)
     await doc.insert()
     return doc, to_base64("VisitPlan", str(doc.id))

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,23 @@ subscription Follow($id: ID!, $after: String) {
   }
 }
 """
+VISITS_CHANGED = """
+subscription Day($repId: ID!, $day: Date!) {
+  visitsChanged(repId: $repId, day: $day) {
+    eventId operation visit { id status plannedStart }
+  }
+}
+"""
+PLAN_VISIT = """
+mutation Plan($input: PlanVisitInput!) {
+  planVisit(input: $input) {
+    __typename
+    ... on VisitPayload { visit { id } }
+    ... on Error { code field message }
+  }
+}
+"""
+REPS = "{ reps(first: 20) { nodes { id role } } }"
 SIGN_IN = """
 mutation SignIn($email: String!, $password: String!) {
   signIn(email: $email, password: $password) { accessToken }
@@ -89,11 +107,18 @@ def post(base: str, token: str | None, query: str, variables: Any) -> Any:
 class Client:
     """The Node client as a process: it prints one JSON line per message."""
 
-    def __init__(self, base: str, token: str, variables: Any, count: int) -> None:
+    def __init__(
+        self,
+        base: str,
+        token: str,
+        variables: Any,
+        count: int,
+        query: str = CUSTOMER_CHANGED,
+    ) -> None:
         url = base.replace("http://", "ws://") + "/graphql"
         self.process = subprocess.Popen(
             [
-                *("node", "subscribe.mjs", url, token, CUSTOMER_CHANGED),
+                *("node", "subscribe.mjs", url, token, query),
                 *(json.dumps(variables), str(count)),
             ],
             cwd=CLIENT,
@@ -124,10 +149,12 @@ def rename(servers: dict[str, Any], customer: str, name: str) -> None:
     assert data["updateCustomer"]["__typename"] == "CustomerPayload"
 
 
-def subscribed(servers: dict[str, Any], variables: Any, count: int) -> Client:
+def subscribed(
+    servers: dict[str, Any], variables: Any, count: int, query: str = CUSTOMER_CHANGED
+) -> Client:
     """A client of server B, acknowledged; the subscribe message follows the
     ack, so the server is given a moment to open its change stream."""
-    client = Client(servers["b"], servers["token"], variables, count)
+    client = Client(servers["b"], servers["token"], variables, count, query)
     assert client.line() == {"ready": True}
     time.sleep(1.5)
     return client
@@ -163,6 +190,51 @@ def test_a_change_through_one_server_reaches_a_client_of_another(
     # then
     assert missed["customer"]["name"] == "Ott GmbH"
     assert missed["eventId"] != event["eventId"]
+
+
+def test_a_visit_planned_through_one_server_reaches_a_client_of_the_reps_day(
+    servers: dict[str, Any],
+) -> None:
+    """Tests that a client of server B following a rep's day (visitsChanged)
+    gets a visit planned through server A for that day within a second."""
+    # given
+    created = post(servers["a"], servers["token"], CREATE, {"input": {"name": "Day"}})
+    customer = created["createCustomer"]["customer"]["id"]
+    reps = post(servers["a"], servers["token"], REPS, None)["reps"]["nodes"]
+    rep = next(r["id"] for r in reps if r["role"] == "REP")
+    day = date.today() + timedelta(days=8)
+    while day.weekday() != 1:  # a Tuesday: inside every demo rep's week
+        day += timedelta(days=1)
+    start = datetime.combine(day, datetime.min.time(), UTC).replace(hour=10)
+    variables = {"repId": rep, "day": day.isoformat()}
+    client = subscribed(servers, variables, 1, VISITS_CHANGED)
+    try:
+        # when
+        planned = post(
+            servers["a"],
+            servers["token"],
+            PLAN_VISIT,
+            {
+                "input": {
+                    "customerId": customer,
+                    "repId": rep,
+                    "purpose": "DEMO",
+                    "plannedStart": start.isoformat(),
+                    "plannedEnd": (start + timedelta(minutes=45)).isoformat(),
+                }
+            },
+        )["planVisit"]
+        answered = time.monotonic()
+        event = client.line()["data"]["visitsChanged"]
+        waited = time.monotonic() - answered
+    finally:
+        client.close()
+    # then
+    assert planned["__typename"] == "VisitPayload", planned
+    assert event["operation"] == "INSERT"
+    assert event["visit"]["id"] == planned["visit"]["id"]
+    assert event["visit"]["status"] == "PLANNED"
+    assert waited < 1.0
 
 
 def test_a_connection_without_a_credential_is_closed_with_4403(

@@ -105,7 +105,7 @@ def test_a_restart_fetches_the_parallel_best() -> None:
 
 def test_a_child_search_reports_its_best_for_sharing() -> None:
     problem, model = _obvious()
-    child = Child((problem, model, 7, time.monotonic() + 30, 200, RESTARTING))
+    child = Child((problem, model, 7, time.monotonic() + 30, 200, RESTARTING, None))
     progress: list[float] = []
 
     routes = child.wait(30, lambda now, _: progress.append(now))
