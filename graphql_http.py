@@ -54,7 +54,7 @@ DOCUMENT_STATUS = {
 NO_CACHE = {"cache-control": "private, no-cache, must-revalidate"}
 
 #: Request errors that are the server's, not the client's: their status.
-_SERVER_CODES = {"INTERNAL_SERVER_ERROR": 500, "SERVICE_UNAVAILABLE": 503}
+_SERVER_CODES = {"INTERNAL_SERVER_ERROR": 500, "STORE_UNAVAILABLE": 503}
 
 
 def negotiate(accept: str | None) -> str:

@@ -53,12 +53,15 @@ from schema import schema
 from schema.errors import is_client_error, shown, with_document_code
 from settings import Settings
 from store import EmbeddedStore, open_database
+from store_watch import Pinger, StoreWatch
 
 log = logging.getLogger("visitplan")
 
 
 MASKED_MESSAGE = "Unexpected error."
 STORE_UNAVAILABLE_MESSAGE = "The data store is unavailable; try again later."
+#: The ``extensions.code`` of every answer the store's absence stopped.
+STORE_UNAVAILABLE = "STORE_UNAVAILABLE"
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 
 
@@ -70,6 +73,19 @@ def _store_unavailable(error: GraphQLError) -> bool:
             break
         cause = cause.__cause__ or cause.__context__
     return isinstance(cause, ConnectionFailure)
+
+
+def store_unavailable() -> RequestRefused:
+    """The refusal of a request that cannot run without the store: 503."""
+    return RequestRefused(
+        503, STORE_UNAVAILABLE_MESSAGE, STORE_UNAVAILABLE, headers={"retry-after": "1"}
+    )
+
+
+def store_is_down(request: Request) -> bool:
+    """Whether the app's store watch takes the store as down (see store_watch)."""
+    watch: StoreWatch | None = getattr(request.app.state, "store_watch", None)
+    return watch is not None and not watch.up
 
 
 def _no_constant(name: str) -> Any:
@@ -288,9 +304,7 @@ class GraphQLView(GraphQL[Context, None]):
             raise graphql_http.document_refused(refused.code, refused.message) from None
         except ConnectionFailure as error:
             log.warning("store unavailable: %s", type(error).__name__)
-            raise RequestRefused(
-                503, STORE_UNAVAILABLE_MESSAGE, "SERVICE_UNAVAILABLE"
-            ) from None
+            raise store_unavailable() from None
         request_data = dataclasses.replace(request_data, query=document.query)
         try:
             result = await super().execute_single(
@@ -321,6 +335,10 @@ class GraphQLView(GraphQL[Context, None]):
         return result
 
     async def get_context(self, request: Any, response: Any) -> Context:
+        if request.scope["type"] == "http" and store_is_down(request):
+            # Every operation reads the store (sign-in, credentials, data):
+            # refused at once rather than left to the driver's timeout.
+            raise store_unavailable()
         header = request.headers.get("authorization")
         address = request.client.host if request.client else None
         # What the lifespan opened (absent when it did not run, as under a bare
@@ -332,6 +350,9 @@ class GraphQLView(GraphQL[Context, None]):
         }
         try:
             who, session_id = await authenticate(self.auth, header)
+        except ConnectionFailure as error:  # an API key or session not checked
+            log.warning("store unavailable: %s", type(error).__name__)
+            raise store_unavailable() from None
         except Unauthenticated as refused:
             # Kept for the first field that needs a principal; signIn still works.
             return Context(
@@ -400,7 +421,7 @@ class GraphQLView(GraphQL[Context, None]):
 
     def shown_error(self, error: GraphQLError) -> GraphQLError:
         """``error`` as the client sees it: a client's error with its code, an
-        unavailable store as SERVICE_UNAVAILABLE, anything else logged and
+        unavailable store as STORE_UNAVAILABLE, anything else logged and
         coded INTERNAL_SERVER_ERROR (its message masked with ``mask_errors``)."""
         if _store_unavailable(error):
             log.warning("store unavailable: %s", type(error.original_error).__name__)
@@ -408,7 +429,7 @@ class GraphQLView(GraphQL[Context, None]):
                 STORE_UNAVAILABLE_MESSAGE,
                 path=error.path,
                 nodes=error.nodes,
-                extensions={"code": "SERVICE_UNAVAILABLE"},
+                extensions={"code": STORE_UNAVAILABLE},
             )
         if is_client_error(error):
             # Bad input, a refused limit or access: the client's, so its message
@@ -445,11 +466,16 @@ async def calendar_feed(request: Request) -> Response:
     that is unknown, replaced or revoked, or whose user is disabled, gets the
     same 404. The ETag is a hash of the body, so an unchanged feed is a 304.
     """
+    unavailable = PlainTextResponse(
+        "unavailable", status_code=503, headers={"retry-after": "1"}
+    )
+    if store_is_down(request):
+        return unavailable
     try:
         body = await read_feed(request.path_params["token"])
     except ConnectionFailure as error:
         log.warning("calendar feed: store unavailable: %s", type(error).__name__)
-        return PlainTextResponse("unavailable", status_code=503)
+        return unavailable
     if body is None:
         return PlainTextResponse("not found", status_code=404)
     etag = f'"{hashlib.sha256(body).hexdigest()}"'
@@ -524,7 +550,6 @@ def create_app(
     view.ws_pong_timeout_s = settings.ws_pong_timeout_s
     logs.install()
     log_privacy.install()
-    state: dict[str, Any] = {}
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -534,21 +559,48 @@ def create_app(
         jobs = app.state.jobs = PlanJobs(pool)
         running: EmbeddedStore | None = None
         client: AsyncIOMotorClient[dict[str, Any]] | None = None
+        watch: StoreWatch | None = None
+        pinger: Pinger | None = None
         try:
             if connect:
                 if store is None and settings.mongodb_uri is None:
-                    running = EmbeddedStore(settings.data_dir).start()
+                    running = EmbeddedStore(
+                        settings.data_dir, sync_on_commit=settings.store_sync_on_commit
+                    ).start()
                 running = store or running
                 uri = running.uri if running else str(settings.mongodb_uri)
-                client, _ = await open_database(uri, settings.database)
-                state["client"] = client
+                client, _ = await open_database(
+                    uri,
+                    settings.database,
+                    settings.store_timeout_ms,
+                    settings.store_connect_timeout_ms,
+                )
                 app.state.client = client
+                # Watches the store from now on, and restarts the embedded one
+                # (never a MongoDB of MONGODB_URI) when its process exits.
+                pinger = Pinger(
+                    uri,
+                    settings.store_ping_timeout_ms,
+                    settings.store_connect_timeout_ms,
+                )
+                watch = StoreWatch(
+                    pinger,
+                    interval_s=settings.store_ping_interval_ms / 1000,
+                    failures_to_down=settings.store_ping_failures,
+                    store=running,
+                )
+                app.state.store_watch = watch.start()
                 if settings.demo:
                     await _seed_demo_if_empty()
                 pool.warm_up()
                 jobs.start_sweeping()
             yield
         finally:
+            if watch is not None:  # no restart may race the store's stop below
+                await watch.stop()
+                del app.state.store_watch
+            if pinger is not None:
+                pinger.close()
             # Plans still being computed are marked failed while the store is
             # open (without connect, the caller's store is).
             if client is not None or not connect:
@@ -565,13 +617,13 @@ def create_app(
 
     async def healthz(request: Request) -> Response:
         # Public: says only whether the store answers, never which one or where.
-        client = state.get("client")
-        if client is not None:
-            try:
-                await client.admin.command("ping")
-            except Exception as error:  # the point of a health check is to say so
-                log.warning("health check failed: %s", type(error).__name__)
-                return JSONResponse({"status": "unavailable"}, status_code=503)
+        # The store watch's last verdict, so the answer never waits on the store.
+        if store_is_down(request):
+            return JSONResponse(
+                {"status": "unavailable"},
+                status_code=503,
+                headers={"retry-after": "1"},
+            )
         return JSONResponse({"status": "ok"})
 
     routes = [

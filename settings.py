@@ -8,6 +8,13 @@ from pathlib import Path
 
 from defenses.connections import HEADER_TIMEOUT_S, MAX_PER_ADDRESS
 from defenses.http import CORS_HEADERS, MAX_BODY_BYTES, REQUEST_TIMEOUT_S
+from store_watch import (
+    PING_FAILURES,
+    PING_INTERVAL_MS,
+    PING_TIMEOUT_MS,
+    STORE_CONNECT_TIMEOUT_MS,
+    STORE_TIMEOUT_MS,
+)
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -64,6 +71,17 @@ class Settings:
             0 sends no pings.
         ws_pong_timeout_s: a ping not answered with a pong this long after it
             was sent closes the connection (4408).
+        store_timeout_ms: how long a request waits for a usable store (the
+            driver's server selection) before it fails with STORE_UNAVAILABLE.
+        store_connect_timeout_ms: how long opening a connection to the store,
+            and each of the driver's heartbeats, may take.
+        store_ping_interval_ms: how often the server pings the store.
+        store_ping_timeout_ms: a ping not answered in this time has failed.
+        store_ping_failures: failed pings in a row after which the store is
+            taken as down (``/healthz`` 503, requests STORE_UNAVAILABLE); the
+            first good ping takes it as up again.
+        store_sync_on_commit: the embedded store flushes each commit to disk
+            before acknowledging it, so acknowledged writes survive kill -9.
     """
 
     mongodb_uri: str | None = None
@@ -88,6 +106,12 @@ class Settings:
     ws_max_subscriptions: int = 20
     ws_ping_interval_s: float = 15.0
     ws_pong_timeout_s: float = 10.0
+    store_timeout_ms: int = STORE_TIMEOUT_MS
+    store_connect_timeout_ms: int = STORE_CONNECT_TIMEOUT_MS
+    store_ping_interval_ms: int = PING_INTERVAL_MS
+    store_ping_timeout_ms: int = PING_TIMEOUT_MS
+    store_ping_failures: int = PING_FAILURES
+    store_sync_on_commit: bool = True
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -125,4 +149,22 @@ class Settings:
             ),
             ws_ping_interval_s=float(os.environ.get("VISITPLAN_WS_PING_INTERVAL", 15)),
             ws_pong_timeout_s=float(os.environ.get("VISITPLAN_WS_PONG_TIMEOUT", 10)),
+            store_timeout_ms=int(
+                os.environ.get("VISITPLAN_STORE_TIMEOUT_MS", STORE_TIMEOUT_MS)
+            ),
+            store_connect_timeout_ms=int(
+                os.environ.get(
+                    "VISITPLAN_STORE_CONNECT_TIMEOUT_MS", STORE_CONNECT_TIMEOUT_MS
+                )
+            ),
+            store_ping_interval_ms=int(
+                os.environ.get("VISITPLAN_STORE_PING_INTERVAL_MS", PING_INTERVAL_MS)
+            ),
+            store_ping_timeout_ms=int(
+                os.environ.get("VISITPLAN_STORE_PING_TIMEOUT_MS", PING_TIMEOUT_MS)
+            ),
+            store_ping_failures=int(
+                os.environ.get("VISITPLAN_STORE_PING_FAILURES", PING_FAILURES)
+            ),
+            store_sync_on_commit=_flag("VISITPLAN_STORE_SYNC_ON_COMMIT", True),
         )

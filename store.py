@@ -6,6 +6,7 @@ licensed, so it always runs as its own process and is never imported.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import socket
@@ -19,8 +20,10 @@ from typing import Any
 
 from beanie import init_beanie
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
+from pymongo.errors import ConnectionFailure
 
 from models import DOCUMENT_MODELS
+from store_watch import STORE_CONNECT_TIMEOUT_MS, STORE_TIMEOUT_MS
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +56,10 @@ class EmbeddedStore:
     host: str = "127.0.0.1"
     port: int = 0
     startup_timeout: float = 30.0
-    #: Flush every commit to disk before acknowledging it (slower, crash-proof).
-    sync_on_commit: bool = False
+    #: Flush every commit to disk before acknowledging it, so that an
+    #: acknowledged write survives kill -9 of the store and a power cut. An
+    #: in-memory store (``:memory:``) has nothing to keep and never syncs.
+    sync_on_commit: bool = True
     _process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -82,7 +87,7 @@ class EmbeddedStore:
             "--log-level",
             "WARNING",
         ]
-        if self.sync_on_commit:
+        if self.sync_on_commit and storage != ":memory:":
             command.append("--sync-on-commit")
         log.info(
             "starting the embedded store on %s:%s (%s)", self.host, self.port, storage
@@ -112,6 +117,17 @@ class EmbeddedStore:
                 raise StoreUnavailable("the embedded store did not answer in time")
             time.sleep(0.05)
         return self
+
+    @property
+    def pid(self) -> int | None:
+        """The store process's id, while it was started and not stopped."""
+        return self._process.pid if self._process is not None else None
+
+    @property
+    def exit_code(self) -> int | None:
+        """The code the store process exited with; ``None`` while it runs
+        (and when it was never started or was stopped on purpose)."""
+        return self._process.poll() if self._process is not None else None
 
     def stop(self) -> None:
         """Stop the store, giving it time to close its files cleanly."""
@@ -149,11 +165,34 @@ def _short(error: Exception) -> str:
     return str(error).split(" (configured timeouts")[0].split(", Timeout:")[0]
 
 
-async def ping(uri: str) -> None:
-    """Check that the MongoDB at ``uri`` answers, or raise ``StoreUnavailable``."""
-    client: AsyncIOMotorClient[dict[str, Any]] = AsyncIOMotorClient(
-        uri, serverSelectionTimeoutMS=10_000
+#: How long the start-up check waits for a store that is still coming up.
+STARTUP_TIMEOUT_MS = 10_000
+
+
+def connect(
+    uri: str,
+    timeout_ms: int = STORE_TIMEOUT_MS,
+    connect_timeout_ms: int = STORE_CONNECT_TIMEOUT_MS,
+) -> AsyncIOMotorClient[Any]:
+    """A Motor client that gives up on an unreachable store after ``timeout_ms``.
+
+    The wait for a usable server is bounded by ``timeout_ms``, so a request
+    that runs while the store is gone fails in about that time instead of the
+    driver's 30 seconds; opening a connection by ``connect_timeout_ms`` (see
+    ``store_watch.STORE_CONNECT_TIMEOUT_MS`` for why it is longer). Reads are
+    not bounded: a long aggregation or a change stream's wait are not faults.
+    """
+    return AsyncIOMotorClient(
+        uri,
+        serverSelectionTimeoutMS=timeout_ms,
+        connectTimeoutMS=connect_timeout_ms,
+        tz_aware=True,
     )
+
+
+async def ping(uri: str, timeout_ms: int = STARTUP_TIMEOUT_MS) -> None:
+    """Check that the MongoDB at ``uri`` answers, or raise ``StoreUnavailable``."""
+    client = connect(uri, timeout_ms, max(timeout_ms, STORE_CONNECT_TIMEOUT_MS))
     try:
         await client.admin.command("ping")
     except Exception as error:
@@ -164,15 +203,39 @@ async def ping(uri: str) -> None:
         client.close()
 
 
+async def _first_ping(client: AsyncIOMotorClient[Any]) -> None:
+    """Ping until the store answers, for the start-up time at most.
+
+    A store still coming up (a container started beside this one) gets the
+    start-up time, though each later request gives up after its timeout.
+    """
+    deadline = time.monotonic() + STARTUP_TIMEOUT_MS / 1000
+    while True:
+        try:
+            await client.admin.command("ping")
+            return
+        except ConnectionFailure:
+            if time.monotonic() >= deadline:
+                raise
+            await asyncio.sleep(0.1)
+
+
 async def open_database(
-    uri: str, database: str
+    uri: str,
+    database: str,
+    timeout_ms: int = STORE_TIMEOUT_MS,
+    connect_timeout_ms: int = STORE_CONNECT_TIMEOUT_MS,
 ) -> tuple[AsyncIOMotorClient[dict[str, Any]], AsyncIOMotorDatabase[dict[str, Any]]]:
-    """Connect to ``uri``, check that it answers, and initialise Beanie on it."""
-    client: AsyncIOMotorClient[dict[str, Any]] = AsyncIOMotorClient(
-        uri, serverSelectionTimeoutMS=10_000, tz_aware=True
+    """Connect to ``uri``, check that it answers, and initialise Beanie on it.
+
+    It waits up to 10 seconds for a store that is not reachable yet;
+    ``timeout_ms`` bounds every later request's wait (see ``connect``).
+    """
+    client: AsyncIOMotorClient[dict[str, Any]] = connect(
+        uri, timeout_ms, connect_timeout_ms
     )
     try:
-        await client.admin.command("ping")
+        await _first_ping(client)
     except Exception as error:
         client.close()
         raise StoreUnavailable(

@@ -116,7 +116,9 @@ def serve(args: argparse.Namespace) -> int:
     store = None
     try:
         if settings.mongodb_uri is None:
-            store = EmbeddedStore(settings.data_dir).start()
+            store = EmbeddedStore(
+                settings.data_dir, sync_on_commit=settings.store_sync_on_commit
+            ).start()
             where = f"the embedded store in {settings.data_dir.resolve()}"
         else:
             asyncio.run(ping(settings.mongodb_uri))
@@ -150,7 +152,11 @@ async def connected(
 ) -> AsyncIterator[AsyncIOMotorDatabase[dict[str, Any]]]:
     """The database of ``settings``, starting the embedded store for the while."""
     embedded = (
-        None if settings.mongodb_uri else EmbeddedStore(settings.data_dir).start()
+        None
+        if settings.mongodb_uri
+        else EmbeddedStore(
+            settings.data_dir, sync_on_commit=settings.store_sync_on_commit
+        ).start()
     )
     try:
         uri = settings.mongodb_uri or (embedded.uri if embedded else "")

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from beanie import Document
+from beanie.operators import In
+from pymongo.errors import BulkWriteError
 
 from models.common import utc_now
 from models.customer import Customer
@@ -31,7 +33,18 @@ class SeedCounts:
 async def _insert(documents: Sequence[Document], batch_size: int) -> int:
     for start in range(0, len(documents), batch_size):
         batch = documents[start : start + batch_size]
-        await type(batch[0]).insert_many(list(batch))
+        model = type(batch[0])
+        try:
+            await model.insert_many(list(batch))
+        except BulkWriteError as error:
+            # The driver retries a write whose connection was cut; when the
+            # first try had been stored, the retry finds the same ids. Those
+            # documents stand; any other refusal is an error.
+            ids = [doc.id for doc in batch]
+            errors = error.details.get("writeErrors", [])
+            taken = all(e.get("code") == 11000 for e in errors)
+            if not taken or await model.find(In(model.id, ids)).count() < len(ids):
+                raise
     return len(documents)
 
 

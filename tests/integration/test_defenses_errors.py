@@ -5,7 +5,9 @@ Security checklist rows 13, 14, 20, 27 (log amplification) and 32.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 
 import httpx
 import pytest
@@ -228,10 +230,10 @@ async def test_unexpected_errors_are_logged_without_the_variables(
 DEAD_STORE = "mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=300&connectTimeoutMS=300"
 
 
-async def test_requests_fail_fast_with_service_unavailable_when_the_store_is_down(
+async def test_requests_fail_fast_with_store_unavailable_when_the_store_is_down(
     db, monkeypatch
 ):
-    """Tests that an unreachable store gives SERVICE_UNAVAILABLE, not a hang or a trace."""
+    """Tests that an unreachable store gives STORE_UNAVAILABLE, not a hang or a trace."""
     # given
     dead = AsyncIOMotorClient(DEAD_STORE)
 
@@ -245,30 +247,46 @@ async def test_requests_fail_fast_with_service_unavailable_when_the_store_is_dow
     dead.close()
     # then
     error = response.json()["errors"][0]
-    assert error["extensions"] == {"code": "SERVICE_UNAVAILABLE"}
+    assert error["extensions"] == {"code": "STORE_UNAVAILABLE"}
     assert error["message"] == "The data store is unavailable; try again later."
     assert "127.0.0.1:1" not in response.text
     assert "Timeout" not in response.text
 
 
-async def test_health_reports_503_when_the_store_is_down(monkeypatch):
-    """Tests that /healthz says unavailable with 503 when the store stops answering."""
+async def test_health_and_requests_answer_503_at_once_when_the_store_is_down(
+    monkeypatch,
+):
+    """Tests that /healthz and GraphQL answer 503 at once once pings fail."""
 
-    # given
-    async def open_dead_store(uri, database):
+    # given: a server whose store stops answering after it connected
+    async def open_dead_store(uri, database, *timeouts):
         return AsyncIOMotorClient(DEAD_STORE), None
 
     monkeypatch.setattr(server, "open_database", open_dead_store)
     monkeypatch.setattr(SolverPool, "warm_up", lambda self: None)
     monkeypatch.setattr(SolverPool, "close", lambda self: None)
-    app = create_app(Settings(mongodb_uri=DEAD_STORE), connect=True)
+    settings = Settings(
+        mongodb_uri=DEAD_STORE,
+        store_ping_interval_ms=20,
+        store_ping_timeout_ms=100,
+    )
+    app = create_app(settings, connect=True)
     transport = httpx.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=transport, base_url="http://t") as client,
     ):
-        # when
-        response = await client.get("/healthz")
+        # when: the watch has seen two failed pings
+        deadline = time.monotonic() + 5
+        while (health := await client.get("/healthz")).status_code == 200:
+            assert time.monotonic() < deadline, "the store was never taken as down"
+            await asyncio.sleep(0.02)
+        started = time.monotonic()
+        response = await client.post("/graphql", json={"query": QUERY})
+        took = time.monotonic() - started
     # then
+    assert health.status_code == 503
+    assert health.json() == {"status": "unavailable"}
     assert response.status_code == 503
-    assert response.json() == {"status": "unavailable"}
+    assert response.json()["errors"][0]["extensions"] == {"code": "STORE_UNAVAILABLE"}
+    assert took < 0.5

@@ -402,7 +402,7 @@ def test_every_refusal_code_has_its_status():
 
 
 async def test_a_store_outage_during_lookup_is_a_coded_503(db, monkeypatch):
-    """Tests that a hash lookup the store cannot answer is SERVICE_UNAVAILABLE."""
+    """Tests that a hash lookup the store cannot answer is STORE_UNAVAILABLE."""
     # given
     from pymongo.errors import ServerSelectionTimeoutError
 
@@ -415,7 +415,7 @@ async def test_a_store_outage_during_lookup_is_a_coded_503(db, monkeypatch):
         response = await hashed_get(client)
     # then
     assert response.status_code == 503
-    assert response.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+    assert response.json()["errors"][0]["extensions"]["code"] == "STORE_UNAVAILABLE"
 
 
 async def test_a_bug_in_the_view_is_a_coded_json_500(db, monkeypatch):

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from beanie import init_beanie
 from mongomock_motor import AsyncMongoMockClient
+from pymongo.errors import BulkWriteError
 
 import models
 from models.common import minutes_of
@@ -274,6 +275,28 @@ async def test_insert_dataset_stores_every_document() -> None:
     stored = await models.Customer.get(ds.customers[0].id)
     assert stored is not None
     assert stored.name == ds.customers[0].name
+
+
+async def test_a_batch_stored_before_its_retry_stands() -> None:
+    """Tests that a batch found stored already (a retried write) is no error."""
+    # given: the customers stored, as a first try whose answer was lost would
+    ds = small()
+    await insert_dataset(ds, batch_size=7)
+    # when: the same batches come again
+    counts = await insert_dataset(ds, batch_size=7)
+    # then: nothing doubled
+    assert counts.customers == await models.Customer.count() == len(ds.customers)
+
+
+async def test_a_batch_refused_for_another_reason_fails() -> None:
+    """Tests that a unique value taken by another document still fails the seed."""
+    # given: a rep already holding the email of a rep of the data set
+    ds = small()
+    other = ds.reps[0].model_copy(update={"id": None})
+    await other.insert()
+    # then
+    with pytest.raises(BulkWriteError):
+        await insert_dataset(ds, batch_size=7)
 
 
 async def test_seed_demo_fills_an_empty_store() -> None:
