@@ -14,29 +14,26 @@ import math
 import os
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from planner.backends import pyvrp as backend
 from planner.backends.model import Model, estimate_bytes
 from planner.backends.worker import Child
-from planner.evaluate import route_from_schedule, schedule_route
+from planner.decompose import parts_for, solve_in_parts
+from planner.evaluate import schedule_route
 from planner.exchange import exchange
+from planner.finish import make_plan, polish, scheduler
 from planner.gaps import Gaps, repair
 from planner.plan import (
-    LOWER_VALUE,
     NO_WINDOW,
     NO_WINDOW_BREAKS,
     NOT_ALLOWED,
-    SERVED,
     TOO_CLOSE,
     Plan,
-    SolverInfo,
 )
-from planner.problem import Problem, Rep, Visit
+from planner.problem import Problem, Rep
 
 ProgressCallback = Callable[[float, float], None]
 """Called with ``(best objective so far, elapsed seconds)``."""
-NOT_FITTED = "required, but could not be fitted alongside the other required visits"
 SEED_STRIDE = 1_000_003
 #: PyVRP seeds are unsigned 32-bit; leaves room for a stride per search.
 MAX_SEED = 2**31 - 1
@@ -239,7 +236,7 @@ def _insertion_start(
             last[0] = now
             progress(_score(problem, model, list(routes.items())), now)
 
-    _polish(problem, model, routes, until, on_insert=report)
+    polish(problem, model, routes, until, on_insert=report)
     return [(k, visits) for k, visits in sorted(routes.items()) if visits] or None
 
 
@@ -322,84 +319,6 @@ def _drop_one(
     return None if best is None else best[1]
 
 
-def _polish(
-    problem: Problem,
-    model: Model,
-    routes: dict[int, list[int]],
-    deadline: float,
-    gaps: Gaps | None = None,
-    on_insert: Callable[[], None] | None = None,
-) -> tuple[Problem, set[int]]:
-    """Insert unserved candidates where they fit and pay off (cheapest position).
-
-    ``on_insert`` is called after every insertion.
-
-    With ``gaps``, an insertion must keep occurrences of a customer apart: an
-    occurrence is scheduled with its windows narrowed to start far enough from
-    the others (see :meth:`Gaps.narrowed`).
-
-    Returns:
-        The problem to schedule the routes with (the narrowed windows of the
-        occurrences inserted; the given problem without gaps) and the visits
-        that fitted somewhere only against a gap.
-    """
-    served = {v for vs in routes.values() for v in vs}
-    order = sorted(
-        (i for i, v in enumerate(model.candidates) if v not in served),
-        key=lambda i: (
-            not problem.visits[model.candidates[i]].required,
-            -problem.visits[model.candidates[i]].value,
-        ),
-    )
-    travel = {}
-    blocked: set[int] = set()
-    for i in order:
-        if time.monotonic() > deadline:
-            return problem, blocked
-        v = model.candidates[i]
-        visit = problem.visits[v]
-        best = None
-        against_gap = False
-        work = problem
-        if gaps is not None and (windows := gaps.narrowed(v)) is not None:
-            visit = dataclasses.replace(visit, windows=windows)
-            work = _with_visit(problem, v, visit)
-            if not windows:
-                blocked.add(v)
-                continue
-        for k in model.reach[i]:
-            ri, si = model.routes[k]
-            rep = problem.reps[ri]
-            seq = routes.setdefault(k, [])
-            if k not in travel:
-                s = schedule_route(work, rep, si, seq)
-                travel[k] = s.travel if s and seq else 0.0
-            for pos in range(len(seq) + 1):
-                new = [*seq[:pos], v, *seq[pos:]]
-                s = schedule_route(work, rep, si, new)
-                if s is None:
-                    continue
-                gain = visit.value - problem.travel_cost * (s.travel - travel[k])
-                if best is None or gain > best[0]:
-                    if gaps is not None and not gaps.fits(k, new, s):
-                        against_gap = True
-                        continue
-                    best = (gain, k, pos, s.travel, s)
-        if best is not None and (best[0] > 1e-9 or visit.required):
-            _, k, pos, t, s = best
-            routes[k].insert(pos, v)
-            travel[k] = t
-            if on_insert is not None:
-                on_insert()
-            if gaps is not None:
-                gaps.set_route(k, routes[k], s)
-                # The occurrence keeps the windows that hold it apart.
-                problem = work
-        elif best is None and against_gap:
-            blocked.add(v)
-    return problem, blocked
-
-
 def solve(
     problem: Problem,
     *,
@@ -409,6 +328,7 @@ def solve(
     max_iterations: int | None = None,
     workers: int | None = None,
     strict: bool = False,
+    parts: int | None = None,
 ) -> Plan:
     """Plan the visits of ``problem``.
 
@@ -423,6 +343,10 @@ def solve(
             on a single-core machine or when one search needs over 1 GiB.
         strict: Raise :class:`Infeasible` (carrying the plan) instead of returning
             a plan whose ``infeasible_required`` is not empty.
+        parts: Solve the problem in this many parts
+            (:func:`planner.decompose.solve_in_parts`, with ``workers`` parts
+            at a time); by default :func:`planner.decompose.parts_for` decides,
+            and without an iteration budget only. 1 solves it whole.
 
     Returns:
         The best plan found, with exact times and recomputed numbers.
@@ -436,6 +360,20 @@ def solve(
         raise ValueError(f"time_limit: must be positive, got {time_limit!r}")
     if not 0 <= seed <= MAX_SEED:
         raise ValueError(f"seed: must be 0 to {MAX_SEED}, got {seed!r}")
+    if parts is None:
+        parts = parts_for(problem) if max_iterations is None else 1
+    if parts > 1:
+        plan = solve_in_parts(
+            problem,
+            parts=parts,
+            time_limit=time_limit,
+            seed=seed,
+            workers=workers,
+            on_progress=on_progress,
+        )
+        if strict and plan.infeasible_required:
+            raise Infeasible(plan.infeasible_required, plan)
+        return plan
     begin = time.monotonic()
     deadline = begin + time_limit
     model, hopeless = analyse(problem)
@@ -478,78 +416,20 @@ def solve(
     gaps: Gaps | None = None
     too_close: set[int] = set()
     if problem.has_gaps:
-        gaps, too_close = repair(problem, routes, _scheduler(problem, model))
+        gaps, too_close = repair(problem, routes, scheduler(problem, model))
     # With an iteration budget the insertion pass runs to completion, so that the
     # same seed and budget always give the same plan.
     until = deadline if max_iterations is None else math.inf
-    work, blocked = _polish(problem, model, routes, until, gaps)
+    work, blocked = polish(problem, model, routes, until, gaps)
     if exchange(work, model, routes, until):
         # Visits given up for more valuable ones may fit another route.
-        work, more = _polish(work, model, routes, until, gaps)
+        work, more = polish(work, model, routes, until, gaps)
         blocked |= more
     for v in too_close | blocked:
         hopeless.setdefault(v, TOO_CLOSE)
-    plan = _make_plan(work, model, hopeless, routes, time.monotonic() - begin, seed)
+    plan = make_plan(work, model, hopeless, routes, time.monotonic() - begin, seed)
     if on_progress is not None:
         on_progress(plan.objective, time.monotonic() - begin)
     if strict and plan.infeasible_required:
         raise Infeasible(plan.infeasible_required, plan)
     return plan
-
-
-def _with_visit(problem: Problem, v: int, visit: Visit) -> Problem:
-    visits = (*problem.visits[:v], visit, *problem.visits[v + 1 :])
-    return dataclasses.replace(problem, visits=visits)
-
-
-def _scheduler(problem: Problem, model: Model) -> Callable[[int, list[int]], Any]:
-    def schedule(k: int, seq: list[int]) -> Any:
-        ri, si = model.routes[k]
-        return schedule_route(problem, problem.reps[ri], si, seq)
-
-    return schedule
-
-
-def _make_plan(
-    problem: Problem,
-    model: Model,
-    hopeless: dict[int, str],
-    routes: dict[int, list[int]],
-    seconds: float,
-    seed: int,
-) -> Plan:
-    out, served = [], set()
-    value = travel = 0.0
-    for k in sorted(routes, key=lambda k: model.routes[k]):
-        visits = routes[k]
-        if not visits:
-            continue
-        ri, si = model.routes[k]
-        rep = problem.reps[ri]
-        sched = schedule_route(problem, rep, si, visits)
-        assert sched is not None
-        out.append(route_from_schedule(problem, rep, si, visits, sched))
-        served.update(visits)
-        value += sum(problem.visits[v].value for v in visits)
-        travel += sched.travel
-    reasons, unserved, missing = [], [], []
-    for vi, visit in enumerate(problem.visits):
-        if vi in served:
-            reasons.append((visit.id, f"{SERVED}: value {visit.value:g}"))
-            continue
-        unserved.append(visit.id)
-        reason = hopeless.get(vi, NOT_FITTED if visit.required else LOWER_VALUE)
-        reasons.append((visit.id, reason))
-        if visit.required:
-            missing.append(visit.id)
-    return Plan(
-        problem=problem.name,
-        objective=value - problem.travel_cost * travel,
-        value=value,
-        travel=travel,
-        routes=tuple(out),
-        unserved=tuple(unserved),
-        solver=SolverInfo(name="visitplan-pyvrp", seconds=round(seconds, 3), seed=seed),
-        infeasible_required=tuple(missing),
-        reasons=tuple(reasons),
-    )

@@ -7,8 +7,9 @@ from typing import Any
 
 from planner import evaluate, problem_from_dict
 from planner.exchange import exchange
+from planner.finish import make_plan
 from planner.problem import Problem
-from planner.solve import _make_plan, analyse
+from planner.solve import analyse
 
 
 def one_slot(**extra: Any) -> dict[str, Any]:
@@ -32,7 +33,7 @@ def run(problem: Problem, served: list[str]) -> tuple[list[str], list[str]]:
     index = {v.id: i for i, v in enumerate(problem.visits)}
     routes = {0: [index[x] for x in served]}
     out = exchange(problem, model, routes, math.inf)
-    plan = _make_plan(problem, model, {}, routes, 0.0, 1)
+    plan = make_plan(problem, model, {}, routes, 0.0, 1)
     assert evaluate(problem, plan).ok
     return [problem.visits[v].id for v in routes[0]], [
         problem.visits[v].id for v in out

@@ -18,8 +18,9 @@ from planner import (
     problem_from_dict,
     solve,
 )
+from planner.finish import NOT_FITTED
 from planner.plan import LOWER_VALUE, NO_WINDOW, NOT_ALLOWED
-from planner.solve import NOT_FITTED, _rebuild, analyse
+from planner.solve import _rebuild, analyse
 from tests.unit.planner.conftest import DATA
 
 ROOT = Path(__file__).resolve().parents[3]

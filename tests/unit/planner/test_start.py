@@ -62,7 +62,7 @@ def test_insertion_routes_become_the_same_feasible_pyvrp_solution() -> None:
     problem = problem_from_dict(_week(80))
     model, _ = solve_module.analyse(problem)
     routes: dict[int, list[int]] = {}
-    solve_module._polish(problem, model, routes, float("inf"))
+    solve_module.polish(problem, model, routes, float("inf"))
     wanted = sorted((k, vs) for k, vs in routes.items() if vs)
     assert sum(len(vs) for _, vs in wanted) > 40
     settings = backend.settings_for(problem, model)
@@ -83,7 +83,7 @@ def test_large_problems_start_from_insertion_and_keep_its_value(
     problem = problem_from_dict(_week(80))
     model, _ = solve_module.analyse(problem)
     routes: dict[int, list[int]] = {}
-    solve_module._polish(problem, model, routes, float("inf"))
+    solve_module.polish(problem, model, routes, float("inf"))
     inserted = solve_module._score(problem, model, list(routes.items()))[1]
     starts: list[Any] = []
     real_run = backend.run
