@@ -5,9 +5,11 @@ rules), never on the variables, yet they were most of a small request's own
 cost: about 9 ms to validate the "my day" query on every request. Two
 extensions take that away:
 
-* Strawberry's ``ParserCache`` keeps the parsed document of each recent text,
-  keyed by the text and the parser's limits (tokens and source length), so a
-  text refused while parsing is refused again every time: failures are not kept.
+* ``ReuseParsed`` keeps the parsed document of each recent text, keyed by the
+  text and the parser's limits (tokens and source length). Parsing itself stays
+  Strawberry's, with its own error handling (a subscription that does not parse
+  closes its socket as before); a text refused while parsing is parsed, and
+  refused, again every time: failures are not kept.
 * ``SkipValidated`` keeps the texts that passed validation, with the names of the
   rules they passed (production adds one), per schema. A text seen valid under
   the same rules skips graphql-core's validation; any other is validated as
@@ -23,38 +25,71 @@ distinct texts only evicts (each such text costs what it cost without them).
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from functools import partial
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from strawberry.extensions import ParserCache, SchemaExtension
+from graphql import DocumentNode
+from strawberry.extensions import SchemaExtension
 
 #: Distinct query texts each cache keeps.
 MAX_DOCUMENTS = 1024
 
 
-class ValidDocuments:
-    """The query texts that passed validation, each with its rules' names."""
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class Recent(Generic[K, V]):
+    """A mapping of at most ``maxsize`` entries; the least recently used go first."""
 
     def __init__(self, maxsize: int = MAX_DOCUMENTS) -> None:
         self.maxsize = maxsize
-        self._known: OrderedDict[tuple[str, tuple[str, ...]], None] = OrderedDict()
+        self._items: OrderedDict[K, V] = OrderedDict()
 
-    def __contains__(self, key: tuple[str, tuple[str, ...]]) -> bool:
-        if key not in self._known:
-            return False
-        self._known.move_to_end(key)
-        return True
+    def get(self, key: K) -> V | None:
+        """The value of ``key`` (now the most recently used), or ``None``."""
+        if key not in self._items:
+            return None
+        self._items.move_to_end(key)
+        return self._items[key]
 
     def __len__(self) -> int:
-        return len(self._known)
+        return len(self._items)
 
-    def add(self, key: tuple[str, tuple[str, ...]]) -> None:
-        """Remember ``key``, forgetting the least recently used past ``maxsize``."""
-        self._known[key] = None
-        self._known.move_to_end(key)
-        while len(self._known) > self.maxsize:
-            self._known.popitem(last=False)
+    def put(self, key: K, value: V) -> None:
+        """Keep ``value`` under ``key``, forgetting the least recently used past
+        ``maxsize``."""
+        self._items[key] = value
+        self._items.move_to_end(key)
+        while len(self._items) > self.maxsize:
+            self._items.popitem(last=False)
+
+
+ParseKey = tuple[str, tuple[tuple[str, Any], ...]]
+ValidKey = tuple[str, tuple[str, ...]]
+
+
+class ReuseParsed(SchemaExtension):
+    """Hand Strawberry the document parsed before from the same text and limits;
+    keep the one it parses now."""
+
+    def __init__(self, parsed: Recent[ParseKey, DocumentNode]) -> None:
+        self.parsed = parsed
+
+    def on_parse(self) -> Iterator[None]:
+        """Set a known text's document before parsing; keep a new one after."""
+        context = self.execution_context
+        key = None
+        if context.query is not None and context.graphql_document is None:
+            key = (context.query, tuple(sorted(context.parse_options.items())))
+            known = self.parsed.get(key)
+            if known is not None:
+                context.graphql_document = known
+                key = None
+        yield
+        if key is not None and context.graphql_document is not None:
+            self.parsed.put(key, context.graphql_document)
 
 
 class SkipValidated(SchemaExtension):
@@ -64,7 +99,7 @@ class SkipValidated(SchemaExtension):
     the request (``pre_execution_errors`` set), nothing is looked up or kept.
     """
 
-    def __init__(self, valid: ValidDocuments) -> None:
+    def __init__(self, valid: Recent[ValidKey, bool]) -> None:
         self.valid = valid
 
     def on_validate(self) -> Iterator[None]:
@@ -77,12 +112,12 @@ class SkipValidated(SchemaExtension):
             and context.graphql_document is not None
         ):
             key = (context.query, tuple(_name(r) for r in context.validation_rules))
-            if key in self.valid:
+            if self.valid.get(key):
                 context.pre_execution_errors = []
                 key = None
         yield
         if key is not None and context.pre_execution_errors == []:
-            self.valid.add(key)
+            self.valid.put(key, True)
 
 
 def _name(rule: Any) -> str:
@@ -91,9 +126,9 @@ def _name(rule: Any) -> str:
 
 def document_extensions(
     maxsize: int = MAX_DOCUMENTS,
-) -> tuple[partial[ParserCache], partial[SkipValidated]]:
+) -> tuple[partial[ReuseParsed], partial[SkipValidated]]:
     """The parse and validation caches of one schema, as factories: the parse
     cache goes first, the validation one after every other limit."""
-    return partial(ParserCache, maxsize=maxsize), partial(
-        SkipValidated, ValidDocuments(maxsize)
+    return partial(ReuseParsed, Recent(maxsize)), partial(
+        SkipValidated, Recent(maxsize)
     )

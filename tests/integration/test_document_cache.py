@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import strawberry.schema.schema as strawberry_schema
 
-from defenses.documents import ValidDocuments
+from defenses.documents import Recent
 from settings import Settings
 from tests.conftest import anonymous_client, signed_in_client
 
@@ -112,14 +112,43 @@ async def test_the_cost_limit_reads_each_requests_variables(db) -> None:
 
 
 def test_the_least_recently_used_text_is_forgotten_first() -> None:
-    """Tests that the cache of valid texts stays within its size."""
-    valid = ValidDocuments(maxsize=2)
-    a, b, c = (("a", ()), ("b", ()), ("c", ()))
-    valid.add(a)
-    valid.add(b)
-    assert a in valid  # now b is the least recently used
-    valid.add(c)
-    assert len(valid) == 2
-    assert a in valid
-    assert c in valid
-    assert b not in valid
+    """Tests that the caches stay within their size."""
+    recent: Recent[str, int] = Recent(maxsize=2)
+    recent.put("a", 1)
+    recent.put("b", 2)
+    assert recent.get("a") == 1  # now b is the least recently used
+    recent.put("c", 3)
+    assert len(recent) == 2
+    assert recent.get("a") == 1
+    assert recent.get("c") == 3
+    assert recent.get("b") is None
+
+
+async def test_a_text_is_parsed_once(db, monkeypatch) -> None:
+    """Tests that the same text sent twice is parsed the first time only."""
+    parsed: list[str] = []
+    original = strawberry_schema.parse
+
+    def counting(source, **options):  # type: ignore[no-untyped-def]
+        parsed.append(source)
+        return original(source, **options)
+
+    monkeypatch.setattr(strawberry_schema, "parse", counting)
+    query = "query ParsedOnce { customers(first: 1) { totalCount } }"
+    async with signed_in_client() as client:
+        # when
+        bodies = [await post(client, query) for _ in range(2)]
+    # then
+    assert all("errors" not in body for body in bodies), bodies
+    assert parsed.count(query) == 1
+
+
+async def test_a_text_that_does_not_parse_is_refused_every_time(db) -> None:
+    """Tests that a syntax error is no document to keep."""
+    query = "{ customers(first: 1) { totalCount }"
+    async with signed_in_client() as client:
+        # when
+        bodies = [await post(client, query) for _ in range(2)]
+    # then
+    for body in bodies:
+        assert body["errors"][0]["message"].startswith("Syntax Error")
