@@ -60,7 +60,17 @@ def add_commands(
         type=int,
         default=None,
         metavar="N",
-        help="parallel searches (default: 2, or 1 on a single core)",
+        help="parallel searches, or parts solved at once "
+        "(default: 2, or 1 on a single core)",
+    )
+    plan.add_argument(
+        "--parts",
+        type=int,
+        default=None,
+        metavar="N",
+        help="solve in N parts (groups of reps with their nearby visits), then "
+        "join; default: from 200 routes and 4,000 visits on, one per 125 routes; "
+        "1 solves the problem whole",
     )
     plan.set_defaults(handler=run_plan)
 
@@ -104,6 +114,10 @@ def run_plan(args: argparse.Namespace) -> int:
         problem = load_problem(args.problem)
     except ValueError as exc:
         return _error(str(exc))
+    if args.parts is not None and not 1 <= args.parts <= len(problem.reps):
+        return _error(
+            f"--parts: must be 1 to {len(problem.reps)} (the reps), got {args.parts}"
+        )
 
     def progress(objective: float, elapsed: float) -> None:
         print(
@@ -120,6 +134,7 @@ def run_plan(args: argparse.Namespace) -> int:
         on_progress=progress,
         max_iterations=args.max_iterations,
         workers=args.workers,
+        parts=args.parts,
     )
     print(file=sys.stderr)
     try:

@@ -108,3 +108,24 @@ def test_out_in_missing_directory_exits_2(
     assert main(["plan", str(DATA / "obvious.json"), *FAST, "--out", str(out)]) == 2
     assert "--out: directory of" in capsys.readouterr().err
     assert not out.parent.exists()
+
+
+def test_plan_in_parts(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    out = tmp_path / "plan.json"
+    command = ["plan", str(DATA / "restricted.json"), "--time-limit", "4"]
+    assert main([*command, "--parts", "2", "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["check", str(DATA / "restricted.json"), str(out)]) == 0
+    served = {
+        s["visit"] for r in json.loads(out.read_text())["routes"] for s in r["stops"]
+    }
+    assert served == {"east_r2", "west_any"}
+
+
+@pytest.mark.parametrize("parts", ["0", "3"])
+def test_plan_refuses_parts_outside_the_reps(
+    parts: str, capsys: pytest.CaptureFixture
+) -> None:
+    command = ["plan", str(DATA / "restricted.json"), *FAST, "--parts", parts]
+    assert main(command) == 2
+    assert "--parts: must be 1 to 2 (the reps)" in capsys.readouterr().err
