@@ -13,8 +13,8 @@ the problem instead:
    between them stays one part's concern. A visit no rep may serve stays in the
    first part, which reports why.
 3. **Parts** are ordinary problems, solved with :func:`planner.solve` (one
-   search each) in child processes, ``workers`` at a time, or by the
-   ``solve_part`` given (a task engine's workers, say).
+   search each) in child processes, ``workers`` at a time (all at once by
+   default), or by the ``solve_part`` given (a task engine's workers, say).
 4. **Join and polish**: the parts' routes together are the plan; then every
    visit left unserved may still go into any route that allows it, across
    borders, at the cheapest position where it fits and pays (the same insertion
@@ -27,22 +27,27 @@ from __future__ import annotations
 
 import math
 import os
-import pickle
+import queue
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from pathlib import Path
 
 from planner.backends.model import Model
+from planner.backends.worker import receive, send
 from planner.finish import NOT_FITTED, make_plan, polish, scheduler
 from planner.gaps import repair
 from planner.plan import LOWER_VALUE, SERVED, TOO_CLOSE, Plan
 from planner.problem import Problem
 
-PartSolver = Callable[[Problem, float, int], Plan]
-"""Solves one part: ``(problem, time limit in seconds, seed) -> plan``."""
+Report = Callable[[float], None]
+"""Called with a part's best objective so far."""
+PartSolver = Callable[[Problem, float, int, Report], Plan]
+"""Solves one part: ``(problem, time limit in seconds, seed, report) -> plan``,
+calling ``report`` (from any thread) with each new best objective."""
 
 JOIN_SHARE = 0.15
 """Share of the time limit kept for joining the parts and polishing across
@@ -60,9 +65,10 @@ def parts_for(problem: Problem) -> int:
 
     From :data:`MIN_ROUTES` routes and :data:`MIN_VISITS` visits on, one part per
     :data:`ROUTES_PER_PART` routes: at 5,000 visits for 50 reps x 10 days, four
-    parts in two rounds of two gave a better plan (23,943) than one search over
-    all 500 routes (23,851) in the same 60 s, with a quarter of the memory per
-    search (docs/planner.md). Smaller problems are solved whole.
+    parts at once gave a better plan (23,948) than one search over all 500
+    routes (23,839) in the same 60 s, with a quarter of the memory per search
+    and the first plan after 3 s instead of 9 s (docs/planner.md). Smaller
+    problems are solved whole.
     """
     routes = sum(len(rep.shifts) for rep in problem.reps)
     if routes < MIN_ROUTES or len(problem.visits) < MIN_VISITS:
@@ -158,12 +164,16 @@ def solve_in_parts(
         parts: How many parts to split it into (1 to the number of reps).
         time_limit: Wall-clock seconds for the whole call.
         seed: Random seed; part ``i`` is solved with ``seed + i``.
-        workers: Parts solved at the same time by the default part solver
-            (default: the machine's cores); ignored with ``solve_part``, which
-            is called from that many threads.
+        workers: Parts solved at the same time (each by ``solve_part`` from a
+            thread of its own); by default all of them: on two cores, four
+            parts at once gave the first plan after 3 s and the best one at
+            60 s, two at a time after 26 s (docs/planner.md).
         solve_part: Solves one part; by default a child process each.
-        on_progress: Called with ``(objective, elapsed seconds)`` of the joined
-            plan before and after the polish.
+        on_progress: Called on the caller's thread with ``(objective, elapsed
+            seconds)``: the sum of the parts' best objectives once every part
+            has one (the joined plan's objective before the polish, since the
+            parts share nothing), then the joined plan's before and after the
+            polish.
 
     Returns:
         The joined plan, with exact times and recomputed numbers.
@@ -174,10 +184,16 @@ def solve_in_parts(
     deadline = begin + time_limit
     pieces = split(problem, parts)
     budget = time_limit * (1 - JOIN_SHARE)
-    lanes = max(1, workers or os.cpu_count() or 1)
+    lanes = max(1, workers or len(pieces))
     rounds = math.ceil(len(pieces) / lanes)
     each = max(0.5, budget / rounds - 0.5)
-    plans = _solve_all(pieces, each, seed, lanes, solve_part or solve_in_child)
+
+    def progress(objective: float) -> None:
+        if on_progress is not None:
+            on_progress(objective, time.monotonic() - begin)
+
+    solver = solve_part or solve_in_child
+    plans = _solve_all(pieces, each, seed, lanes, solver, progress)
     routes, hopeless, model = _join(problem, plans)
     plan = make_plan(problem, model, hopeless, routes, time.monotonic() - begin, seed)
     if on_progress is not None:
@@ -195,13 +211,23 @@ def solve_in_parts(
 
 
 def _solve_all(
-    pieces: list[Problem], each: float, seed: int, lanes: int, solver: PartSolver
+    pieces: list[Problem],
+    each: float,
+    seed: int,
+    lanes: int,
+    solver: PartSolver,
+    progress: Report,
 ) -> list[Plan]:
-    """Solve every part, ``lanes`` at a time, each within ``each`` seconds."""
+    """Solve every part, ``lanes`` at a time, each within ``each`` seconds;
+    ``progress`` gets the sum of the parts' bests, on this thread."""
     plans: list[Plan | None] = [None] * len(pieces)
     errors: list[BaseException] = []
     todo = list(enumerate(pieces))
     lock = threading.Lock()
+    reports: queue.SimpleQueue[tuple[int, float]] = queue.SimpleQueue()
+
+    def reporter(i: int) -> Report:
+        return lambda objective: reports.put((i, objective))
 
     def lane() -> None:
         while True:
@@ -210,7 +236,7 @@ def _solve_all(
                     return
                 i, piece = todo.pop(0)
             try:
-                plans[i] = solver(piece, each, seed + i)
+                plans[i] = solver(piece, each, seed + i, reporter(i))
             except BaseException as error:  # reported by the caller's thread
                 with lock:
                     errors.append(error)
@@ -219,6 +245,15 @@ def _solve_all(
     threads = [threading.Thread(target=lane) for _ in range(min(lanes, len(pieces)))]
     for t in threads:
         t.start()
+    best: dict[int, float] = {}
+    while any(t.is_alive() for t in threads) or not reports.empty():
+        try:
+            i, objective = reports.get(timeout=0.1)
+        except queue.Empty:
+            continue
+        best[i] = objective
+        if len(best) == len(pieces):
+            progress(sum(best.values()))
     for t in threads:
         t.join()
     if errors:
@@ -270,29 +305,59 @@ def _index(problem: Problem, visit_id: str) -> int:
     return vi
 
 
-def solve_in_child(problem: Problem, time_limit: float, seed: int) -> Plan:
+def solve_in_child(
+    problem: Problem, time_limit: float, seed: int, report: Report | None = None
+) -> Plan:
     """Solve one part with one search in a child Python process (see
-    :func:`solve_in_parts`); the child exits with the parent's call."""
+    :func:`solve_in_parts`), passing its progress to ``report``."""
+    root = str(Path(__file__).resolve().parents[1])
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (root, env.get("PYTHONPATH", "")) if p
+    )
     child = subprocess.Popen(
         [sys.executable, "-c", "from planner.decompose import _child; _child()"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
+        env=env,
     )
-    job = pickle.dumps((problem, time_limit, seed), protocol=pickle.HIGHEST_PROTOCOL)
-    out, _ = child.communicate(job, timeout=time_limit + 60)
-    if child.returncode != 0:
-        raise RuntimeError(f"a part's search exited with code {child.returncode}")
-    plan = pickle.loads(out)
-    assert isinstance(plan, Plan)
+    assert child.stdin is not None
+    assert child.stdout is not None
+    try:
+        send(child.stdin, (problem, time_limit, seed))
+        child.stdin.close()
+        plan = None
+        while (message := receive(child.stdout)) is not None:
+            kind, value = message
+            if kind == "progress" and report is not None:
+                report(value)
+            elif kind == "plan":
+                plan = value
+        code = child.wait(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    if code != 0 or not isinstance(plan, Plan):
+        raise RuntimeError(f"a part's search exited with code {code}")
     return plan
 
 
 def _child() -> None:
-    """The child of :func:`solve_in_child`: a pickled job in, a pickled plan out
+    """The child of :func:`solve_in_child`: a job in, progress and the plan out
     (imported here: :mod:`planner.solve` imports this module)."""
     from planner.solve import solve
 
-    problem, time_limit, seed = pickle.loads(sys.stdin.buffer.read())
-    plan = solve(problem, time_limit=time_limit, seed=seed, workers=1, parts=1)
-    sys.stdout.buffer.write(pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL))
-    sys.stdout.buffer.flush()
+    out = sys.stdout.buffer
+    job = receive(sys.stdin.buffer)
+    assert job is not None
+    problem, time_limit, seed = job
+    plan = solve(
+        problem,
+        time_limit=time_limit,
+        seed=seed,
+        workers=1,
+        parts=1,
+        on_progress=lambda objective, _: send(out, ("progress", objective)),
+    )
+    send(out, ("plan", plan))

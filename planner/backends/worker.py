@@ -27,7 +27,7 @@ from typing import IO, Any
 HEADER = struct.Struct("<Q")
 
 
-def _send(fh: IO[bytes], message: tuple[Any, ...]) -> None:
+def send(fh: IO[bytes], message: tuple[Any, ...]) -> None:
     data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
     fh.write(HEADER.pack(len(data)) + data)
     fh.flush()
@@ -45,7 +45,7 @@ def _read(fh: IO[bytes], size: int) -> bytes:
     return b"".join(chunks)
 
 
-def _receive(fh: IO[bytes]) -> tuple[Any, ...] | None:
+def receive(fh: IO[bytes]) -> tuple[Any, ...] | None:
     head = _read(fh, HEADER.size)
     if len(head) < HEADER.size:
         return None
@@ -90,7 +90,7 @@ class Child:
         stdin = self._proc.stdin
         try:
             if stdin is not None and not stdin.closed:
-                _send(stdin, message)
+                send(stdin, message)
         except OSError:  # the child has finished or died
             pass
 
@@ -100,7 +100,7 @@ class Child:
 
     def _read(self) -> None:
         assert self._proc.stdout is not None
-        while (msg := _receive(self._proc.stdout)) is not None:
+        while (msg := receive(self._proc.stdout)) is not None:
             with self._lock:
                 self._messages.append(msg)
 
@@ -150,14 +150,14 @@ def main() -> None:
     # reading when the search ends, and a buffered sys.stdin would then be locked
     # while the interpreter shuts down.
     inbox = os.fdopen(os.dup(sys.stdin.fileno()), "rb", buffering=0)
-    job = _receive(inbox)
+    job = receive(inbox)
     if job is None:
         return
     problem, model, seed, deadline, max_iterations, settings, start = job
     latest: list[Any] = [None]
 
     def listen() -> None:
-        while (msg := _receive(inbox)) is not None:
+        while (msg := receive(inbox)) is not None:
             latest[0] = msg[1]
 
     threading.Thread(target=listen, daemon=True).start()
@@ -167,7 +167,7 @@ def main() -> None:
         pending[0] = shared
 
     def report(now: float, routes: list[tuple[int, list[int]]]) -> None:
-        _send(out, ("progress", now, routes, pending[0]))
+        send(out, ("progress", now, routes, pending[0]))
 
     def poll() -> None:
         if os.getppid() != parent:  # the parent is gone: nobody wants the result
@@ -187,5 +187,5 @@ def main() -> None:
         start=start,
     )
 
-    _send(out, ("done", time.monotonic(), routes, None))
+    send(out, ("done", time.monotonic(), routes, None))
     out.close()

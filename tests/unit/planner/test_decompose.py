@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -56,9 +58,19 @@ def _problem(**overrides: Any) -> Problem:
     return problem_from_dict(data)
 
 
-def _in_process(problem: Problem, time_limit: float, seed: int) -> Plan:
+def _in_process(
+    problem: Problem,
+    time_limit: float,
+    seed: int,
+    report: Callable[[float], None] = lambda _: None,
+) -> Plan:
     return solve(
-        problem, time_limit=time_limit, seed=seed, workers=1, max_iterations=200
+        problem,
+        time_limit=time_limit,
+        seed=seed,
+        workers=1,
+        max_iterations=200,
+        on_progress=lambda objective, _: report(objective),
     )
 
 
@@ -138,9 +150,38 @@ def test_the_join_serves_across_borders() -> None:
 
 def test_a_part_solves_in_a_child_process() -> None:
     problem = split(_problem(), 2)[1]
-    plan = solve_in_child(problem, 2.0, 1)
+    reports: list[float] = []
+    plan = solve_in_child(problem, 2.0, 1, reports.append)
     assert evaluate(problem, plan).ok
     assert {s.visit for r in plan.routes for s in r.stops}
+    assert reports
+    assert reports[-1] == pytest.approx(plan.objective)
+
+
+def test_progress_is_the_sum_of_the_parts_once_each_has_one() -> None:
+    """Tests that the first report comes when every part has a plan, on the
+    caller's thread, and the last one is the joined plan's objective."""
+    problem = _problem()
+    seen: list[tuple[float, str]] = []
+    plan = solve_in_parts(
+        problem,
+        parts=2,
+        time_limit=6.0,
+        seed=1,
+        solve_part=_in_process,
+        on_progress=lambda objective, _: seen.append(
+            (objective, threading.current_thread().name)
+        ),
+    )
+    assert len(seen) >= 3
+    assert {name for _, name in seen} == {threading.current_thread().name}
+    parts = split(problem, 2)
+    alone = [_in_process(part, 3.0, 1 + i) for i, part in enumerate(parts)]
+    # The parts' last reports are their plans; joined, nothing changes yet.
+    assert seen[-2][0] == pytest.approx(sum(p.objective for p in alone))
+    assert seen[-3][0] == pytest.approx(seen[-2][0])
+    assert seen[0][0] <= seen[-2][0] + 1e-9
+    assert seen[-1][0] == pytest.approx(plan.objective)
 
 
 def test_only_large_problems_are_split_by_default() -> None:
