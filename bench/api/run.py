@@ -269,11 +269,35 @@ def running_server(
     uri: str, database: str, log_path: Path, timeout: float = 120.0
 ) -> Iterator[str]:
     """Run ``visitplan serve --production`` on a loopback port; yield its base URL."""
-    port = free_port()
+    with server_process(uri, database, log_path, timeout) as (base, _):
+        yield base
+
+
+@contextlib.contextmanager
+def server_process(
+    uri: str,
+    database: str,
+    log_path: Path,
+    timeout: float = 120.0,
+    *,
+    port: int | None = None,
+    launcher: tuple[str, ...] = ("-m", "cli"),
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Run ``visitplan serve --production``; yield its base URL and its process.
+
+    Args:
+        uri: the store the server uses.
+        database: its database name.
+        log_path: where the server's output goes (appended).
+        timeout: how long the server may take to get healthy, in seconds.
+        port: the loopback port (None: a free one).
+        launcher: what runs the command line after the interpreter: ``visitplan``
+            itself, or a benchmark launcher that takes the same arguments.
+    """
+    port = port or free_port()
     command = [
         sys.executable,
-        "-m",
-        "cli",
+        *launcher,
         "serve",
         "--host",
         "127.0.0.1",
@@ -314,7 +338,7 @@ def running_server(
                 if time.monotonic() > deadline:
                     raise SystemExit(f"the server did not get healthy; see {log_path}")
                 time.sleep(0.2)
-            yield base
+            yield base, process
         finally:
             if process.poll() is None:
                 process.terminate()
@@ -336,7 +360,7 @@ def store_uri(args: argparse.Namespace) -> Iterator[tuple[str, str]]:
             data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         else:
             data_dir = args.data_dir
-        store = stack.enter_context(EmbeddedStore(data_dir))
+        store = stack.enter_context(EmbeddedStore(data_dir, port=args.store_port))
         print(f"embedded store on {store.uri}, data in {data_dir}", flush=True)
         yield store.uri, "embedded SecantusDB"
 
@@ -778,6 +802,13 @@ def write_markdown(runs: list[dict[str, Any]], path: Path) -> None:
         "",
         "Raw figures, every latency included, are in `api.json` beside this page.",
         "",
+    ]
+    ratio_json = path.with_name("api-ratio.json")
+    if ratio_json.exists():
+        lines += ratio_markdown(
+            json.loads(ratio_json.read_text(encoding="utf-8"))["runs"]
+        )
+    lines += [
         "## Running it",
         "",
         "```sh",
@@ -790,8 +821,138 @@ def write_markdown(runs: list[dict[str, Any]], path: Path) -> None:
         "",
         "`--help` lists the options (data size, clients, requests, duration).",
         "",
+        "The ratio section above:",
+        "",
+        "```sh",
+        "nice -n 19 .venv/bin/python bench/api/ratio.py \\",
+        "    --data-dir bench/out/ratio-store",
+        "```",
+        "",
     ]
     path.write_text("\n".join(lines), encoding="utf-8")
+
+
+RATIO_NOTE = """\
+`bench/api/ratio.py` runs the server through `bench/api/capture_server.py`, which
+registers a `pymongo.monitoring.CommandListener` before the app opens its Motor
+client. One client sends a sample of each operation's requests one at a time, and
+each request gets the store commands that started between its sending and its answer
+(pings, hello, endSessions, the store watch and the sweep of `visit_plans` left
+out). Each request's commands are then replayed directly with Motor, one after the
+other in the order captured (a find or aggregate with its getMores as one cursor
+read to the end; the driver's session and routing fields stripped), and the same
+requests in the same order go through a plain `visitplan serve --production`.
+**latency x** is the GraphQL mean latency over the replay's mean; **req/s x** is the
+replay's throughput over GraphQL's. Latencies are those of answered requests, so
+where GraphQL requests were refused (HTTP 504 from the server's 10 s request
+timeout) its latency ratio reads low and the throughput ratio is the one to read.
+The targets are those of the issue: my day at most 1.5x, the customer list at most
+1.3x. The replay sends commands one after the other where the server may send some
+at once, so where it does the ratio reads low. The machine is shared with other
+work: the 1-minute load average before each GraphQL run and after its replay is
+given, and on 2 cores anything above 2 means the benchmark's processes waited for a
+core.
+"""
+
+
+def ratio_markdown(runs: list[dict[str, Any]]) -> list[str]:
+    """The section "API cost over its store reads" of the ratio runs."""
+    lines = [
+        "## API cost over its store reads",
+        "",
+        RATIO_NOTE,
+        "| date | code | data | operation | clients | GraphQL ok / errors "
+        "| GraphQL req/s | GraphQL p50 ms "
+        "| GraphQL p90 ms | replay req/s | replay p50 ms | replay p90 ms | latency x "
+        "| target | req/s x | load 1 min |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- "
+        "| --- | --- | --- | --- |",
+    ]
+    for entry in runs:
+        counts = entry["data"]["counts"]
+        data = f"{counts['customers']:,} customers, {counts['visits']:,} visits"
+        for name, rows in entry["operations"].items():
+            for row in rows:
+                g, r, q = row["graphql"], row["replay"], row["ratio"]
+                met = (
+                    ""
+                    if q["latency"] is None or row["target"] is None
+                    else (" (met)" if q["latency"] <= row["target"] else " (missed)")
+                )
+                load = " / ".join(f"{x:.1f}" for x in row["load_average_1m"])
+                lines.append(
+                    f"| {entry['date'][:16].replace('T', ' ')} | {entry['code']} "
+                    f"| {data} | {name} | {row['clients']} "
+                    f"| {_fmt(g['ok'])} / {_fmt(g['errors'])} "
+                    f"| {_fmt(g['throughput_rps'])} | {_fmt(g['p50_ms'])} "
+                    f"| {_fmt(g['p90_ms'])} | {_fmt(r['throughput_rps'])} "
+                    f"| {_fmt(r['p50_ms'])} | {_fmt(r['p90_ms'])} "
+                    f"| {_fmt(q['latency'])}{met} | {_fmt(row['target'])} "
+                    f"| {_fmt(q['throughput'])} | {load} |"
+                )
+    lines += ["", "### Ratio runs", ""]
+    for entry in runs:
+        m, cap = entry["machine"], entry["capture"]
+        shapes = "; ".join(
+            f"{name}: {o['commands_per_request']:.1f} commands per request "
+            f"({o['commonest_calls']}), {o['store_ms_per_request_as_the_driver_saw']}"
+            " ms in the store as the server's driver timed them"
+            for name, o in cap["operations"].items()
+        )
+        lines.append(
+            f"- {entry['date']}: code {entry['code']}; {entry['store']['kind']} "
+            f"{entry['store'].get('version') or ''}; data: "
+            + ", ".join(f"{v:,} {k}" for k, v in entry["data"]["counts"].items())
+            + f" (generate(customers={entry['data']['size']['customers']}, "
+            f"reps={entry['data']['size']['reps']}, "
+            f"months={entry['data']['size']['months']})); "
+            f"{entry['load']['samples']} sampled requests per operation, "
+            f"{entry['load']['requests_per_run']} requests per run; machine: "
+            f"{m['cores']} cores ({m.get('cpu', '?')}), load average "
+            f"{m['load_average_at_start']} at the start and "
+            f"{m.get('load_average_at_end')} at the end. Captured: {shapes}; "
+            f"{cap['background_commands']} background commands left out, "
+            f"{sum(cap['left_between_requests'].values())} request commands "
+            "outside every request."
+            + (f" {entry['note']}" if entry.get("note") else "")
+        )
+    for entry in runs[-1:]:
+        for name, profile in entry["capture"]["profiles"].items():
+            lines += [
+                "",
+                f"Where the server's time goes, {name} ({entry['date'][:10]}, one "
+                "client, cProfile of the event loop's thread; the driver's own "
+                "threads, which encode and decode BSON, are not in it; a coroutine's "
+                "calls count each time it resumes):",
+                "",
+                "| cumulative s | own s | calls | function |",
+                "| --- | --- | --- | --- |",
+            ]
+            lines += [
+                f"| {p['cumulative_s']:.3f} | {p['own_s']:.3f} | {p['calls']:,} "
+                f"| `{p['function']}` |"
+                for p in profile["top_cumulative"]
+            ]
+            lines += [
+                "",
+                "The same profile's functions with the most own time (not counting "
+                "what they call):",
+                "",
+                "| own s | cumulative s | calls | function |",
+                "| --- | --- | --- | --- |",
+            ]
+            lines += [
+                f"| {p['own_s']:.3f} | {p['cumulative_s']:.3f} | {p['calls']:,} "
+                f"| `{p['function']}` |"
+                for p in profile["top_own"][:10]
+            ]
+    lines += [
+        "",
+        "Raw figures, every latency and the profiles' top entries included, are in "
+        "`api-ratio.json` beside this page.",
+        "",
+    ]
+    return lines
 
 
 def record(run: dict[str, Any], json_path: Path, md_path: Path) -> None:
@@ -824,6 +985,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="the embedded store's folder, kept between runs; None: a temporary folder",
     )
     where.add_argument("--database", default="visitplan_bench", help="database name")
+    where.add_argument(
+        "--store-port", type=int, default=0, help="the embedded store's port; 0: free"
+    )
     where.add_argument(
         "--replace",
         action="store_true",
