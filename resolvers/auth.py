@@ -23,6 +23,7 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from beanie import PydanticObjectId
+from bson.errors import InvalidId
 
 from models import Rep
 from models.auth import SIGN_IN_WINDOW_S, ApiKey, Session, SignInFailure
@@ -126,6 +127,8 @@ def _access_token(
         "sub": str(user.id),
         "sid": str(session_id),
         "role": user.role.value,
+        # Whose reps the team is made of, read beside the user (checked then).
+        "mgr": str(user.manager_id) if user.manager_id else None,
         "exp": expires,
         "iat": utc_now(),
         "typ": "access",
@@ -218,23 +221,37 @@ async def end_other_sessions(user_id: PydanticObjectId, keep: str | None) -> Non
     )
 
 
-async def _team(user: Rep) -> tuple[tuple[PydanticObjectId, ...], tuple[str, ...]]:
+def _team_source(
+    role: Role | None,
+    user_id: PydanticObjectId | None,
+    manager: PydanticObjectId | None,
+) -> PydanticObjectId | None:
+    """Whose reps make a principal's team (a manager's own) or colleagues (a rep's
+    manager's); ``None`` when nobody's do."""
+    if role == Role.MANAGER:
+        return user_id
+    if role == Role.REP:
+        return manager
+    return None
+
+
+def _team(
+    user: Rep, reps: list[dict[str, Any]]
+) -> tuple[tuple[PydanticObjectId, ...], tuple[str, ...]]:
     """A manager's team (themselves and their reps) and the territories it works."""
     if user.role != Role.MANAGER:
         return (), ()
-    reps = await _reps_of(user.id)
     ids = (stored_id(user), *(PydanticObjectId(r["_id"]) for r in reps))
     places = {t for t in (user.territory, *(r.get("territory") for r in reps)) if t}
     return ids, tuple(sorted(places))
 
 
-async def _colleagues(user: Rep) -> tuple[PydanticObjectId, ...]:
+def _colleagues(user: Rep, reps: list[dict[str, Any]]) -> tuple[PydanticObjectId, ...]:
     if user.role != Role.REP or user.manager_id is None:
         return ()
-    mates = await _reps_of(user.manager_id)
     return (
         user.manager_id,
-        *(PydanticObjectId(m["_id"]) for m in mates if m["_id"] != user.id),
+        *(PydanticObjectId(m["_id"]) for m in reps if m["_id"] != user.id),
     )
 
 
@@ -247,19 +264,42 @@ async def _reps_of(manager_id: PydanticObjectId | None) -> list[dict[str, Any]]:
     return await found.to_list(None)
 
 
-async def principal_for(user: Rep) -> Principal:
-    """The principal acting as ``user`` (with a manager's team, a rep's colleagues)."""
-    (team, territories), colleagues = await asyncio.gather(
-        _team(user), _colleagues(user)
-    )
+async def principal_for(
+    user: Rep,
+    read: tuple[PydanticObjectId, list[dict[str, Any]]] | None = None,
+) -> Principal:
+    """The principal acting as ``user`` (with a manager's team, a rep's colleagues).
+
+    ``read`` is the reps of a manager read already, ``(manager id, reps)``; they
+    are used only if that manager is still the one whose reps ``user``'s team
+    is made of, else the right ones are read now.
+    """
+    source = _team_source(user.role, user.id, user.manager_id)
+    reps: list[dict[str, Any]] = []
+    if source is not None and read is not None and read[0] == source:
+        reps = read[1]
+    elif source is not None:
+        reps = await _reps_of(source)
+    team, territories = _team(user, reps)
     return Principal(
         user_id=user.id,
         role=user.role,
         territory=user.territory,
         team=team,
         team_territories=territories,
-        colleagues=colleagues,
+        colleagues=_colleagues(user, reps),
     )
+
+
+def _claimed_source(claims: dict[str, Any]) -> PydanticObjectId | None:
+    """Whose reps the token's claims say the team is made of (checked against
+    the user read with them)."""
+    try:
+        role = Role(str(claims.get("role")))
+        manager = PydanticObjectId(claims["mgr"]) if claims.get("mgr") else None
+    except (ValueError, TypeError, InvalidId):
+        return None
+    return _team_source(role, PydanticObjectId(claims["sub"]), manager)
 
 
 async def _user_principal(auth: Auth, token: str) -> tuple[Principal, str]:
@@ -274,15 +314,24 @@ async def _user_principal(auth: Auth, token: str) -> tuple[Principal, str]:
         raise Unauthenticated("the access token has expired; refresh it") from None
     except jwt.InvalidTokenError:
         raise Unauthenticated("the access token is not valid") from None
-    # Read on every request, so that disabling a user or ending a session takes
-    # effect at once; the two reads go together.
-    user, session = await asyncio.gather(
-        Rep.get(PydanticObjectId(claims["sub"])),
-        Session.get(PydanticObjectId(claims["sid"])),
-    )
+    # The user and the session are read on every request, so that disabling a
+    # user or ending a session takes effect at once. The reps of the team the
+    # token names are read with them; principal_for reads the right ones if
+    # the user's role or manager has changed since.
+    source = _claimed_source(claims)
+    user_read = Rep.get(PydanticObjectId(claims["sub"]))
+    session_read = Session.get(PydanticObjectId(claims["sid"]))
+    read = None
+    if source is None:
+        user, session = await asyncio.gather(user_read, session_read)
+    else:
+        user, session, reps = await asyncio.gather(
+            user_read, session_read, _reps_of(source)
+        )
+        read = (source, reps)
     if user is None or not user.active or session is None or session.revoked_at:
         raise Unauthenticated("the session has ended; sign in again")
-    return await principal_for(user), claims["sid"]
+    return await principal_for(user, read), claims["sid"]
 
 
 async def _key_principal(token: str) -> Principal:
@@ -298,7 +347,8 @@ async def _key_principal(token: str) -> Principal:
     creator = await Rep.get(key.created_by)
     if creator is None or not creator.active or creator.role not in access.KEY_GRANTORS:
         raise Unauthenticated("the API key's owner can no longer grant it")
-    team, territories = await _team(creator)
+    own = await _reps_of(creator.id) if creator.role == Role.MANAGER else []
+    team, territories = _team(creator, own)
     return Principal(
         user_id=creator.id,
         role=Role.PARTNER,
