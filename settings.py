@@ -9,6 +9,12 @@ from pathlib import Path
 from defenses.connections import HEADER_TIMEOUT_S, MAX_PER_ADDRESS
 from defenses.http import CORS_HEADERS, MAX_BODY_BYTES, REQUEST_TIMEOUT_S
 
+#: The largest file ``POST /bulk/import`` takes (100,000 account rows are
+#: about 12 MiB).
+BULK_MAX_BYTES = 64 * 1024 * 1024
+#: Seconds an import's file may take to arrive.
+BULK_UPLOAD_TIMEOUT_S = 300.0
+
 
 def _flag(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
@@ -64,6 +70,11 @@ class Settings:
             0 sends no pings.
         ws_pong_timeout_s: a ping not answered with a pong this long after it
             was sent closes the connection (4408).
+        bulk_max_bytes: larger files sent to ``POST /bulk/import`` get 413
+            (the bulk routes have this limit instead of ``max_body_bytes``).
+        bulk_upload_timeout_s: an import's file that has not arrived this long
+            after the request began gets 408 (the bulk routes have this limit
+            instead of ``request_timeout_s``; the import itself runs on).
     """
 
     mongodb_uri: str | None = None
@@ -88,6 +99,8 @@ class Settings:
     ws_max_subscriptions: int = 20
     ws_ping_interval_s: float = 15.0
     ws_pong_timeout_s: float = 10.0
+    bulk_max_bytes: int = BULK_MAX_BYTES
+    bulk_upload_timeout_s: float = BULK_UPLOAD_TIMEOUT_S
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -125,4 +138,10 @@ class Settings:
             ),
             ws_ping_interval_s=float(os.environ.get("VISITPLAN_WS_PING_INTERVAL", 15)),
             ws_pong_timeout_s=float(os.environ.get("VISITPLAN_WS_PONG_TIMEOUT", 10)),
+            bulk_max_bytes=int(
+                os.environ.get("VISITPLAN_BULK_MAX_BYTES", BULK_MAX_BYTES)
+            ),
+            bulk_upload_timeout_s=float(
+                os.environ.get("VISITPLAN_BULK_UPLOAD_TIMEOUT", BULK_UPLOAD_TIMEOUT_S)
+            ),
         )
