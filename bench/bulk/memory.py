@@ -60,30 +60,40 @@ async def watch(importer: Importer, rows: int, out: list[dict[str, Any]]) -> Non
     todo = {"checking": list(marks), "writing": list(marks)}
     started: dict[str, float] = {}
     while True:
-        report: Report | None = importer.report
+        # getattr: the same script measures importers from before ``report``
+        # (their milestones are not seen; their end is).
+        report: Report | None = getattr(importer, "report", None)
         if report is not None:
-            phase = report.phase
             done = {"checking": report.rows, "writing": report.written_rows}
-            if phase == "done":  # the last milestones of the passes that ran
-                phase = "writing" if report.written else "checking"
-            started.setdefault(phase, time.monotonic())
-            while todo.get(phase) and done[phase] >= todo[phase][0]:
-                mark = todo[phase].pop(0)
-                seconds = time.monotonic() - started[phase]
-                mem = memory_kib()
-                point = {
-                    "pass": "check" if phase == "checking" else "write",
-                    "rows": mark,
-                    "seconds": round(seconds, 1),
-                    "rows_per_s": round(done[phase] / seconds) if seconds else None,
-                    "rss_mib": round(mem["VmRSS"] / 1024, 1),
-                    "peak_mib": round(mem["VmHWM"] / 1024, 1),
-                }
-                out.append(point)
-                print(json.dumps(point), flush=True)
+            started.setdefault("checking", time.monotonic())
+            if report.written:
+                started.setdefault("writing", time.monotonic())
+            # The check pass's last rows are counted as the write pass begins.
+            for phase in [p for p in ("checking", "writing") if p in started]:
+                _note(phase, todo[phase], done[phase], started[phase], out)
             if report.phase == "done":
                 return
         await asyncio.sleep(POLL_S)
+
+
+def _note(
+    phase: str, todo: list[int], done: int, started: float, out: list[dict[str, Any]]
+) -> None:
+    """Note the milestones of ``phase`` that ``done`` rows have passed."""
+    while todo and done >= todo[0]:
+        mark = todo.pop(0)
+        seconds = time.monotonic() - started
+        mem = memory_kib()
+        point = {
+            "pass": "check" if phase == "checking" else "write",
+            "rows": mark,
+            "seconds": round(seconds, 1),
+            "rows_per_s": round(done / seconds) if seconds else None,
+            "rss_mib": round(mem["VmRSS"] / 1024, 1),
+            "peak_mib": round(mem["VmHWM"] / 1024, 1),
+        }
+        out.append(point)
+        print(json.dumps(point), flush=True)
 
 
 async def measure(rows: int, check_only: bool) -> list[dict[str, Any]]:
@@ -107,7 +117,9 @@ async def measure(rows: int, check_only: bool) -> list[dict[str, Any]]:
             out: list[dict[str, Any]] = [{"start": memory_kib()}]
             watcher = asyncio.create_task(watch(importer, rows, out))
             report = await importer.run(open_rows, dry_run=check_only)
-            await watcher
+            await asyncio.wait({watcher}, timeout=1.0)
+            watcher.cancel()
+            out.append({"end": memory_kib()})
             for stream in files:
                 stream.close()
             client.close()

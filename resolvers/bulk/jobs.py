@@ -51,6 +51,7 @@ class ImportJob:
     mapping: str
     owner: str
     importer: Importer
+    dry_run: bool
     created_at: Any = field(default_factory=utc_now)
     status: str = "queued"
     failure: str | None = None
@@ -58,7 +59,7 @@ class ImportJob:
 
     def view(self) -> dict[str, Any]:
         """The job as ``GET /bulk/imports/{id}`` answers it."""
-        report = self.importer.report or Report(self.entity, dry_run=False)
+        report = self.importer.report or Report(self.entity, self.dry_run)
         return {
             "id": self.id,
             "kind": self.entity,
@@ -145,6 +146,7 @@ class ImportJobs:
             mapping=mapping.name,
             owner=owner_of(ctx.principal),
             importer=Importer(ctx, entity, mapping),
+            dry_run=dry_run,
         )
         self._jobs[job.id] = job
         task = asyncio.create_task(self._run(job, upload, fmt, dry_run, skip_invalid))

@@ -94,13 +94,12 @@ async def test_a_dry_run_writes_nothing(db):
     async with anonymous_client() as client:
         await sign_in(client, "admin")
         # when
-        job = await _finished(
-            client,
-            await client.post(
-                "/bulk/import/customers?dryRun=true", content=CUSTOMERS, headers=CSV
-            ),
+        started = await client.post(
+            "/bulk/import/customers?dryRun=true", content=CUSTOMERS, headers=CSV
         )
+        job = await _finished(client, started)
     # then
+    assert started.json()["dryRun"] is True
     assert (job["status"], job["dryRun"], job["rowsRead"]) == ("done", True, 2)
     assert (job["rowsWritten"], job["written"]) == (0, False)
     assert await Customer.count() == 0
