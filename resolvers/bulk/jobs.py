@@ -52,6 +52,7 @@ class ImportJob:
     owner: str
     importer: Importer
     dry_run: bool
+    upload: IO[bytes] | None = None
     created_at: Any = field(default_factory=utc_now)
     status: str = "queued"
     failure: str | None = None
@@ -147,6 +148,7 @@ class ImportJobs:
             owner=owner_of(ctx.principal),
             importer=Importer(ctx, entity, mapping),
             dry_run=dry_run,
+            upload=upload,
         )
         self._jobs[job.id] = job
         task = asyncio.create_task(self._run(job, upload, fmt, dry_run, skip_invalid))
@@ -216,3 +218,8 @@ class ImportJobs:
         for task in list(self._tasks):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        for job in self._jobs.values():  # those cancelled before they began
+            if job.status in ("queued", "running"):
+                job.status, job.failure = "failed", "the server stopped"
+            if job.upload is not None:
+                job.upload.close()

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import io
 from typing import Any
+
+import pytest
 
 from models import AuditRecord, Customer
 from resolvers import api_keys
 from resolvers.access import Principal
+from resolvers.bulk.jobs import ImportJobs, TooManyImports
+from resolvers.bulk.mappings import native
 from resolvers.context import Context
 from settings import Settings
 from tests.conftest import anonymous_client, make_user, sign_in
@@ -357,4 +362,55 @@ async def test_a_file_that_cannot_be_read_fails_the_job(db):
     # then
     assert job["status"] == "failed"
     assert job["failure"]
+    assert await Customer.count() == 0
+
+
+async def test_a_server_runs_at_most_its_number_of_imports(db):
+    """Tests that an import past the server's number at once is refused
+    (TooManyImports, which the route answers with 429 RATE_LIMITED) and its
+    upload closed, while the first runs to its end."""
+    # given
+
+    jobs = ImportJobs(running=1)
+    ctx = Context(principal=Principal.system())
+    first, second = io.BytesIO(CUSTOMERS.encode()), io.BytesIO(CUSTOMERS.encode())
+    options: dict[str, Any] = {"dry_run": True, "skip_invalid": False, "fmt": "csv"}
+    # when
+    job = jobs.start(ctx, "customers", native("customers"), first, **options)
+    with pytest.raises(TooManyImports):
+        jobs.start(ctx, "customers", native("customers"), second, **options)
+    for _ in range(500):
+        if job.status not in ("queued", "running"):
+            break
+        await asyncio.sleep(0.01)
+    # then
+    assert second.closed
+    assert (job.status, job.importer.report and job.importer.report.rows) == (
+        "done",
+        2,
+    )
+    assert first.closed
+
+
+async def test_stopping_the_server_fails_its_imports(db):
+    """Tests that imports still queued when the server stops are failed with
+    the reason, and their uploads closed."""
+    # given
+    jobs = ImportJobs()
+    upload = io.BytesIO(CUSTOMERS.encode())
+    ctx = Context(principal=Principal.system())
+    job = jobs.start(
+        ctx,
+        "customers",
+        native("customers"),
+        upload,
+        dry_run=False,
+        skip_invalid=False,
+        fmt="csv",
+    )
+    # when
+    await jobs.stop()
+    # then
+    assert (job.status, job.failure) == ("failed", "the server stopped")
+    assert upload.closed
     assert await Customer.count() == 0
