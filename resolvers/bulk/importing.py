@@ -12,6 +12,8 @@ one audit record with its counts (a dry run writes nothing, that included).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +29,7 @@ from resolvers.bulk.mappings import (
     CUSTOM,
     Converted,
     Mapping,
+    MappingInvalid,
     Ref,
     check_header,
     convert,
@@ -150,9 +153,16 @@ class Importer:
         try:
             with Ledger() as ledger:
                 await self._passes(report, ledger, open_rows, skip_invalid)
-        except FileInvalid:
+        except (FileInvalid, MappingInvalid):
             if not dry_run:
                 await self._audit(report, "FILE_INVALID")
+            raise
+        except BaseException:
+            # Ended by an outage or a stopping server after some writes: the
+            # trail keeps what was written, as it keeps a stopped mutation's.
+            if report.written:
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(self._audit(report, "FAILED"))
             raise
         report.phase = "done"
         if not dry_run:
