@@ -33,6 +33,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import Ope
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 
+import bulk_http
 import graphql_http
 import ide
 import log_privacy
@@ -548,6 +549,11 @@ def create_app(
     view.max_subscriptions_per_connection = settings.ws_max_subscriptions
     view.ws_ping_interval_s = settings.ws_ping_interval_s
     view.ws_pong_timeout_s = settings.ws_pong_timeout_s
+    bulk = bulk_http.BulkApi(
+        view.auth,
+        max_bytes=settings.bulk_max_bytes,
+        upload_timeout_s=settings.bulk_upload_timeout_s,
+    )
     logs.install()
     log_privacy.install()
 
@@ -605,6 +611,7 @@ def create_app(
             # open (without connect, the caller's store is).
             if client is not None or not connect:
                 await jobs.stop()
+                await bulk.jobs.stop()
             pool.close()
             del app.state.pool, app.state.jobs
             if client is not None:
@@ -633,6 +640,7 @@ def create_app(
         WebSocketRoute("/graphql", view),
         Route("/healthz", healthz, methods=["GET"]),
         Route(FEED_PATH, calendar_feed, methods=["GET"], name="calendar_feed"),
+        *bulk.routes(),
     ]
     if not settings.production:
         routes += ide.routes()
@@ -641,6 +649,7 @@ def create_app(
         request_timeout_s=settings.request_timeout_s,
         cors_origins=settings.cors_origins,
         cors_headers=settings.cors_headers,
+        own_limits=(bulk_http.PREFIX,),
     )
     return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
 

@@ -16,6 +16,12 @@ from store_watch import (
     STORE_TIMEOUT_MS,
 )
 
+#: The largest file ``POST /bulk/import`` takes (100,000 account rows are
+#: about 12 MiB).
+BULK_MAX_BYTES = 64 * 1024 * 1024
+#: Seconds an import's file may take to arrive.
+BULK_UPLOAD_TIMEOUT_S = 300.0
+
 
 def _flag(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
@@ -82,6 +88,11 @@ class Settings:
             first good ping takes it as up again.
         store_sync_on_commit: the embedded store flushes each commit to disk
             before acknowledging it, so acknowledged writes survive kill -9.
+        bulk_max_bytes: larger files sent to ``POST /bulk/import`` get 413
+            (the bulk routes have this limit instead of ``max_body_bytes``).
+        bulk_upload_timeout_s: an import's file that has not arrived this long
+            after the request began gets 408 (the bulk routes have this limit
+            instead of ``request_timeout_s``; the import itself runs on).
     """
 
     mongodb_uri: str | None = None
@@ -112,6 +123,8 @@ class Settings:
     store_ping_timeout_ms: int = PING_TIMEOUT_MS
     store_ping_failures: int = PING_FAILURES
     store_sync_on_commit: bool = True
+    bulk_max_bytes: int = BULK_MAX_BYTES
+    bulk_upload_timeout_s: float = BULK_UPLOAD_TIMEOUT_S
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -167,4 +180,10 @@ class Settings:
                 os.environ.get("VISITPLAN_STORE_PING_FAILURES", PING_FAILURES)
             ),
             store_sync_on_commit=_flag("VISITPLAN_STORE_SYNC_ON_COMMIT", True),
+            bulk_max_bytes=int(
+                os.environ.get("VISITPLAN_BULK_MAX_BYTES", BULK_MAX_BYTES)
+            ),
+            bulk_upload_timeout_s=float(
+                os.environ.get("VISITPLAN_BULK_UPLOAD_TIMEOUT", BULK_UPLOAD_TIMEOUT_S)
+            ),
         )

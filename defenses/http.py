@@ -82,13 +82,20 @@ class BodySizeLimit:
     ``max_bytes`` plus one chunk.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int = MAX_BODY_BYTES,
+        own_limits: Sequence[str] = (),
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        #: Path prefixes whose routes read their bodies within their own limit.
+        self.own_limits = tuple(own_limits)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Read the body within the limit, then pass the request on."""
-        if scope["type"] != "http":
+        if scope["type"] != "http" or _has_own(scope, self.own_limits):
             await self.app(scope, receive, send)
             return
         declared = _content_length(scope)
@@ -135,6 +142,10 @@ class BodySizeLimit:
         )
 
 
+def _has_own(scope: Scope, prefixes: tuple[str, ...]) -> bool:
+    return bool(prefixes) and str(scope.get("path", "")).startswith(prefixes)
+
+
 def _content_length(scope: Scope) -> int | None:
     for name, value in scope.get("headers", ()):
         if name == b"content-length":
@@ -153,13 +164,21 @@ class RequestTimeout:
     are not affected.
     """
 
-    def __init__(self, app: ASGIApp, seconds: float = REQUEST_TIMEOUT_S) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        seconds: float = REQUEST_TIMEOUT_S,
+        own_limits: Sequence[str] = (),
+    ) -> None:
         self.app = app
         self.seconds = seconds
+        #: Path prefixes whose routes bound their own time (a streamed export,
+        #: an upload with its own deadline).
+        self.own_limits = tuple(own_limits)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Run the request with a deadline."""
-        if scope["type"] != "http":
+        if scope["type"] != "http" or _has_own(scope, self.own_limits):
             await self.app(scope, receive, send)
             return
         started = False
@@ -198,8 +217,12 @@ def middleware(
     request_timeout_s: float = REQUEST_TIMEOUT_S,
     cors_origins: Sequence[str] = (),
     cors_headers: Sequence[str] = CORS_HEADERS,
+    own_limits: Sequence[str] = (),
 ) -> list[Middleware]:
     """The middleware stack, outermost first.
+
+    Requests to paths starting with one of ``own_limits`` (the bulk routes)
+    skip the body-size and time limits, which those routes set themselves.
 
     CORS comes first so that the 413 and 504 answers carry its headers for
     allowed origins; the timeout wraps the body read, so a slow upload ends too.
@@ -218,7 +241,7 @@ def middleware(
             max_age=600,
         ),
         Middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=6),
-        Middleware(RequestTimeout, seconds=request_timeout_s),
-        Middleware(BodySizeLimit, max_bytes=max_body_bytes),
+        Middleware(RequestTimeout, seconds=request_timeout_s, own_limits=own_limits),
+        Middleware(BodySizeLimit, max_bytes=max_body_bytes, own_limits=own_limits),
     ]
     return stack

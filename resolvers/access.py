@@ -459,6 +459,38 @@ def check_writer(who: Principal, *, key_scope: str | None = None) -> None:
         raise Forbidden("this API key may not make this change")
 
 
+#: The scopes an API key needs to import each kind of row in bulk: the write
+#: scope, and the read scopes of the rows an upsert looks up (its own, by
+#: external id, and the customers it names).
+IMPORT_SCOPES = {
+    "customers": (CUSTOMERS_WRITE, "customers:read"),
+    "demands": (DEMANDS_WRITE, "demands:read", "customers:read"),
+    "visits": (VISITS_WRITE, "visits:read", "customers:read"),
+}
+
+
+def check_may_import(who: Principal, entity: str) -> None:
+    """Refuse a bulk import of ``entity`` rows: admins import anything, an API
+    key with the scopes ``IMPORT_SCOPES`` names (each row then within its
+    creator's rules); other users change rows one at a time, through the API."""
+    if who.is_key:
+        for scope in IMPORT_SCOPES[entity]:
+            _scope(who, scope)
+    elif who.role != Role.ADMIN:
+        raise Forbidden("only admins and API keys with a write scope import in bulk")
+
+
+def check_may_export(who: Principal, entity: str) -> None:
+    """Refuse a bulk export of ``entity`` rows: admins export everything, an
+    API key the rows its read scope and its creator's rules let it read
+    (without personal fields, see ``check_field``); other users read through
+    the API."""
+    if who.is_key:
+        _scope(who, f"{entity}:read")
+    elif who.role != Role.ADMIN:
+        raise Forbidden("only admins and API keys with a read scope export in bulk")
+
+
 def check_acts_for(
     who: Principal, rep_id: PydanticObjectId, *, key_scope: str | None = None
 ) -> None:

@@ -5,18 +5,58 @@ import reads them: reps by e-mail, customers by their first external id. Only
 what an import sets is exported (so export, import and export again give the
 same file): a customer's first address, no contacts or opening hours; no
 demand or visit status, which moves through its own workflow.
+
+For an API key (``who``) the rows are those its rules let it read, and the
+columns holding personal data (tags, titles, agendas, reps' e-mails) are left
+out, as the API hides those fields from keys.
 """
 
 from __future__ import annotations
 
+import io
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import IO, Any
 
 from models import Customer, Demand, Rep, Visit
 from models.common import rfc3339
+from resolvers import access
 from resolvers.bulk.files import BATCH, RowWriter
 from resolvers.bulk.importing import MODELS
 from resolvers.bulk.mappings import CUSTOM, FIELDS
+
+#: Each kind's access rule, and the columns whose values are personal data
+#: (the API field each comes from).
+RULES: dict[str, Callable[[access.Principal], dict[str, Any]]] = {
+    "customers": access.customer_rule,
+    "demands": access.demand_rule,
+    "visits": access.visit_rule,
+}
+PERSONAL_COLUMNS = {
+    "customers": {"tags": ("Customer", "tags"), "owner": ("Rep", "email")},
+    "demands": {
+        "title": ("Demand", "title"),
+        "description": ("Demand", "description"),
+        "assignee": ("Rep", "email"),
+    },
+    "visits": {
+        "purposeText": ("Visit", "purposeText"),
+        "agenda": ("Visit", "agenda"),
+        "rep": ("Rep", "email"),
+    },
+}
+
+
+def hidden_columns(who: access.Principal | None, entity: str) -> set[str]:
+    """The columns ``who`` may not read (``access.check_field`` refuses their
+    fields); none for the command line."""
+    hidden = set()
+    for column, (type_name, field_name) in PERSONAL_COLUMNS[entity].items():
+        try:
+            access.check_field(who, type_name, field_name, None)
+        except access.Forbidden:
+            hidden.add(column)
+    return hidden
 
 
 def _value(value: Any) -> Any:
@@ -95,11 +135,37 @@ async def export_rows(
 ) -> int:
     """Write every ``entity`` row (changed at or after ``since``) to
     ``stream``; return how many."""
+    counted = Counter()
+    async for text in export_chunks(entity, fmt, since, counted=counted):
+        stream.write(text)
+    return counted.rows
+
+
+class Counter:
+    """How many rows an export wrote so far."""
+
+    rows = 0
+
+
+async def export_chunks(
+    entity: str,
+    fmt: str,
+    since: datetime | None = None,
+    who: access.Principal | None = None,
+    *,
+    counted: Counter | None = None,
+) -> AsyncIterator[str]:
+    """The export of every ``entity`` row (changed at or after ``since``) as
+    text, one batch at a time (the CSV header first); with ``who``, only what
+    that principal may read."""
     model = MODELS[entity]
     query: dict[str, Any] = {}
     if since is not None:
         query["stamp.updated_at"] = {"$gte": since}
-    columns = list(FIELDS[entity])
+    if who is not None:
+        query = access.restrict(query, RULES[entity](who))
+    hidden = hidden_columns(who, entity)
+    columns = [c for c in FIELDS[entity] if c not in hidden]
     if entity == "customers":
         # An aggregation rather than distinct, which not every store answers
         # for a field inside an array of documents.
@@ -111,16 +177,35 @@ async def export_rows(
         keys = [row["_id"] for row in await Customer.aggregate(pipeline).to_list()]
         columns += [CUSTOM + k for k in sorted(keys)]
     emails = {r.id: str(r.email) for r in await Rep.find({}).to_list()}
-    writer = RowWriter(stream, fmt, columns)
+    buffer = io.StringIO()
+    writer = RowWriter(buffer, fmt, columns)
+
+    def taken() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        if counted is not None:
+            counted.rows = writer.count
+        return text
+
+    if text := taken():
+        yield text
     batch: list[Any] = []
     async for doc in model.find(query).sort("_id"):
         batch.append(doc)
         if len(batch) >= BATCH:
-            writer.write(await _rows(entity, batch, emails))
+            writer.write(_without(await _rows(entity, batch, emails), hidden))
             batch = []
+            yield taken()
     if batch:
-        writer.write(await _rows(entity, batch, emails))
-    return writer.count
+        writer.write(_without(await _rows(entity, batch, emails), hidden))
+        yield taken()
+
+
+def _without(rows: list[dict[str, Any]], hidden: set[str]) -> list[dict[str, Any]]:
+    if not hidden:
+        return rows
+    return [{k: v for k, v in row.items() if k not in hidden} for row in rows]
 
 
 async def _rows(

@@ -1,14 +1,19 @@
 """Importing a file: every row checked first, then written through the upserts.
 
 All or none: a real run writes only when every row is valid (with
-``skip_invalid``, the valid rows and none of the others). Rows are read in
+``skip_invalid``, the valid rows and none of the others). The check covers
+what the writes would refuse for the acting principal too: a key held by a row
+it may not see or change, an owner or rep it may not assign. Rows are read in
 batches twice, to check and to write, so memory stays flat however long the
-file is; only the upsert keys seen so far are kept, to refuse a key that a
-file gives twice.
+file is: the keys seen (to refuse a key that a file gives twice) and the rows
+found invalid are kept on disk (``ledger``), not in memory. A real run leaves
+one audit record with its counts (a dry run writes nothing, that included).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,13 +21,15 @@ from typing import Any
 from beanie import Document
 
 from models import Customer, Demand, Rep, Visit
-from resolvers import customers, demands, visit_upserts
+from resolvers import access, audit, customers, demands, visit_upserts
 from resolvers.access import Forbidden
-from resolvers.bulk.files import Row, batches
+from resolvers.bulk.files import FileInvalid, Row, batches
+from resolvers.bulk.ledger import Ledger
 from resolvers.bulk.mappings import (
     CUSTOM,
     Converted,
     Mapping,
+    MappingInvalid,
     Ref,
     check_header,
     convert,
@@ -30,6 +37,7 @@ from resolvers.bulk.mappings import (
 from resolvers.common import build
 from resolvers.context import Context
 from resolvers.errors import DomainError
+from resolvers.loaders import visible_check
 
 MODELS: dict[str, type[Document]] = {
     "customers": Customer,
@@ -80,6 +88,23 @@ class Report:
     unchanged: int = 0
     written: bool = False
     stopped: RowError | None = None
+    #: ``checking``, then ``writing`` (a real run with no invalid rows, or
+    #: ``skip_invalid``), then ``done``.
+    phase: str = "checking"
+
+    @property
+    def written_rows(self) -> int:
+        """Rows the write pass has handled so far (created, updated or unchanged)."""
+        return self.created + self.updated + self.unchanged
+
+    @property
+    def outcome(self) -> str:
+        """The run's outcome as the audit trail records it."""
+        if self.stopped is not None:
+            return "STOPPED"
+        if self.written:
+            return "IMPORTED"
+        return "DRY_RUN" if self.dry_run else "INVALID_ROWS"
 
     def add(self, error: RowError) -> None:
         """List ``error`` (up to ``MAX_LISTED``)."""
@@ -113,44 +138,146 @@ class Importer:
         self.ctx, self.entity, self.mapping = ctx, entity, mapping
         self.geocoder = geocoder
         self.model = MODELS[entity]
+        #: The report of the run in progress (``None`` before ``run``).
+        self.report: Report | None = None
 
     async def run(
         self, open_rows: Opener, *, dry_run: bool, skip_invalid: bool = False
     ) -> Report:
         """Check every row; then, unless ``dry_run``, write them (all valid
-        rows when every row is valid or ``skip_invalid``, else none)."""
-        report = Report(self.entity, dry_run)
+        rows when every row is valid or ``skip_invalid``, else none).
+
+        ``self.report`` is the report being filled, for progress while it runs.
+        """
+        report = self.report = Report(self.entity, dry_run)
+        try:
+            with Ledger() as ledger:
+                await self._passes(report, ledger, open_rows, skip_invalid)
+        except (FileInvalid, MappingInvalid):
+            if not dry_run:
+                await self._audit(report, "FILE_INVALID")
+            raise
+        except BaseException:
+            # Ended by an outage or a stopping server after some writes: the
+            # trail keeps what was written, as it keeps a stopped mutation's.
+            if report.written:
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(self._audit(report, "FAILED"))
+            raise
+        report.phase = "done"
+        if not dry_run:
+            await self._audit(report, report.outcome)
+        return report
+
+    async def _passes(
+        self, report: Report, ledger: Ledger, open_rows: Opener, skip_invalid: bool
+    ) -> None:
         header, rows = open_rows()
         report.ignored_columns = check_header(self.mapping, header)
-        invalid: set[int] = set()
-        seen: dict[str, int] = {}
         for batch in batches(rows):
-            for item in await self._prepare(batch, seen):
+            items = await self._prepare(batch, ledger)
+            report.existing += await self._check_access(items)
+            bad = [item.row for item in items if item.errors]
+            ledger.mark_invalid(bad)
+            for item in items:
                 report.rows += 1
-                if item.errors:
-                    invalid.add(item.row)
-                    for error in item.errors:
-                        report.add(error)
-                elif not item.converted.geocoded:
+                for error in item.errors:
+                    report.add(error)
+                if not item.errors and not item.converted.geocoded:
                     report.not_geocoded += 1
-            report.existing += await self._existing(batch, seen)
-        report.invalid_rows = len(invalid)
-        if dry_run or (invalid and not skip_invalid):
-            return report
-        report.written = True
+            report.invalid_rows += len(bad)
+        if report.dry_run or (report.invalid_rows and not skip_invalid):
+            return
+        report.written, report.phase = True, "writing"
         _, rows = open_rows()
         for batch in batches(rows):
-            for item in await self._prepare(batch, None):
+            items = await self._prepare(batch, None)
+            invalid = ledger.invalid_among(item.row for item in items)
+            for item in items:
                 if item.row in invalid or item.errors:
                     continue
                 if not await self._write(item, report):
-                    return report
-        return report
+                    return
 
-    async def _existing(self, batch: list[Row], seen: dict[str, int]) -> int:
-        numbers = {n for n, _ in batch}
-        keys = [k for k, n in seen.items() if n in numbers]
-        return await self.model.find({"external_keys": {"$in": keys}}).count()
+    async def _audit(self, report: Report, outcome: str) -> None:
+        """One audit record for the run: its counts, not each row's fields (a
+        record per field of a million rows would not fit in one document)."""
+        counts = {
+            "rows": report.rows,
+            "invalid": report.invalid_rows,
+            "created": report.created,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+        }
+        operation = "import" + self.entity.capitalize()
+        outcomes = [outcome, *(f"{name}={n}" for name, n in counts.items())]
+        await audit.record(self.ctx, [operation], outcomes)
+
+    async def _check_access(self, items: list[_Prepared]) -> int:
+        """Refuse the rows whose write the principal's rules would refuse;
+        return how many rows' keys are stored already.
+
+        The rules are ``access``'s, asked with what the rows would write, so
+        a refusal is a row error in the check and never a write half done.
+        """
+        keys = [i.converted.key.key for i in items if i.converted.key is not None]
+        docs = await self.model.find({"external_keys": {"$in": keys}}).to_list()
+        holders = {k: d for d in docs for k in getattr(d, "external_keys", [])}
+        who = access.principal(self.ctx)
+        visible = visible_check(who, self.model)
+        existing = 0
+        for item in items:
+            conv = item.converted
+            held = holders.get(conv.key.key) if conv.key is not None else None
+            existing += held is not None
+            if item.errors or conv.key is None:
+                continue
+            if held is not None and not visible(held):
+                name = self.model.__name__.lower()
+                reason = (
+                    f"the {conv.key.system} id {conv.key.id!r} already "
+                    f"belongs to another {name}"
+                )
+                item.errors.append(RowError(item.row, self._key_column(), reason))
+                continue
+            refused = self._refusal(who, held, conv.data)
+            if refused is not None:
+                item.errors.append(RowError(item.row, *refused))
+        return existing
+
+    def _refusal(
+        self, who: access.Principal, held: Any, data: dict[str, Any]
+    ) -> tuple[str, str] | None:
+        """The column and reason ``access``'s write rules refuse one row for
+        (``held``: the stored row), or ``None``."""
+        owner = self.mapping.column_of("owner")
+        try:
+            if self.entity == "customers" and held is None:
+                who_owns = data.get("owner_id") or access.default_owner(who)
+                access.check_assignment(who, who_owns, data.get("territory"))
+            elif self.entity == "customers":
+                try:
+                    access.check_may_change_customer(who, held)
+                except Forbidden as refused:
+                    return self._key_column(), str(refused)
+                before = (held.owner_id, held.territory)
+                after = (
+                    data.get("owner_id", held.owner_id),
+                    data.get("territory", held.territory),
+                )
+                if after != before:
+                    access.check_assignment(who, *after, before=before)
+            elif self.entity == "visits":
+                owner = self.mapping.column_of("rep")
+                rep_id = data.get("rep_id")
+                if rep_id is not None and (held is None or rep_id != held.rep_id):
+                    access.check_acts_for(who, rep_id, key_scope=access.VISITS_WRITE)
+        except Forbidden as refused:
+            return owner, str(refused)
+        return None
+
+    def _key_column(self) -> str:
+        return self.mapping.column_of(self._key_target())
 
     async def _write(self, item: _Prepared, report: Report) -> bool:
         conv = item.converted
@@ -171,11 +298,9 @@ class Importer:
             report.unchanged += 1
         return True
 
-    async def _prepare(
-        self, batch: list[Row], seen: dict[str, int] | None
-    ) -> list[_Prepared]:
+    async def _prepare(self, batch: list[Row], seen: Ledger | None) -> list[_Prepared]:
         """The batch's rows converted, references resolved, checked; ``seen``
-        (the first pass) collects keys and refuses a key given twice."""
+        (the first pass) notes keys and refuses a key given twice."""
         items = []
         for number, record in batch:
             if record is None:
@@ -186,14 +311,16 @@ class Importer:
                 continue
             conv = convert(self.mapping, self.entity, record)
             errors = [RowError(number, c, r) for c, r in conv.errors]
-            if conv.key is not None and seen is not None:
-                first = seen.setdefault(conv.key.key, number)
-                if first != number:
-                    column = self.mapping.column_of(self._key_target())
-                    errors.append(
-                        RowError(number, column, f"the same id as row {first}")
-                    )
             items.append(_Prepared(number, conv, errors))
+        if seen is not None:
+            given = [(i.converted.key.key, i.row) for i in items if i.converted.key]
+            repeated = seen.first_rows(given)
+            for item in items:
+                key = item.converted.key
+                first = repeated.get(key.key) if key is not None else None
+                if first is not None and first != item.row:
+                    reason = f"the same id as row {first}"
+                    item.errors.append(RowError(item.row, self._key_column(), reason))
         await self._resolve(items)
         for item in items:
             if not item.errors:
@@ -211,9 +338,10 @@ class Importer:
             for name, ref in item.converted.refs.items():
                 if ref is not None:
                     wanted["customers" if name == "customer" else "reps"].add(ref)
+        who = access.principal(self.ctx)
         found = {
-            "reps": await _ids(Rep, wanted["reps"]),
-            "customers": await _ids(Customer, wanted["customers"]),
+            "reps": await _ids(who, Rep, wanted["reps"]),
+            "customers": await _ids(who, Customer, wanted["customers"]),
         }
         for item in items:
             for name, ref in item.converted.refs.items():
@@ -271,8 +399,11 @@ class Importer:
         return self.mapping.column_of(target)
 
 
-async def _ids(model: type[Document], refs: set[Ref]) -> dict[Ref, Any]:
-    """The ids of the rows ``refs`` name, in one query."""
+async def _ids(
+    who: access.Principal, model: type[Document], refs: set[Ref]
+) -> dict[Ref, Any]:
+    """The ids of the rows ``refs`` name that ``who`` may see, in one query (a
+    row it may not see reads as missing, as everywhere)."""
     if not refs:
         return {}
     emails = [r.email for r in refs if r.email]
@@ -280,7 +411,8 @@ async def _ids(model: type[Document], refs: set[Ref]) -> dict[Ref, Any]:
     clauses: list[dict[str, Any]] = [{"external_keys": {"$in": keys}}]
     if emails:
         clauses.append({"email": {"$in": emails}})
-    docs = await model.find({"$or": clauses}).to_list()
+    visible = visible_check(who, model)
+    docs = [d for d in await model.find({"$or": clauses}).to_list() if visible(d)]
     by_key = {r.key: r for r in refs if r.key}
     found: dict[Ref, Any] = {}
     for doc in docs:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import tracemalloc
+from pathlib import Path
+from typing import Any
 
 from models import Customer, Demand, Rep, Visit
 from resolvers.access import Principal
@@ -141,3 +144,79 @@ async def test_a_visit_the_calendar_refuses_stops_the_run_at_its_row(db):
     assert report.stopped is not None
     assert report.stopped.row == 3
     assert await Visit.count() == 1
+
+
+def _accounts(rows: int) -> str:
+    lines = ["externalIds,name,street,city,lat,lng"]
+    lines += [
+        f"crm:{n:09d},Account {n},Street {n},Munich,48.1,11.5" for n in range(rows)
+    ]
+    return "\n".join(lines) + "\n"
+
+
+async def _dry_run_peak(rows: int, directory: Path) -> int:
+    """Peak bytes Python allocated while a dry run checked ``rows`` rows of a
+    file (read from disk, as the command line and the HTTP import read it)."""
+    path = directory / f"accounts-{rows}.csv"
+    path.write_text(_accounts(rows), encoding="utf-8")
+    streams: list[Any] = []
+
+    def open_rows() -> Any:
+        streams.append(path.open(encoding="utf-8", newline=""))
+        return read_rows(streams[-1], "csv")
+
+    importer = Importer(
+        Context(principal=Principal.system()), "customers", native("customers")
+    )
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        base = tracemalloc.get_traced_memory()[0]
+        report = await importer.run(open_rows, dry_run=True)
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+        for stream in streams:
+            stream.close()
+    assert (report.rows, report.invalid_rows) == (rows, 0)
+    return peak
+
+
+async def test_the_check_keeps_nothing_per_row_in_memory(db, tmp_path):
+    """Tests that checking five times the rows takes no more memory: the keys
+    seen and the invalid rows are kept on disk, not in a set that grows."""
+    # given
+    await _dry_run_peak(500, tmp_path)  # first-use allocations out of the way
+    # when
+    small = await _dry_run_peak(2000, tmp_path)
+    large = await _dry_run_peak(10000, tmp_path)
+    # then
+    assert large - small < 256 * 1024, (small, large)
+
+
+async def test_a_real_run_leaves_one_audit_record(db):
+    """Tests that an import (as the command line runs it) writes one audit
+    record with its outcome and counts, and a dry run none."""
+    # given
+    from models import AuditRecord
+
+    await _rep()
+    # when
+    await _import("customers", CUSTOMERS)
+    importer = Importer(
+        Context(principal=Principal.system()), "customers", native("customers")
+    )
+    await importer.run(_opener(CUSTOMERS), dry_run=True)
+    # then
+    [record] = await AuditRecord.find_all().to_list()
+    assert record.operations == ["importCustomers"]
+    assert record.actor_id is None
+    assert record.outcomes == [
+        "IMPORTED",
+        "rows=2",
+        "invalid=0",
+        "created=2",
+        "updated=0",
+        "unchanged=0",
+    ]
+    assert record.changes == []
