@@ -8,6 +8,8 @@ from pathlib import Path
 
 from defenses.connections import HEADER_TIMEOUT_S, MAX_PER_ADDRESS
 from defenses.http import CORS_HEADERS, MAX_BODY_BYTES, REQUEST_TIMEOUT_S
+from resolvers.plans.engine import LOCAL_WORKERS
+from resolvers.plans.jobs import PLANS_PER_TEAM, PLANS_PER_USER
 from store_watch import (
     PING_FAILURES,
     PING_INTERVAL_MS,
@@ -82,6 +84,13 @@ class Settings:
             first good ping takes it as up again.
         store_sync_on_commit: the embedded store flushes each commit to disk
             before acknowledging it, so acknowledged writes survive kill -9.
+        scheduler: the Dask scheduler background plans are computed on
+            (``tcp://host:8786``); ``None`` starts a local cluster with the
+            server, on the first background plan.
+        engine_workers: worker processes of that local cluster.
+        plans_per_user: background plans one user may have running or queued.
+        plans_per_team: background plans one team (a manager and their reps)
+            may have running or queued.
     """
 
     mongodb_uri: str | None = None
@@ -112,6 +121,10 @@ class Settings:
     store_ping_timeout_ms: int = PING_TIMEOUT_MS
     store_ping_failures: int = PING_FAILURES
     store_sync_on_commit: bool = True
+    scheduler: str | None = None
+    engine_workers: int = LOCAL_WORKERS
+    plans_per_user: int = PLANS_PER_USER
+    plans_per_team: int = PLANS_PER_TEAM
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -167,4 +180,14 @@ class Settings:
                 os.environ.get("VISITPLAN_STORE_PING_FAILURES", PING_FAILURES)
             ),
             store_sync_on_commit=_flag("VISITPLAN_STORE_SYNC_ON_COMMIT", True),
+            scheduler=os.environ.get("VISITPLAN_SCHEDULER", "").strip() or None,
+            engine_workers=int(
+                os.environ.get("VISITPLAN_ENGINE_WORKERS", LOCAL_WORKERS)
+            ),
+            plans_per_user=int(
+                os.environ.get("VISITPLAN_PLANS_PER_USER", PLANS_PER_USER)
+            ),
+            plans_per_team=int(
+                os.environ.get("VISITPLAN_PLANS_PER_TEAM", PLANS_PER_TEAM)
+            ),
         )
