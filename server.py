@@ -48,8 +48,7 @@ from resolvers.calendar_feed import read_feed
 from resolvers.calendar_tokens import FEED_PATH
 from resolvers.context import Context
 from resolvers.persisted import DocumentRefused, PersistedDocuments
-from resolvers.plans import PlanJobs, SolverPool
-from resolvers.plans.engine import DaskEngine
+from resolvers.plans import DaskEngine, PlanJobs, SolverPool
 from schema import schema
 from schema.errors import is_client_error, shown, with_document_code
 from settings import Settings

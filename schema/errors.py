@@ -21,7 +21,7 @@ import log_privacy
 from resolvers.access import Forbidden, Unauthenticated
 from resolvers.auth import RateLimited
 from resolvers.errors import DomainError, TransitionRefused
-from resolvers.plans.jobs import PlanLimitReached
+from resolvers.plans import PlanLimitReached
 from schema.base import (
     ConflictError,
     Error,
