@@ -36,6 +36,8 @@ STOP_CHECK_S = 0.5
 """Seconds between a worker's looks at its job's stop event."""
 LOCAL_WORKERS = 2
 """Worker processes of the local cluster (one planner thread each)."""
+LOOPBACK = "127.0.0.1:0"
+"""Where the local cluster's servers listen: loopback, a port the system picks."""
 
 
 def stop_name(key: str) -> str:
@@ -157,7 +159,9 @@ class DaskEngine:
 
         if self.address is None:
             # The scheduler in this process, workers as processes of their own
-            # (a planner holds the interpreter lock); no dashboard, random ports.
+            # (a planner holds the interpreter lock); no dashboard, random ports
+            # on loopback. The scheduler's HTTP server (health, metrics) starts
+            # even without a dashboard, on port 8787 unless told otherwise.
             self._cluster = LocalCluster(
                 processes=True,
                 n_workers=self.workers,
@@ -165,6 +169,7 @@ class DaskEngine:
                 dashboard_address=None,
                 scheduler_port=0,
                 host="127.0.0.1",
+                scheduler_kwargs={"dashboard": False, "dashboard_address": LOOPBACK},
             )
             client = Client(self._cluster, set_as_default=False)
         else:

@@ -126,3 +126,76 @@ async def test_a_discarded_plan_frees_its_worker(gql, team, engine_jobs, dask_en
     await gql(DISCARD, input={"id": second})
     await engine_jobs.wait()
     assert _processing(dask_engine) == {w: [] for w in _processing(dask_engine)}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as stat:  # an exited child may linger a moment
+        return stat.read().split(")")[-1].split()[0] != "Z"
+
+
+async def _gone(pids: list[int], seconds: float) -> list[int]:
+    """The ``pids`` still running after up to ``seconds``."""
+    alive = list(pids)
+    end = time.monotonic() + seconds
+    while alive and time.monotonic() < end:
+        await asyncio.sleep(0.2)
+        alive = [pid for pid in alive if _alive(pid)]
+    return alive
+
+
+async def test_the_local_cluster_starts_on_first_use_and_stops_on_close():
+    """Tests DaskEngine without a scheduler address: worker processes of its
+    own, gone once it is closed (the server's exit)."""
+    # given
+    engine = DaskEngine(workers=2)
+    # when
+    slots = await engine.slots()
+    client = await engine.client()
+    pids = list(client.run(os.getpid).values())
+    await engine.close()
+    # then
+    assert slots == 2
+    assert len(pids) == 2
+    assert os.getpid() not in pids
+    assert await _gone(pids, 30) == []
+
+
+async def test_workers_of_a_killed_server_exit():
+    """Tests that the local cluster's workers do not outlive a server killed
+    with -9 (its scheduler and nannies die with it)."""
+    # given: a process that starts a local cluster, reports its workers, waits
+    import sys
+
+    script = """
+import asyncio, os, time
+from resolvers.plans.engine import DaskEngine
+async def main():
+    engine = DaskEngine(workers=2)
+    client = await engine.client()
+    await asyncio.to_thread(client.wait_for_workers, 2, 60)
+    print(*client.run(os.getpid).values(), flush=True)
+    time.sleep(600)
+asyncio.run(main())
+"""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+    server = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        script,
+        cwd=root,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    assert server.stdout is not None
+    line = await asyncio.wait_for(server.stdout.readline(), 120)
+    workers = [int(pid) for pid in line.split()]
+    # when
+    server.send_signal(signal.SIGKILL)
+    await server.wait()
+    # then
+    assert len(workers) == 2
+    assert await _gone(workers, 60) == []
