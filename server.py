@@ -49,7 +49,7 @@ from resolvers.calendar_feed import read_feed
 from resolvers.calendar_tokens import FEED_PATH
 from resolvers.context import Context
 from resolvers.persisted import DocumentRefused, PersistedDocuments
-from resolvers.plans import PlanJobs, SolverPool
+from resolvers.plans import DaskEngine, PlanJobs, SolverPool
 from schema import schema
 from schema.errors import is_client_error, shown, with_document_code
 from settings import Settings
@@ -560,9 +560,15 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # The planner's processes and background plans live as long as the app;
-        # every request finds them on its Context (see get_context).
+        # every request finds them on its Context (see get_context). The engine
+        # connects (or starts its local cluster) on the first background plan.
         pool = app.state.pool = SolverPool()
-        jobs = app.state.jobs = PlanJobs(pool)
+        engine = DaskEngine(settings.scheduler, settings.engine_workers)
+        jobs = app.state.jobs = PlanJobs(
+            engine,
+            per_user=settings.plans_per_user,
+            per_team=settings.plans_per_team,
+        )
         running: EmbeddedStore | None = None
         client: AsyncIOMotorClient[dict[str, Any]] | None = None
         watch: StoreWatch | None = None
@@ -612,6 +618,7 @@ def create_app(
             if client is not None or not connect:
                 await jobs.stop()
                 await bulk.jobs.stop()
+            await engine.close()
             pool.close()
             del app.state.pool, app.state.jobs
             if client is not None:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from defenses.connections import HEADER_TIMEOUT_S, MAX_PER_ADDRESS
 from defenses.http import CORS_HEADERS, MAX_BODY_BYTES, REQUEST_TIMEOUT_S
+from resolvers.plans.engine import LOCAL_WORKERS
+from resolvers.plans.jobs import PLANS_PER_TEAM, PLANS_PER_USER
 from store_watch import (
     PING_FAILURES,
     PING_INTERVAL_MS,
@@ -93,6 +95,13 @@ class Settings:
         bulk_upload_timeout_s: an import's file that has not arrived this long
             after the request began gets 408 (the bulk routes have this limit
             instead of ``request_timeout_s``; the import itself runs on).
+        scheduler: the Dask scheduler background plans are computed on
+            (``tcp://host:8786``); ``None`` starts a local cluster with the
+            server, on the first background plan.
+        engine_workers: worker processes of that local cluster.
+        plans_per_user: background plans one user may have running or queued.
+        plans_per_team: background plans one team (a manager and their reps)
+            may have running or queued.
     """
 
     mongodb_uri: str | None = None
@@ -125,6 +134,10 @@ class Settings:
     store_sync_on_commit: bool = True
     bulk_max_bytes: int = BULK_MAX_BYTES
     bulk_upload_timeout_s: float = BULK_UPLOAD_TIMEOUT_S
+    scheduler: str | None = None
+    engine_workers: int = LOCAL_WORKERS
+    plans_per_user: int = PLANS_PER_USER
+    plans_per_team: int = PLANS_PER_TEAM
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -185,5 +198,15 @@ class Settings:
             ),
             bulk_upload_timeout_s=float(
                 os.environ.get("VISITPLAN_BULK_UPLOAD_TIMEOUT", BULK_UPLOAD_TIMEOUT_S)
+            ),
+            scheduler=os.environ.get("VISITPLAN_SCHEDULER", "").strip() or None,
+            engine_workers=int(
+                os.environ.get("VISITPLAN_ENGINE_WORKERS", LOCAL_WORKERS)
+            ),
+            plans_per_user=int(
+                os.environ.get("VISITPLAN_PLANS_PER_USER", PLANS_PER_USER)
+            ),
+            plans_per_team=int(
+                os.environ.get("VISITPLAN_PLANS_PER_TEAM", PLANS_PER_TEAM)
             ),
         )

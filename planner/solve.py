@@ -48,6 +48,10 @@ PROGRESS_EVERY = 1.0
 """Seconds between progress reports of the insertion start."""
 
 
+class Stopped(Exception):
+    """The caller's ``should_stop`` asked :func:`solve` to give up (no plan)."""
+
+
 class Infeasible(Exception):
     """Required visits cannot all be served.
 
@@ -145,9 +149,14 @@ def _search(
     progress: Callable[[tuple[int, float], float], None],
     settings: list[backend.Settings],
     start: Solution | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> list[Solution]:
     """Run one backend search per seed and settings: the first here, the others in
-    children, all from ``start`` when given."""
+    children, all from ``start`` when given.
+
+    The backend polls once per iteration; a ``should_stop`` that answers true
+    there ends the search (and its children) with :class:`Stopped`.
+    """
 
     def handle(now: float, sol: Solution) -> None:
         progress(_score(problem, model, sol), now)
@@ -158,6 +167,8 @@ def _search(
     ]
 
     def poll() -> None:
+        if should_stop is not None and should_stop():
+            raise Stopped
         for child in children:
             child.drain(handle)
 
@@ -180,7 +191,7 @@ def _search(
             deadline=deadline,
             max_iterations=max_iterations,
             report=handle,
-            poll=poll if children else None,
+            poll=poll if children or should_stop is not None else None,
             share=share if exchange else None,
             fetch=fetch if exchange else None,
             settings=settings[0],
@@ -205,6 +216,7 @@ def _insertion_start(
     time_limit: float,
     max_iterations: int | None,
     progress: Callable[[tuple[int, float], float], None],
+    should_stop: Callable[[], bool] | None = None,
 ) -> Solution | None:
     """Routes by cheapest insertion for the searches to start from, on problems
     of :data:`WARM_START_MIN_CANDIDATES` candidates or more (there PyVRP's search
@@ -215,7 +227,8 @@ def _insertion_start(
     With an iteration budget the insertion runs to completion (reproducible);
     otherwise it stops after :data:`WARM_START_SHARE` of the time limit with what
     it has inserted. ``progress`` hears of the routes so far every
-    :data:`PROGRESS_EVERY` seconds.
+    :data:`PROGRESS_EVERY` seconds; ``should_stop`` is asked after every
+    insertion (:class:`Stopped` when it answers true).
     """
     if len(model.candidates) < WARM_START_MIN_CANDIDATES or problem.has_gaps:
         return None
@@ -230,6 +243,8 @@ def _insertion_start(
     last = [time.monotonic()]
 
     def report() -> None:
+        if should_stop is not None and should_stop():
+            raise Stopped
         # The routes are feasible after every insertion: a plan to show early.
         now = time.monotonic()
         if now - last[0] >= PROGRESS_EVERY:
@@ -329,6 +344,7 @@ def solve(
     workers: int | None = None,
     strict: bool = False,
     parts: int | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> Plan:
     """Plan the visits of ``problem``.
 
@@ -347,6 +363,11 @@ def solve(
             (:func:`planner.decompose.solve_in_parts`, with ``workers`` parts
             at a time); by default :func:`planner.decompose.parts_for` decides,
             and without an iteration budget only. 1 solves it whole.
+        should_stop: Asked where the search polls (once per iteration, after
+            every insertion of the start, and between the stages); when it
+            answers true the search and its child process end and
+            :class:`Stopped` is raised. It must be cheap: read a flag. A
+            problem solved in parts is asked only before and after them.
 
     Returns:
         The best plan found, with exact times and recomputed numbers.
@@ -355,6 +376,7 @@ def solve(
         ValueError: If ``time_limit`` is not positive or ``seed`` is outside
             0..``MAX_SEED``.
         Infeasible: With ``strict``, when required visits cannot all be served.
+        Stopped: ``should_stop`` answered true.
     """
     if not time_limit > 0:
         raise ValueError(f"time_limit: must be positive, got {time_limit!r}")
@@ -363,6 +385,7 @@ def solve(
     if parts is None:
         parts = parts_for(problem) if max_iterations is None else 1
     if parts > 1:
+        _check_stop(should_stop)
         plan = solve_in_parts(
             problem,
             parts=parts,
@@ -371,6 +394,7 @@ def solve(
             workers=workers,
             on_progress=on_progress,
         )
+        _check_stop(should_stop)
         if strict and plan.infeasible_required:
             raise Infeasible(plan.infeasible_required, plan)
         return plan
@@ -402,13 +426,23 @@ def solve(
         )
         end = deadline - reserve
         start = _insertion_start(
-            problem, model, begin, time_limit, max_iterations, progress
+            problem, model, begin, time_limit, max_iterations, progress, should_stop
         )
         if start:
             progress(_score(problem, model, start), time.monotonic())
+        _check_stop(should_stop)
         sols = _search(
-            problem, model, seeds, end, max_iterations, progress, settings, start
+            problem,
+            model,
+            seeds,
+            end,
+            max_iterations,
+            progress,
+            settings,
+            start,
+            should_stop,
         )
+    _check_stop(should_stop)
     rebuilt = [_rebuild(problem, model, s) for s in sols] or [{}]
     routes = max(
         rebuilt, key=lambda r: _score(problem, model, [(k, v) for k, v in r.items()])
@@ -433,3 +467,8 @@ def solve(
     if strict and plan.infeasible_required:
         raise Infeasible(plan.infeasible_required, plan)
     return plan
+
+
+def _check_stop(should_stop: Callable[[], bool] | None) -> None:
+    if should_stop is not None and should_stop():
+        raise Stopped

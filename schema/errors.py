@@ -21,6 +21,7 @@ import log_privacy
 from resolvers.access import Forbidden, Unauthenticated
 from resolvers.auth import RateLimited
 from resolvers.errors import DomainError, TransitionRefused
+from resolvers.plans import PlanLimitReached
 from schema.base import (
     ConflictError,
     Error,
@@ -102,6 +103,9 @@ def top_level(exc: BaseException) -> GraphQLError | None:
         )
     if isinstance(exc, GlobalIDValueError | InvalidGlobalIDError):
         return GraphQLError(str(exc), extensions={"code": "VALIDATION"})
+    if isinstance(exc, PlanLimitReached):
+        extensions = {"code": "RATE_LIMITED", "scope": exc.scope, "limit": exc.limit}
+        return GraphQLError(str(exc), extensions=extensions)
     for kind, code in _REFUSALS.items():
         if isinstance(exc, kind):
             return GraphQLError(str(exc), extensions={"code": code})

@@ -19,6 +19,7 @@ from resolvers.auth import Auth
 from resolvers.context import Context
 from resolvers.plans import PlanJobs, SolverPool
 from schema import schema
+from tests.integration.engine_support import ThreadEngine
 
 _counter = itertools.count()
 
@@ -68,11 +69,18 @@ def pool() -> Iterator[SolverPool]:
 
 
 @pytest.fixture
-async def jobs(db: Any, pool: SolverPool) -> AsyncIterator[PlanJobs]:
+def engine() -> ThreadEngine:
+    """The engine of this test's background plans: the planner in threads."""
+    return ThreadEngine()
+
+
+@pytest.fixture
+async def jobs(db: Any, engine: ThreadEngine) -> AsyncIterator[PlanJobs]:
     """This test's background plans; stopped when it ends, as at server exit."""
-    running = PlanJobs(pool)
+    running = PlanJobs(engine)
     yield running
     await running.stop()
+    await engine.close()
 
 
 class GraphQLCaller:

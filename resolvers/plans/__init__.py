@@ -9,16 +9,19 @@ The one way in for the schema and the server. Inside, one module a role:
 * ``results``: a planner plan read back into a stored plan;
 * ``plan``: planVisits waiting for its plan, and reading a plan;
 * ``jobs``: planVisits in the background (:class:`PlanJobs`);
-* ``pool``: the planner's worker processes (:class:`SolverPool`);
+* ``engine``: the Dask cluster background plans run on (:class:`DaskEngine`);
+* ``queue``: the fair order of plans waiting for the engine;
+* ``pool``: the planner's worker process for waiting requests (:class:`SolverPool`);
 * ``replan``: replanDay;
 * ``drafts``: accepting or discarding a draft.
 
 The server's lifespan opens one :class:`SolverPool` and one :class:`PlanJobs`
-and hands them to every request on its ``Context``.
+over a :class:`DaskEngine`, and hands them to every request on its ``Context``.
 """
 
 from resolvers.plans.drafts import accept_plan, discard_plan
-from resolvers.plans.jobs import PlanJobs, start_plan
+from resolvers.plans.engine import DaskEngine
+from resolvers.plans.jobs import PlanJobs, PlanLimitReached, start_plan
 from resolvers.plans.plan import get_plan, plan_visits
 from resolvers.plans.pool import SolverPool
 from resolvers.plans.problem import Travel
@@ -26,7 +29,9 @@ from resolvers.plans.replan import ReplanRequest, replan_day
 from resolvers.plans.request import PlanRequest
 
 __all__ = [
+    "DaskEngine",
     "PlanJobs",
+    "PlanLimitReached",
     "PlanRequest",
     "ReplanRequest",
     "SolverPool",

@@ -168,7 +168,8 @@ async def _replan_changes(plan: VisitPlan, session: Any = None) -> list[Visit]:
 
 async def discard_plan(ctx: Context, plan_id: str) -> VisitPlan:
     """Drop a draft, running or failed plan; an accepted plan stays (cancel its
-    visits instead). A running plan's result is not kept when it arrives."""
+    visits instead). A running plan's computation is stopped (a queued one
+    leaves the queue), and a result arriving anyway is not kept."""
     plan = await _plan_to_change(ctx, plan_id)
     if plan.status == PlanStatus.DISCARDED:
         return plan
@@ -178,7 +179,10 @@ async def discard_plan(ctx: Context, plan_id: str) -> VisitPlan:
             current=plan.status.value,
             requested="discarded",
         )
+    was = plan.status
     plan.status = PlanStatus.DISCARDED
     plan.stamp.touch(ctx.actor_id)
     await save(plan)
+    if was == PlanStatus.RUNNING and ctx.jobs is not None and plan.id is not None:
+        await ctx.jobs.discard(plan.id)
     return plan

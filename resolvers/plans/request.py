@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
+from starlette.concurrency import run_in_threadpool
+
 from models import Customer, Rep
 from models.common import stored_id
 from models.customer import LifecycleStatus
@@ -150,7 +152,10 @@ async def prepare(who: Principal, req: PlanRequest, now: datetime) -> Built:
     fixed = [
         (v, places[v.customer_id]) for v in fixed_visits if v.customer_id in places
     ]
-    built = build_problem(
+    # The travel matrix of thousands of candidates takes a while: off the
+    # event loop, so other requests are served meanwhile.
+    built = await run_in_threadpool(
+        build_problem,
         name=f"plan {req.first_day}..{req.last_day}",
         reps=reps,
         shifts=shifts,

@@ -43,8 +43,9 @@ class PlanVisitsInput:
         default=False,
         description="Return at once a plan with status RUNNING and compute it in "
         "the background (then timeLimitSeconds may be up to 300); read it again "
-        "with visitPlan(id) until it is DRAFT or FAILED. At most 2 at a time per "
-        "server (RATE_LIMITED).",
+        "with visitPlan(id) until it is DRAFT or FAILED. At most 2 running or "
+        "queued per user and 4 per team by default (RATE_LIMITED, with "
+        "extensions scope and limit).",
     )
     seed: int = strawberry.field(
         default=1, description="Same seed, same data: same plan."

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures.process import BrokenProcessPool
 from datetime import timedelta
 from typing import Any
 
@@ -163,16 +162,16 @@ async def test_a_background_time_limit_out_of_bounds_is_refused(gql, team, secon
     assert await VisitPlan.count() == 0
 
 
-async def test_more_background_plans_than_workers_are_refused(
+async def test_more_background_plans_than_a_user_may_have_are_refused(
     gql, team, jobs, monkeypatch
 ):
-    """Tests the per-server limit: a refusal with RATE_LIMITED, nothing stored."""
+    """Tests the per-user limit: a refusal with RATE_LIMITED, nothing stored."""
     # given
     rep, _ = team
     release = asyncio.Event()
     slow = held_until(release)
-    monkeypatch.setattr(jobs.pool, "solve_in_background", slow)
-    for _ in range(jobs.limit):
+    monkeypatch.setattr(jobs.engine, "run", slow)
+    for _ in range(jobs.per_user):
         await start(gql, rep)
     # when
     errors = await gql.errors(
@@ -190,9 +189,9 @@ async def test_more_background_plans_than_workers_are_refused(
     await jobs.wait()
     # then
     assert bad["field"] == "lastDay"  # what is wrong with a request comes first
-    assert errors[0].extensions["code"] == "RATE_LIMITED"
+    assert errors[0].extensions == {"code": "RATE_LIMITED", "scope": "user", "limit": 2}
     assert "in the background already" in errors[0].message
-    assert await VisitPlan.count() == jobs.limit
+    assert await VisitPlan.count() == jobs.per_user
     assert jobs.busy() == 0
 
 
@@ -204,7 +203,7 @@ async def test_a_planner_failure_marks_the_plan_failed(gql, team, jobs, monkeypa
     async def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(jobs.pool, "solve_in_background", broken)
+    monkeypatch.setattr(jobs.engine, "run", broken)
     # when
     plan = await start(gql, rep)
     await jobs.wait()
@@ -227,7 +226,7 @@ async def test_stopping_the_server_marks_running_plans_failed(
     async def endless(*args: Any, **kwargs: Any) -> Any:
         await asyncio.sleep(3600)
 
-    monkeypatch.setattr(jobs.pool, "solve_in_background", endless)
+    monkeypatch.setattr(jobs.engine, "run", endless)
     plan = await start(gql, rep)
     # when
     await jobs.stop()
@@ -304,7 +303,7 @@ async def test_a_plan_this_server_computes_is_not_swept(gql, team, jobs, monkeyp
     rep, _ = team
     release = asyncio.Event()
     slow = held_until(release)
-    monkeypatch.setattr(jobs.pool, "solve_in_background", slow)
+    monkeypatch.setattr(jobs.engine, "run", slow)
     plan = await start(gql, rep)
     monkeypatch.setattr(
         "resolvers.plans.jobs.utc_now", lambda: utc_now() + timedelta(days=1)
@@ -319,51 +318,9 @@ async def test_a_plan_this_server_computes_is_not_swept(gql, team, jobs, monkeyp
     assert seen["status"] == "RUNNING"
 
 
-async def test_server_exit_stops_the_background_workers():
-    """Tests SolverPool.close: a long background solve is stopped, not awaited."""
-    # given
-    from planner import problem_from_dict
-    from resolvers.plans import SolverPool
-
-    problem = problem_from_dict(
-        {
-            "version": 1,
-            "name": "long",
-            "metric": "euclidean",
-            "speed": 1.0,
-            "travel_cost": 0.0,
-            "reps": [{"id": "r", "start": [0, 0], "end": [0, 0], "shifts": [[0, 100]]}],
-            "visits": [
-                {"id": f"v{i}", "location": [i % 7, i // 7], "duration": 1, "value": 1}
-                for i in range(40)
-            ],
-        }
-    )
-    solvers = SolverPool()  # no background workers yet
-    solving = asyncio.ensure_future(
-        solvers.solve_in_background(problem, time_limit=120, seed=1, key="k")
-    )
-    await asyncio.sleep(0)  # the solve is submitted to a new pool
-    pool = solvers._background_executor()
-    # the pool offers no event for a worker that has started
-    while not any(p.is_alive() for p in pool._processes.values()):  # noqa: ASYNC110
-        await asyncio.sleep(0.05)
-    processes = list(pool._processes.values())
-    # when
-    solvers.close()
-    # then: stopped (a solve left running would take 120 s)
-    assert processes
-    for process in processes:
-        process.join(timeout=10)
-    assert not any(p.is_alive() for p in processes), _states(processes)
-    with pytest.raises(BrokenProcessPool):
-        await solving
-    assert solvers._background is None
-
-
 def test_workers_of_a_killed_server_exit(tmp_path):
-    """Tests that the solver workers do not outlive a server killed with -9."""
-    # given: a process that starts both pools, reports their workers and is killed
+    """Tests that the solver worker does not outlive a server killed with -9."""
+    # given: a process that starts the pool, reports its worker and is killed
     import os
     import signal
     import subprocess
@@ -374,11 +331,8 @@ def test_workers_of_a_killed_server_exit(tmp_path):
 import os, sys, time
 from resolvers.plans.pool import SolverPool, _ready
 solvers = SolverPool()
-solvers.warm_up()
-solvers._background_executor().submit(_ready).result()
 solvers._executor().submit(_ready).result()
-pools = (solvers._pool, solvers._background)
-print(*[p.pid for pool in pools for p in pool._processes.values()], flush=True)
+print(*[p.pid for p in solvers._pool._processes.values()], flush=True)
 time.sleep(600)
 """
     root = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
@@ -399,22 +353,6 @@ time.sleep(600)
         time.sleep(0.1)
     assert workers
     assert alive == []
-
-
-def _states(processes: list[Any]) -> list[str]:
-    out = []
-    for p in processes:
-        try:
-            with open(f"/proc/{p.pid}/status") as status:
-                keep = ("State", "SigBlk", "SigIgn", "SigCgt", "PPid")
-                out.append(
-                    " ".join(
-                        x for x in status.read().splitlines() if x.startswith(keep)
-                    )
-                )
-        except OSError as exc:
-            out.append(f"{p.pid}: {exc}")
-    return out
 
 
 def _running(pid: int) -> bool:
@@ -470,7 +408,7 @@ async def test_the_app_lifespan_owns_the_planner(gql, team, jobs, monkeypatch):
     # given
     import httpx
 
-    from resolvers.plans import SolverPool
+    from resolvers.plans.engine import DaskEngine
     from server import create_app
     from settings import Settings
     from tests.conftest import TEST_SECRET, sign_in
@@ -481,7 +419,11 @@ async def test_the_app_lifespan_owns_the_planner(gql, team, jobs, monkeypatch):
     async def endless(*args: Any, **kwargs: Any) -> Any:
         await asyncio.sleep(3600)
 
-    monkeypatch.setattr(SolverPool, "solve_in_background", endless)
+    async def two(self: Any) -> int:
+        return 2
+
+    monkeypatch.setattr(DaskEngine, "run", endless)
+    monkeypatch.setattr(DaskEngine, "slots", two)
     app = create_app(Settings(secret=TEST_SECRET), connect=False)
     variables = {
         "input": {"repIds": [rep["id"]], "firstDay": MONDAY, "lastDay": MONDAY}
@@ -506,7 +448,7 @@ async def test_the_app_lifespan_owns_the_planner(gql, team, jobs, monkeypatch):
     stopped = await read(gql, started.json()["data"]["planVisits"]["plan"]["id"])
     # then
     assert waited.json()["data"]["planVisits"]["plan"]["status"] == "DRAFT"
-    assert opened[1].pool is opened[0]
+    assert isinstance(opened[1].engine, DaskEngine)
     assert busy == 1
     assert jobs.busy() == 0  # another app's jobs know nothing of it
     assert not hasattr(app.state, "pool")
