@@ -5,6 +5,7 @@ any plan with :func:`evaluate`, and write the plan back as JSON.
 """
 
 from planner.evaluate import Evaluation, evaluate
+from planner.finish import Stopped
 from planner.jsonio import dump_plan, dumps_plan, load_plan, load_problem
 from planner.plan import (
     Plan,
@@ -37,6 +38,7 @@ __all__ = [
     "RouteBreak",
     "SolverInfo",
     "Stop",
+    "Stopped",
     "Visit",
     "dump_plan",
     "dumps_plan",

@@ -34,11 +34,12 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from planner.backends.model import Model
 from planner.backends.worker import receive, send
-from planner.finish import NOT_FITTED, make_plan, polish, scheduler
+from planner.finish import NOT_FITTED, Stopped, make_plan, polish, scheduler
 from planner.gaps import repair
 from planner.plan import LOWER_VALUE, SERVED, TOO_CLOSE, Plan
 from planner.problem import Problem
@@ -156,6 +157,7 @@ def solve_in_parts(
     workers: int | None = None,
     solve_part: PartSolver | None = None,
     on_progress: Callable[[float, float], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> Plan:
     """Plan ``problem`` in ``parts`` parts (see the module's text).
 
@@ -174,9 +176,16 @@ def solve_in_parts(
             has one (the joined plan's objective before the polish, since the
             parts share nothing), then the joined plan's before and after the
             polish.
+        should_stop: Asked every 0.1 s while the parts are solved; when it
+            answers true, the default part solver's children are killed and
+            :class:`planner.finish.Stopped` is raised (a ``solve_part`` of
+            the caller's is waited for first).
 
     Returns:
         The joined plan, with exact times and recomputed numbers.
+
+    Raises:
+        Stopped: ``should_stop`` answered true.
     """
     if not time_limit > 0:
         raise ValueError(f"time_limit: must be positive, got {time_limit!r}")
@@ -192,8 +201,17 @@ def solve_in_parts(
         if on_progress is not None:
             on_progress(objective, time.monotonic() - begin)
 
-    solver = solve_part or solve_in_child
-    plans = _solve_all(pieces, each, seed, lanes, solver, progress)
+    children: list[subprocess.Popen[bytes]] = []
+    solver = solve_part or partial(solve_in_child, started=children.append)
+
+    def stop() -> bool:
+        if should_stop is None or not should_stop():
+            return False
+        for child in list(children):
+            child.kill()
+        return True
+
+    plans = _solve_all(pieces, each, seed, lanes, solver, progress, stop)
     routes, hopeless, model = _join(problem, plans)
     plan = make_plan(problem, model, hopeless, routes, time.monotonic() - begin, seed)
     if on_progress is not None:
@@ -217,9 +235,11 @@ def _solve_all(
     lanes: int,
     solver: PartSolver,
     progress: Report,
+    stop: Callable[[], bool],
 ) -> list[Plan]:
     """Solve every part, ``lanes`` at a time, each within ``each`` seconds;
-    ``progress`` gets the sum of the parts' bests, on this thread."""
+    ``progress`` gets the sum of the parts' bests, on this thread, which also
+    asks ``stop`` (:class:`Stopped` once it answers true)."""
     plans: list[Plan | None] = [None] * len(pieces)
     errors: list[BaseException] = []
     todo = list(enumerate(pieces))
@@ -246,7 +266,12 @@ def _solve_all(
     for t in threads:
         t.start()
     best: dict[int, float] = {}
+    stopped = False
     while any(t.is_alive() for t in threads) or not reports.empty():
+        if not stopped and stop():
+            stopped = True
+            with lock:
+                todo.clear()
         try:
             i, objective = reports.get(timeout=0.1)
         except queue.Empty:
@@ -256,6 +281,8 @@ def _solve_all(
             progress(sum(best.values()))
     for t in threads:
         t.join()
+    if stopped:
+        raise Stopped
     if errors:
         raise errors[0]
     return [p for p in plans if p is not None]
@@ -306,10 +333,15 @@ def _index(problem: Problem, visit_id: str) -> int:
 
 
 def solve_in_child(
-    problem: Problem, time_limit: float, seed: int, report: Report | None = None
+    problem: Problem,
+    time_limit: float,
+    seed: int,
+    report: Report | None = None,
+    started: Callable[[subprocess.Popen[bytes]], None] | None = None,
 ) -> Plan:
     """Solve one part with one search in a child Python process (see
-    :func:`solve_in_parts`), passing its progress to ``report``."""
+    :func:`solve_in_parts`), passing its progress to ``report``; ``started``
+    hears of the child process (so that a caller may kill it)."""
     root = str(Path(__file__).resolve().parents[1])
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
@@ -321,6 +353,8 @@ def solve_in_child(
         stdout=subprocess.PIPE,
         env=env,
     )
+    if started is not None:
+        started(child)
     assert child.stdin is not None
     assert child.stdout is not None
     try:

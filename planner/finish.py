@@ -19,6 +19,12 @@ from planner.gaps import Gaps
 from planner.plan import LOWER_VALUE, SERVED, Plan, SolverInfo
 from planner.problem import Problem, Visit
 
+
+class Stopped(Exception):
+    """The caller's ``should_stop`` asked :func:`planner.solve` to give up (no
+    plan)."""
+
+
 NOT_FITTED = "required, but could not be fitted alongside the other required visits"
 
 

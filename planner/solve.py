@@ -21,7 +21,7 @@ from planner.backends.worker import Child
 from planner.decompose import parts_for, solve_in_parts
 from planner.evaluate import schedule_route
 from planner.exchange import exchange
-from planner.finish import make_plan, polish, scheduler
+from planner.finish import Stopped, make_plan, polish, scheduler
 from planner.gaps import Gaps, repair
 from planner.plan import (
     NO_WINDOW,
@@ -46,10 +46,6 @@ WARM_START_SHARE = 0.4
 """At most this share of the time limit goes to the insertion start."""
 PROGRESS_EVERY = 1.0
 """Seconds between progress reports of the insertion start."""
-
-
-class Stopped(Exception):
-    """The caller's ``should_stop`` asked :func:`solve` to give up (no plan)."""
 
 
 class Infeasible(Exception):
@@ -393,6 +389,7 @@ def solve(
             seed=seed,
             workers=workers,
             on_progress=on_progress,
+            should_stop=should_stop,
         )
         _check_stop(should_stop)
         if strict and plan.infeasible_required:

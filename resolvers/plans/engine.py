@@ -25,8 +25,7 @@ from collections.abc import Callable
 from concurrent.futures import Future as ThreadFuture
 from typing import Any, Protocol
 
-from planner import Plan, Problem, solve
-from planner.solve import Stopped
+from planner import Plan, Problem, Stopped, solve
 
 log = logging.getLogger("visitplan.engine")
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from planner import Plan, Problem, evaluate, problem_from_dict, solve
+from planner import Plan, Problem, Stopped, evaluate, problem_from_dict, solve
 from planner.decompose import parts_for, solve_in_child, solve_in_parts, split
 
 
@@ -213,3 +214,19 @@ def test_solve_with_parts_goes_through_the_split() -> None:
     assert evaluate(problem, plan).ok
     assert plan.problem == "two towns"
     assert {r.rep[0] for r in plan.routes} == {"w", "e"}
+
+
+def test_a_stop_kills_the_parts_searches() -> None:
+    """Tests that ``should_stop`` ends a plan in parts early, children and all."""
+    problem = _problem()
+    started = time.monotonic()
+    asked: list[float] = []
+
+    def should_stop() -> bool:
+        asked.append(time.monotonic())
+        return time.monotonic() - started > 1.5
+
+    with pytest.raises(Stopped):
+        solve(problem, time_limit=30.0, seed=1, parts=2, should_stop=should_stop)
+    assert time.monotonic() - started < 10.0
+    assert asked

@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from planner import problem_from_dict, solve
-from planner.solve import Stopped
+from planner import Stopped, problem_from_dict, solve
 
 
 def _long_problem() -> Any:
