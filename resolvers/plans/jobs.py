@@ -24,8 +24,10 @@ Reading a plan never changes it.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -46,7 +48,7 @@ from resolvers.plans.checks import check_time_limit, opened
 from resolvers.plans.engine import Engine
 from resolvers.plans.problem import Built
 from resolvers.plans.queue import FairSlots
-from resolvers.plans.request import PlanRequest, prepare
+from resolvers.plans.request import PlanRequest, check_request, prepare
 from resolvers.plans.results import fill_plan, new_plan
 
 log = logging.getLogger("visitplan.plans")
@@ -125,6 +127,9 @@ class PlanJobs:
         self._jobs: dict[PydanticObjectId, _Job] = {}
         #: Limits are checked and the plan stored one request at a time.
         self._admit = asyncio.Lock()
+        #: Requests of each user past the limit check whose plan is not stored
+        #: yet (their problem is being built); they count against the limits.
+        self._admitting: collections.Counter[Any] = collections.Counter()
         self._sweeper: asyncio.Task[None] | None = None
 
     def busy(self) -> int:
@@ -141,7 +146,9 @@ class PlanJobs:
                 or queued.
         """
         async with self._admit:
-            await self._check_limits(who, ctx.actor_id)
+            pending = self._admitting.copy()
+            pending[ctx.actor_id] = max(0, pending[ctx.actor_id] - 1)  # this one
+            await self.check_limits(who, ctx.actor_id, pending)
             doc = new_plan(ctx, req, built)
             await insert(doc)
         plan_id = doc.id
@@ -152,18 +159,37 @@ class PlanJobs:
         job.task.add_done_callback(lambda _: self._jobs.pop(plan_id, None))
         return doc
 
-    async def _check_limits(self, who: Principal, actor: Any) -> None:
+    @contextlib.asynccontextmanager
+    async def admission(self, who: Principal, actor: Any) -> AsyncIterator[None]:
+        """Check the limits, counting the requests being admitted, and count
+        this one among them until it is done: of a burst of requests from one
+        user, only as many as the limit allows go on to build their problem."""
+        await self.check_limits(who, actor, self._admitting)
+        self._admitting[actor] += 1
+        try:
+            yield
+        finally:
+            self._admitting[actor] -= 1
+
+    async def check_limits(
+        self, who: Principal, actor: Any, pending: Mapping[Any, int] | None = None
+    ) -> None:
+        """Refuse with :class:`PlanLimitReached` when ``actor`` or its team has
+        its most plans running or queued (with ``pending``, requests of each
+        user about to store theirs)."""
+        pending = pending or {}
         # Running plans are few: read them all, count them here. Plans of other
         # servers count too; two servers admitting at the same instant may
         # each let one through.
         running = await VisitPlan.find({"status": PlanStatus.RUNNING.value}).to_list()
         by = [doc.stamp.created_by for doc in running]
-        if sum(1 for c in by if c == actor) >= self.per_user:
+        if sum(1 for c in by if c == actor) + pending.get(actor, 0) >= self.per_user:
             raise PlanLimitReached("user", self.per_user)
         team = {*who.team, *who.colleagues}
         if team:
             team.add(actor)
-            if sum(1 for c in by if c in team) >= self.per_team:
+            waiting = sum(pending.get(m, 0) for m in team)
+            if sum(1 for c in by if c in team) + waiting >= self.per_team:
                 raise PlanLimitReached("team", self.per_team)
 
     async def discard(self, plan_id: PydanticObjectId) -> None:
@@ -294,10 +320,15 @@ async def start_plan(ctx: Context, req: PlanRequest) -> VisitPlan:
     """
     check_time_limit(req.time_limit, 1, MAX_SECONDS, None, "timeLimitSeconds")
     # Access and input are checked first, so a refusal says what is wrong with
-    # the request before saying that the limit is reached.
+    # the request before saying that the limit is reached; the limit is checked
+    # before the problem is built, so that a flood of refused requests costs
+    # their reads of running plans only (and again when the plan is stored).
     who = access.principal(ctx)
-    built = await prepare(who, req, utc_now())
-    return await opened(ctx.jobs, "background plans").start(ctx, who, req, built)
+    jobs = opened(ctx.jobs, "background plans")
+    check_request(who, req)
+    async with jobs.admission(who, ctx.actor_id):
+        built = await prepare(who, req, utc_now())
+        return await jobs.start(ctx, who, req, built)
 
 
 async def finish(

@@ -12,10 +12,12 @@ process starts on first use (or at :meth:`SolverPool.warm_up`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import os
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 
 from planner import Plan, Problem, solve
@@ -54,15 +56,35 @@ def _ready() -> bool:
     return True
 
 
+WAITING_WORKERS = 1
+"""Worker processes for requests that wait for their plan."""
+
+
 class SolverPool:
     """The planner's worker process for requests that wait for their plan."""
 
     def __init__(self) -> None:
         self._pool: ProcessPoolExecutor | None = None
+        #: Requests holding the worker (from before their problem is built).
+        self._held = 0
+
+    @contextlib.contextmanager
+    def reserved(self) -> Iterator[bool]:
+        """Hold the worker for one request's plan, from building its problem to
+        its answer; yields ``False`` (holding nothing) when another request
+        holds it, so that the caller need not wait behind it."""
+        if self._held >= WAITING_WORKERS:
+            yield False
+            return
+        self._held += 1
+        try:
+            yield True
+        finally:
+            self._held -= 1
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = _spawn_pool(1)
+            self._pool = _spawn_pool(WAITING_WORKERS)
         return self._pool
 
     def warm_up(self) -> None:

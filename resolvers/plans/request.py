@@ -103,10 +103,16 @@ async def _customers(
     return found
 
 
-async def prepare(who: Principal, req: PlanRequest, now: datetime) -> Built:
-    """Turn a plan request into a planner problem, within ``who``'s rights."""
+def check_request(who: Principal, req: PlanRequest) -> None:
+    """What :func:`prepare` checks before reading anything: that ``who`` may
+    plan, and the request's own bounds."""
     access.check_writer(who)
     _check(req)
+
+
+async def prepare(who: Principal, req: PlanRequest, now: datetime) -> Built:
+    """Turn a plan request into a planner problem, within ``who``'s rights."""
+    check_request(who, req)
     reps = await _reps(who, req.rep_ids)
     origin = datetime.combine(req.first_day - timedelta(days=1), time(0), tzinfo=UTC)
     end = datetime.combine(req.last_day + timedelta(days=2), time(0), tzinfo=UTC)

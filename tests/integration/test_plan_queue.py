@@ -188,3 +188,93 @@ async def test_a_result_is_stored_once(gql, team, jobs):
     assert stored.status == PlanStatus.DRAFT
     assert (again, late) == (False, False)
     assert after.model_dump() == stored.model_dump()
+
+
+async def test_a_waiting_plan_behind_another_comes_back_as_a_background_plan(
+    gql, team, jobs, engine
+):
+    """Tests that while one request's plan holds the worker, a second waiting
+    planVisits answers at once with a running background plan, then is ready."""
+    rep, _ = team
+    day = {"firstDay": MONDAY, "lastDay": MONDAY, "timeLimitSeconds": 2}
+    request = {"repIds": [rep["id"]], **day}
+
+    async def plan() -> Any:
+        result = await schema.execute(
+            PLAN,
+            variable_values={"input": request},
+            context_value=gql.context(principal=admin()),
+        )
+        assert not result.errors, result.errors
+        return result.data["planVisits"]["plan"]
+
+    # when: two at once
+    first, second = await asyncio.gather(plan(), plan())
+    # then: one waited for its plan, the other came back running and finishes
+    assert sorted([first["status"], second["status"]]) == ["DRAFT", "RUNNING"]
+    running = first if first["status"] == "RUNNING" else second
+    doc = await VisitPlan.get(PydanticObjectId(key_of(running["id"])))
+    await until(lambda: not jobs.busy())
+    await doc.sync()
+    assert doc.status == PlanStatus.DRAFT
+
+
+async def test_refused_background_plans_build_no_problem(
+    gql, team, jobs, engine, monkeypatch
+):
+    """Tests that a plan over the user's limit is refused before its problem is
+    built."""
+    from resolvers.plans import jobs as jobs_module
+
+    rep, _ = team
+    who = admin()
+    release = hold(engine)
+    for _ in range(jobs.per_user):
+        await started(gql, who, rep)
+    built: list[Any] = []
+    prepare = jobs_module.prepare
+
+    async def counting(*args: Any, **kwargs: Any) -> Any:
+        built.append(args)
+        return await prepare(*args, **kwargs)
+
+    monkeypatch.setattr(jobs_module, "prepare", counting)
+    # when
+    _, errors = await plan_as(gql, who, rep)
+    release.set()
+    # then
+    assert errors[0].extensions["code"] == "RATE_LIMITED"
+    assert built == []
+
+
+async def test_a_burst_from_one_user_builds_only_the_plans_it_may_have(
+    gql, team, jobs, engine, monkeypatch
+):
+    """Tests that of ten simultaneous background plans of one user, as many as
+    the limit allows build their problem and start; the others are refused."""
+    from resolvers.plans import jobs as jobs_module
+
+    rep, _ = team
+    who = admin()
+    release = hold(engine)
+    built: list[Any] = []
+    prepare = jobs_module.prepare
+
+    async def counting(*args: Any, **kwargs: Any) -> Any:
+        built.append(args)
+        await asyncio.sleep(0.05)  # building a problem takes its time
+        return await prepare(*args, **kwargs)
+
+    monkeypatch.setattr(jobs_module, "prepare", counting)
+    # when
+    answers = await asyncio.gather(*(plan_as(gql, who, rep) for _ in range(10)))
+    release.set()
+    # then
+    codes = sorted(
+        errors[0].extensions["code"] if errors else data["plan"]["status"]
+        for data, errors in answers
+    )
+    assert (
+        codes == ["RATE_LIMITED"] * (10 - jobs.per_user) + ["RUNNING"] * jobs.per_user
+    )
+    assert len(built) == jobs.per_user
