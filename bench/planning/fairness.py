@@ -14,7 +14,7 @@ rounds:
 
 All the while a fourth rep's client sends ``{ me { id } }`` one after the
 other; its latencies show whether cheap requests starve while plans are being
-computed. Results: ``docs/benchmarks/planning_fairness.md``.
+computed. Results go to ``--out`` (default bench/out/planning_fairness.md).
 
     .venv/bin/python bench/planning/fairness.py [--time-limit 5]
 """
@@ -219,10 +219,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--time-limit", type=float, default=5.0)
     parser.add_argument(
-        "--out", type=Path, default=ROOT / "docs/benchmarks/planning_fairness.md"
+        "--out", type=Path, default=ROOT / "bench/out/planning_fairness.md"
     )
     args = parser.parse_args()
     rounds = asyncio.run(main_async(args))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     write(rounds, args.out)
     print(statistics.mean(r["wall_s"] for r in rounds))
 
