@@ -315,11 +315,17 @@ def _join(
         and not why.startswith(SERVED)
     }
     candidates = tuple(range(len(problem.visits)))
+    # A visit's allowed routes are its allowed reps' shifts: ask once per rep,
+    # not once per route (500 routes for 50 reps x 10 days).
+    routes_of_rep: list[list[int]] = [[] for _ in problem.reps]
+    for k, (ri, _) in enumerate(routes_of):
+        routes_of_rep[ri].append(k)
     reach = tuple(
         tuple(
             k
-            for k, (ri, _) in enumerate(routes_of)
-            if problem.allows(problem.visits[vi], problem.reps[ri])
+            for ri, rep in enumerate(problem.reps)
+            if problem.allows(problem.visits[vi], rep)
+            for k in routes_of_rep[ri]
         )
         for vi in candidates
     )
